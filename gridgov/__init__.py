@@ -1,0 +1,58 @@
+"""gridgov: the backend of grid-based community governance (网格化社会治理)."""
+
+from flask import Flask
+
+from gridgov import config as settings
+from gridgov import docs, errors
+from gridgov.extensions import api, db, jwt, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config -> extensions -> error handlers -> blueprints -> CLI."""
+    app = Flask(__name__)
+    app.config.update(settings.from_env())
+    app.config.update(docs.OPENAPI_CONFIG)
+    app.config.update(overrides or {})
+    app.json.ensure_ascii = False
+
+    from gridgov import models  # noqa: F401  (register every table with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
+    jwt.init_app(app)
+    api.init_app(app)
+    errors.register(app)
+
+    from gridgov.auth.guard import register_token_errors
+
+    register_token_errors(jwt)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from gridgov.accounts.routes import blp as users
+    from gridgov.auth.routes import blp as auth
+    from gridgov.health.routes import blp as health
+    from gridgov.hierarchy.routes import blp as hierarchy
+
+    for blp in (auth, hierarchy, users, health):
+        api.register_blueprint(blp)
+    app.register_blueprint(docs.assets)
+
+
+def _register_cli(app: Flask) -> None:
+    from gridgov.accounts.cli import users_cli
+    from gridgov.auth.cli import auth_cli
+    from gridgov.demo.cli import demo_cli
+    from gridgov.hierarchy.cli import areas_cli, grids_cli
+
+    for group in (areas_cli, grids_cli, users_cli, auth_cli, demo_cli):
+        app.cli.add_command(group)

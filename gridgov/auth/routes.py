@@ -1,0 +1,53 @@
+"""Log in, refresh, log out, and who am I."""
+
+from flask import current_app, request
+from flask_jwt_extended import get_jwt, jwt_required
+from flask_smorest import Blueprint
+
+from gridgov.auth import schemas, service
+from gridgov.auth.guard import authenticated, current_principal
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens")
+
+
+def _policy() -> service.LoginPolicy:
+    config = current_app.config
+    return service.LoginPolicy(
+        max_failures=config["GRIDGOV_LOGIN_MAX_FAILURES"],
+        lock_seconds=config["GRIDGOV_LOGIN_LOCK_SECONDS"],
+        refresh_lifetime=config["JWT_REFRESH_TOKEN_EXPIRES"],
+    )
+
+
+@blp.post("/login")
+@blp.arguments(schemas.LoginSchema)
+@blp.response(200, schemas.TokensSchema)
+@blp.doc(security=[])
+def login(args):
+    """Exchange a username and password for an access token and a refresh token."""
+    device = request.headers.get("X-Device-Id")
+    return service.login(args["username"], args["password"], _policy(), device_id=device)
+
+
+@blp.post("/refresh")
+@jwt_required(refresh=True)
+@blp.response(200, schemas.TokensSchema)
+def refresh():
+    """Send the refresh token as the bearer token; get a new pair. Each refresh token works once."""
+    return service.refresh(get_jwt(), _policy())
+
+
+@blp.post("/logout")
+@authenticated()
+@blp.response(204)
+def logout():
+    """Revoke this login's access and refresh tokens."""
+    service.logout(current_principal(), get_jwt(), _policy())
+
+
+@blp.get("/me")
+@authenticated()
+@blp.response(200, schemas.MeSchema)
+def me():
+    """The account behind the token, with its role and areas."""
+    return current_principal()

@@ -1,0 +1,47 @@
+"""Who is asking, and which part of the hierarchy they may see, as SQL conditions.
+
+Codes nest: a street's communities and grid cells start with the street's first 9 digits, a
+district's with its first 6. So "inside my areas" is a prefix match on an indexed code column, and
+scope is applied inside each query rather than by filtering results afterwards.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import false, literal, or_, true
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: str
+    areas: tuple[tuple[str, str], ...]  # (code, prefix) of each bound area
+    token_family: str | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def area_codes(self) -> list[str]:
+        return [code for code, _ in self.areas]
+
+
+def inside(principal: Principal, code_column):
+    """Rows whose code lies in one of the principal's areas (the area itself or below it)."""
+    if principal.unrestricted:
+        return true()
+    if not principal.areas:
+        return false()
+    return or_(*(code_column.like(prefix + "%") for _, prefix in principal.areas))
+
+
+def visible_area(principal: Principal, code_column, prefix_column):
+    """Areas the principal may see: their own, everything below, and the areas above them
+    (a grid worker may read the name and outline of the community around their cell)."""
+    if principal.unrestricted:
+        return true()
+    if not principal.areas:
+        return false()
+    above = (literal(code).like(prefix_column + "%") for code, _ in principal.areas)
+    return or_(inside(principal, code_column), *above)

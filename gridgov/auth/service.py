@@ -1,0 +1,179 @@
+"""Log in, rotate refresh tokens, log out, and turn a verified token into a Principal."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask_jwt_extended import create_access_token, create_refresh_token
+from sqlalchemy import select, text
+
+from gridgov.accounts.models import User
+from gridgov.audit.service import record
+from gridgov.auth import passwords
+from gridgov.auth.models import RefreshToken, Revocation
+from gridgov.auth.scope import Principal
+from gridgov.errors import TooManyAttempts, Unauthorized
+from gridgov.extensions import db
+
+MAX_LOCK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_seconds: int = 300
+    refresh_lifetime: timedelta = timedelta(days=30)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _bad_credentials() -> Unauthorized:
+    return Unauthorized("Wrong username or password.", code="invalid_credentials")
+
+
+def _issue(user: User, family: uuid.UUID, policy: LoginPolicy) -> dict:
+    now = _now()
+    jti = uuid.uuid4()
+    db.session.add(
+        RefreshToken(
+            jti=jti, family=family, user_id=user.id, issued_at=now,
+            expires_at=now + policy.refresh_lifetime,
+        )
+    )
+    claims = {"fam": str(family), "role": user.role}
+    return {
+        "access_token": create_access_token(str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(
+            str(user.id), additional_claims={**claims, "jti": str(jti)}
+        ),
+        "token_type": "Bearer",
+    }
+
+
+def login(username: str, password: str, policy: LoginPolicy, device_id=None) -> dict:
+    """Check a password and start a new token family. Repeated failures lock the account for a
+    time that doubles with each further failure."""
+    user = db.session.execute(
+        select(User).where(User.username == username).with_for_update()
+    ).scalar_one_or_none()
+    now = _now()
+    if user is None:
+        passwords.verify_password(None, password)
+        record("login_failed", "user", username, device_id=device_id, after={"reason": "unknown"})
+        db.session.commit()
+        raise _bad_credentials()
+    if user.locked_until and user.locked_until > now:
+        wait = int((user.locked_until - now).total_seconds()) + 1
+        db.session.rollback()
+        raise TooManyAttempts(
+            f"Too many failed logins; try again in {wait} seconds.",
+            code="account_locked", headers={"Retry-After": str(wait)},
+        )
+    if not passwords.verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        excess = user.failed_logins - policy.max_failures
+        if excess >= 0:
+            lock = min(timedelta(seconds=policy.lock_seconds * 2 ** min(excess, 20)), MAX_LOCK)
+            user.locked_until = now + lock
+        record("login_failed", "user", str(user.id), actor_id=user.id, device_id=device_id,
+               after={"failed_logins": user.failed_logins, "locked": excess >= 0})
+        db.session.commit()
+        raise _bad_credentials()
+    if not user.active:
+        db.session.rollback()
+        raise Unauthorized("This account is disabled.", code="account_disabled")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    tokens = _issue(user, uuid.uuid4(), policy)
+    record("login", "user", str(user.id), actor_id=user.id, device_id=device_id)
+    db.session.commit()
+    return tokens
+
+
+def _family_revoked(family: str) -> bool:
+    return db.session.get(Revocation, family) is not None
+
+
+def _revoke(key: str, kind: str, reason: str, expires_at: datetime) -> None:
+    if db.session.get(Revocation, key) is None:
+        db.session.add(Revocation(key=key, kind=kind, reason=reason, expires_at=expires_at))
+
+
+def refresh(claims: dict, policy: LoginPolicy) -> dict:
+    """Rotate a refresh token. Presenting one that was already rotated means it leaked: the whole
+    family (every session descended from that login) is revoked."""
+    token = db.session.execute(
+        select(RefreshToken).where(RefreshToken.jti == uuid.UUID(claims["jti"])).with_for_update()
+    ).scalar_one_or_none()
+    if token is None or _family_revoked(str(token.family)):
+        db.session.rollback()
+        raise Unauthorized("The refresh token has been revoked.", code="token_revoked")
+    now = _now()
+    if token.used_at is not None:
+        _revoke(str(token.family), "family", "refresh_reused", now + policy.refresh_lifetime)
+        record("refresh_reused", "user", str(token.user_id), actor_id=token.user_id,
+               after={"family": str(token.family)})
+        db.session.commit()
+        raise Unauthorized(
+            "This refresh token was already used; every session of that login is now signed out.",
+            code="token_reused",
+        )
+    user = db.session.get(User, token.user_id)
+    if not user.active:
+        db.session.rollback()
+        raise Unauthorized("This account is disabled.", code="account_disabled")
+    token.used_at = now
+    tokens = _issue(user, token.family, policy)
+    db.session.commit()
+    return tokens
+
+
+def logout(principal: Principal, claims: dict, policy: LoginPolicy) -> None:
+    """Revoke the token family of this login: its access and refresh tokens stop working."""
+    now = _now()
+    _revoke(claims["jti"], "token", "logout", datetime.fromtimestamp(claims["exp"], timezone.utc))
+    _revoke(claims["fam"], "family", "logout", now + policy.refresh_lifetime)
+    record("logout", "user", str(principal.user_id), actor_id=principal.user_id)
+    db.session.commit()
+
+
+_PRINCIPAL_SQL = text(
+    """
+    SELECT u.id, u.username, u.role, u.active,
+           ARRAY(SELECT a.code || ':' || a.prefix FROM user_areas ua
+                 JOIN areas a ON a.code = ua.area_code
+                 WHERE ua.user_id = u.id ORDER BY a.code) AS areas,
+           EXISTS (SELECT 1 FROM revocations r WHERE r.key IN (:jti, :fam)) AS revoked
+    FROM users u WHERE u.id = :uid
+    """
+)
+
+
+def load_principal(claims: dict) -> Principal:
+    """The user behind a verified access token, in one round trip, or Unauthorized when the
+    token was revoked or the account disabled since it was issued."""
+    row = db.session.execute(
+        _PRINCIPAL_SQL, {"uid": int(claims["sub"]), "jti": claims["jti"], "fam": claims["fam"]}
+    ).one_or_none()
+    if row is None or not row.active:
+        raise Unauthorized("This account no longer exists or is disabled.", code="account_disabled")
+    if row.revoked:
+        raise Unauthorized("The token has been revoked.", code="token_revoked")
+    areas = tuple(tuple(a.split(":")) for a in row.areas)
+    return Principal(row.id, row.username, row.role, areas, claims["fam"])
+
+
+def prune_revocations() -> int:
+    """Forget revocations of tokens that have expired anyway."""
+    deleted = db.session.execute(
+        Revocation.__table__.delete().where(Revocation.expires_at < _now())
+    ).rowcount
+    db.session.execute(
+        RefreshToken.__table__.delete().where(RefreshToken.expires_at < _now())
+    )
+    db.session.commit()
+    return deleted

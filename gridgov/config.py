@@ -1,0 +1,46 @@
+"""Settings, read from the environment when the app is created (never at import time)."""
+
+import os
+from datetime import timedelta
+
+
+def _database_url(url: str) -> str:
+    # Accept the usual libpq form and choose psycopg 3 as the driver.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def from_env() -> dict:
+    """Build the Flask config mapping from DATABASE_URL and GRIDGOV_* variables."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set (make run and make test set it for you)")
+    secret = os.environ.get("GRIDGOV_JWT_SECRET")
+    if not secret or len(secret) < 32:
+        raise RuntimeError("GRIDGOV_JWT_SECRET must be set to at least 32 characters")
+    return {
+        "SQLALCHEMY_DATABASE_URI": _database_url(url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": _int("GRIDGOV_DB_POOL_SIZE", 5),
+        },
+        "JWT_SECRET_KEY": secret,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("GRIDGOV_ACCESS_MINUTES", 15)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=_int("GRIDGOV_REFRESH_DAYS", 30)),
+        "JWT_ALGORITHM": "HS256",
+        "JWT_DECODE_LEEWAY": 5,
+        # Square metres below which an overlap, gap or overhang is treated as drawing noise.
+        "GRIDGOV_TOPOLOGY_TOLERANCE_M2": _float("GRIDGOV_TOPOLOGY_TOLERANCE_M2", 1.0),
+        "GRIDGOV_LOGIN_MAX_FAILURES": _int("GRIDGOV_LOGIN_MAX_FAILURES", 5),
+        "GRIDGOV_LOGIN_LOCK_SECONDS": _int("GRIDGOV_LOGIN_LOCK_SECONDS", 300),
+    }

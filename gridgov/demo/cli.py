@@ -1,0 +1,51 @@
+"""flask demo ...: the bundled demo district and its accounts."""
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from gridgov.demo import service
+
+demo_cli = AppGroup("demo", help="The demo district (罗湖区) and demo accounts.")
+
+
+@demo_cli.command("partition")
+@click.option("--seed", default=440303, show_default=True)
+def partition(seed):
+    """Regenerate the synthetic street/community/grid outlines in geodata/."""
+    streets, communities, grids = service.generate(seed)
+    click.echo(f"wrote {streets} streets, {communities} communities, {grids} grid cells")
+
+
+@demo_cli.command("load")
+def load():
+    """Load the demo district (idempotent)."""
+    result = service.load(current_app.config["GRIDGOV_TOPOLOGY_TOLERANCE_M2"])
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@demo_cli.command("accounts")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
+              help="also append new credentials to this file (mode 600)")
+def accounts(save):
+    """Create the demo accounts that are missing and print their passwords once."""
+    created = service.create_accounts()
+    if not created:
+        click.echo("demo accounts exist already" + (f"; credentials in {save}" if save else ""))
+        return
+    lines = [f"{username:15} {role:15} {password}" for username, role, password in created]
+    click.echo("demo accounts (shown once):\n  " + "\n  ".join(lines))
+    if save:
+        _save(save, {username: line for (username, _, _), line in zip(created, lines)})
+
+
+def _save(path: Path, new: dict[str, str]) -> None:
+    """Keep one line per demo account; a recreated database replaces stale passwords."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    keep = [line for line in old if line.split(" ", 1)[0] not in new]
+    path.write_text("\n".join(keep + list(new.values())) + "\n", encoding="utf-8")
+    path.chmod(0o600)

@@ -1,0 +1,156 @@
+"""One error shape for every failure: RFC 9457 problem+json with a stable machine-readable code.
+
+Services raise GridgovError subclasses; they know nothing of Flask. The handlers here turn those,
+HTTP errors, request validation errors and database failures into problem responses.
+"""
+
+import logging
+
+from flask import Flask, Response, json
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "https://gridgov.invalid/problems/"
+
+
+class GridgovError(Exception):
+    """An error whose message is safe to show to the caller."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict] | None = None, headers=None, code=None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+        if code:
+            self.code = code
+
+
+class ValidationFailed(GridgovError):
+    status, code, title = 422, "validation_failed", "Invalid input"
+
+    @classmethod
+    def field(cls, field: str, message: str, *, location: str = "body") -> "ValidationFailed":
+        """One invalid field: the name and the rule it broke."""
+        return cls(f"{field}: {message}", errors=[field_error(field, message, location)])
+
+
+class Unauthorized(GridgovError):
+    status, code, title = 401, "unauthorized", "Not authenticated"
+
+
+class Forbidden(GridgovError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(GridgovError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(GridgovError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class TooManyAttempts(GridgovError):
+    status, code, title = 429, "too_many_attempts", "Too many attempts"
+
+
+class Unavailable(GridgovError):
+    status, code, title = 503, "unavailable", "Service unavailable"
+
+
+def field_error(field: str, message: str, location: str = "body") -> dict:
+    return {"field": field, "in": location, "message": message}
+
+
+def problem(status: int, code: str, title: str, detail: str, errors=None, headers=None) -> Response:
+    body = {
+        "type": PROBLEM_TYPE + code,
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status, mimetype="application/problem+json"
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def error_response(err: GridgovError) -> Response:
+    return problem(err.status, err.code, err.title, err.detail, err.errors, err.headers)
+
+
+def _flatten(messages, location: str, prefix: str = "") -> list[dict]:
+    """webargs/marshmallow messages ({field: [msg]} nested) as a flat list naming each field."""
+    out = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out += _flatten(value, location, name)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out += [field_error(prefix or "body", m, location) for m in messages]
+    elif isinstance(messages, list):
+        for item in messages:
+            out += _flatten(item, location, prefix)
+    else:
+        out.append(field_error(prefix or "body", str(messages), location))
+    return out
+
+
+def _http_error(err: HTTPException) -> Response:
+    data = getattr(err, "data", None) or {}
+    messages = data.get("messages")
+    headers = dict(data.get("headers") or {})
+    if err.code == 405 and err.valid_methods:
+        headers["Allow"] = ", ".join(err.valid_methods)
+    if messages:
+        errors = []
+        for location, fields in messages.items():
+            errors += _flatten(fields, "query" if location == "querystring" else location)
+        if any(e["message"] == "Invalid JSON body." for e in errors):
+            return problem(400, "malformed_json", "Malformed JSON", "The body is not valid JSON.")
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "validation_failed", "Invalid input", detail, errors, headers)
+    code = (err.name or "error").lower().replace(" ", "_")
+    return problem(err.code or 500, code, err.name, err.description or err.name, None, headers)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers; called after flask-smorest so these replace its own."""
+    app.register_error_handler(GridgovError, error_response)
+    app.register_error_handler(HTTPException, _http_error)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(err):
+        log.warning("integrity error: %s", err.orig)
+        return problem(409, "conflict", "Conflict", "The change conflicts with stored data.")
+
+    @app.errorhandler(OperationalError)
+    def _db_down(err):
+        log.error("database unavailable: %s", err.orig)
+        return problem(
+            503, "database_unavailable", "Service unavailable",
+            "The database cannot be reached; try again shortly.", headers={"Retry-After": "5"},
+        )
+
+    @app.errorhandler(DBAPIError)
+    def _db_error(err):
+        if err.connection_invalidated:
+            return _db_down(err)
+        log.exception("database error")
+        return problem(500, "internal_error", "Internal error", "An unexpected error occurred.")
+
+    @app.errorhandler(Exception)
+    def _unexpected(err):
+        log.exception("unhandled error")
+        return problem(500, "internal_error", "Internal error", "An unexpected error occurred.")

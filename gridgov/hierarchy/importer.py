@@ -1,0 +1,309 @@
+"""Import area codes, boundaries and grid cells. Each file is one transaction: it is applied
+whole or not at all, and importing the same file again changes nothing."""
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy import select
+
+from gridgov.audit.service import record
+from gridgov.errors import ValidationFailed, field_error
+from gridgov.extensions import db
+from gridgov.geo import CRS_NAMES, SRID, GeometryError, parse_area_geometry
+from gridgov.hierarchy import topology
+from gridgov.hierarchy.models import Area, prefix_of
+
+GRID_TYPE_NAMES = {"general": "general", "综合": "general", "dedicated": "dedicated",
+                   "专属": "dedicated"}
+_LEVEL_ORDER = {"district": 0, "street": 1, "community": 2}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "warnings": self.warnings}
+
+
+class _Errors:
+    """Collects every problem in a file so one run reports them all."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(field_error(where, message, "file"))
+
+    def raise_if_any(self, what: str) -> None:
+        if self.items:
+            first = "; ".join(f"{e['field']}: {e['message']}" for e in self.items[:5])
+            more = f" (and {len(self.items) - 5} more)" if len(self.items) > 5 else ""
+            raise ValidationFailed(f"{what} not imported: {first}{more}", errors=self.items,
+                                   code="import_rejected")
+
+
+def _level_of_code(code: str) -> str | None:
+    """The level a 12-digit statistical code has by its digits, per GB/T 10114 and NBS rules."""
+    if code[6:] == "000000" and code[4:6] != "00":
+        return "district"
+    if code[9:] == "000" and code[6:9] != "000":
+        return "street"
+    if code[9:] != "000" and code[6:9] != "000":
+        return "community"
+    return None
+
+
+def _apply(result: ImportResult, area: Area | None, values: dict, actor_id, action: str) -> Area:
+    if area is None:
+        area = Area(**values)
+        db.session.add(area)
+        result.created += 1
+        record(action, "area", values["code"], actor_id=actor_id, after=_plain(values))
+        return area
+    before = {k: getattr(area, k) for k in values}
+    changed = {k: v for k, v in values.items() if not _same(before[k], v)}
+    if not changed:
+        result.unchanged += 1
+        return area
+    for key, value in changed.items():
+        setattr(area, key, value)
+    result.updated += 1
+    record(action, "area", area.code, actor_id=actor_id,
+           before=_plain({k: before[k] for k in changed}), after=_plain(changed))
+    return area
+
+
+def _same(old, new) -> bool:
+    if hasattr(new, "desc") and hasattr(new, "data"):  # a geometry element
+        return old is not None and to_shape(old).equals_exact(to_shape(new), 1e-9)
+    return old == new
+
+
+def _plain(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if key == "geom":
+            out[key] = None if value is None else f"{to_shape(value).geom_type}"
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def import_codes(text: str, actor_id=None) -> ImportResult:
+    """Area codes from CSV with the header code,name,parent_code,level (district/street/community)."""
+    errors = _Errors()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"code", "name", "parent_code", "level"} - set(reader.fieldnames or [])
+    if missing:
+        errors.add("header", f"missing column(s) {', '.join(sorted(missing))}")
+        errors.raise_if_any("Area codes")
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        code, level = (row["code"] or "").strip(), (row["level"] or "").strip()
+        name, parent = (row["name"] or "").strip(), (row["parent_code"] or "").strip()
+        where = f"line {line}"
+        if not (len(code) == 12 and code.isdigit()):
+            errors.add(f"{where}.code", f"{code!r} is not a 12-digit area code")
+            continue
+        if level not in _LEVEL_ORDER:
+            errors.add(f"{where}.level", f"{level!r} is not one of district, street, community")
+            continue
+        if _level_of_code(code) != level:
+            errors.add(f"{where}.code", f"{code} is not a {level} code by its digits")
+            continue
+        if not name or len(name) > 100:
+            errors.add(f"{where}.name", "must be 1 to 100 characters")
+            continue
+        if level != "district" and not (len(parent) == 12 and parent.isdigit()):
+            errors.add(f"{where}.parent_code", f"{parent!r} is not a 12-digit area code")
+            continue
+        rows.append((line, code, name, parent, level))
+    seen = {}
+    for line, code, *_ in rows:
+        if code in seen:
+            errors.add(f"line {line}.code", f"{code} repeats line {seen[code]}")
+        seen[code] = line
+    errors.raise_if_any("Area codes")
+
+    existing = {a.code: a for a in db.session.scalars(
+        select(Area).where(Area.code.in_([r[1] for r in rows]) | Area.code.in_([r[3] for r in rows]))
+    )}
+    levels = {code: a.level for code, a in existing.items()}
+    levels.update({code: level for _, code, _, _, level in rows})
+    result = ImportResult()
+    for line, code, name, parent, level in sorted(rows, key=lambda r: _LEVEL_ORDER[r[4]]):
+        parent_code = None
+        if level != "district":
+            want = "district" if level == "street" else "street"
+            if levels.get(parent) != want:
+                errors.add(f"line {line}.parent_code", f"{parent} is not a known {want}")
+                continue
+            if not code.startswith(prefix_of(parent, want)):
+                errors.add(f"line {line}.parent_code", f"{code} does not lie under {parent}")
+                continue
+            parent_code = parent
+        current = existing.get(code)
+        if current is not None and current.level != level:
+            errors.add(f"line {line}.level", f"{code} is stored as a {current.level}")
+            continue
+        values = {"code": code, "name": name, "level": level, "parent_code": parent_code}
+        existing[code] = _apply(result, current, values, actor_id, "import_area")
+        db.session.flush()
+    _finish(errors, "Area codes")
+    return result
+
+
+def _features(text: str, errors: _Errors) -> list[dict]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        errors.add("file", f"not valid JSON ({e.msg} at line {e.lineno})")
+        return []
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features")
+    elif isinstance(data, dict) and data.get("type") == "Feature":
+        features = [data]
+    else:
+        errors.add("file", "must be a GeoJSON FeatureCollection or Feature")
+        return []
+    if not isinstance(features, list) or not features:
+        errors.add("features", "must be a non-empty list")
+        return []
+    return features
+
+
+def _check_crs(crs: str) -> None:
+    if crs not in CRS_NAMES:
+        raise ValidationFailed.field("crs", f"must be one of {', '.join(CRS_NAMES)}", location="query")
+
+
+def _geometry(feature, crs, where, errors):
+    try:
+        return from_shape(parse_area_geometry(feature.get("geometry"), crs, where), srid=SRID)
+    except GeometryError as e:
+        errors.add(f"{where}.geometry", str(e).split(": ", 1)[-1])
+        return None
+
+
+def import_boundaries(text: str, crs: str, actor_id=None) -> ImportResult:
+    """Outlines of existing districts, streets or communities, matched on properties.code."""
+    _check_crs(crs)
+    errors = _Errors()
+    features = _features(text, errors)
+    errors.raise_if_any("Boundaries")
+    result = ImportResult()
+    for i, feature in enumerate(features):
+        where = f"features[{i}]"
+        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        code = str(props.get("code", "")).strip()
+        area = db.session.scalar(select(Area).where(Area.code == code, Area.level != "grid"))
+        if area is None:
+            errors.add(f"{where}.properties.code", f"{code!r} is not a known district, street or community")
+            continue
+        geom = _geometry(feature, crs, where, errors)
+        if geom is not None:
+            _apply(result, area, {"code": code, "geom": geom}, actor_id, "import_boundary")
+    _finish(errors, "Boundaries")
+    return result
+
+
+def import_grids(text: str, crs: str, tolerance_m2: float, actor_id=None) -> ImportResult:
+    """Grid cells from GeoJSON: properties code (15 digits), name, grid_type, optional valid_from
+    and valid_to. The topology of the communities touched is checked before anything is kept."""
+    _check_crs(crs)
+    errors = _Errors()
+    features = _features(text, errors)
+    errors.raise_if_any("Grid cells")
+    result = ImportResult()
+    communities = set()
+    for i, feature in enumerate(features):
+        where = f"features[{i}]"
+        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        values = _grid_values(props, where, errors)
+        geom = _geometry(feature, crs, where, errors)
+        if values is None or geom is None:
+            continue
+        current = db.session.scalar(select(Area).where(Area.code == values["code"]))
+        if current is not None and current.geom is not None and not _same(current.geom, geom):
+            errors.add(f"{where}.geometry", f"{values['code']} exists with another outline; "
+                       "a redrawn cell needs a new code")
+            continue
+        values["geom"] = geom
+        _apply(result, current, values, actor_id, "import_grid")
+        communities.add(values["parent_code"])
+    db.session.flush()
+    errors.raise_if_any("Grid cells")
+    for community in sorted(communities):
+        for fault in topology.check(community, tolerance_m2):
+            if fault["kind"] == "gap":
+                result.warnings.append(fault)
+            else:
+                where = fault.get("code") or ",".join(fault.get("codes", []))
+                errors.add(where, _describe(fault))
+    _finish(errors, "Grid cells")
+    return result
+
+
+def _grid_values(props: dict, where: str, errors: _Errors) -> dict | None:
+    code = str(props.get("code", "")).strip()
+    if not (len(code) == 15 and code.isdigit()):
+        errors.add(f"{where}.properties.code", f"{code!r} is not a 15-digit grid code")
+        return None
+    community = db.session.scalar(
+        select(Area.code).where(Area.code == code[:12], Area.level == "community")
+    )
+    if community is None:
+        errors.add(f"{where}.properties.code", f"{code[:12]} is not a known community")
+        return None
+    if code[12:] == "000":
+        errors.add(f"{where}.properties.code", "the sequence 000 is not a grid cell")
+        return None
+    name = str(props.get("name", "")).strip()
+    if not name or len(name) > 100:
+        errors.add(f"{where}.properties.name", "must be 1 to 100 characters")
+        return None
+    grid_type = GRID_TYPE_NAMES.get(str(props.get("grid_type", "general")))
+    if grid_type is None:
+        errors.add(f"{where}.properties.grid_type", "must be general (综合) or dedicated (专属)")
+        return None
+    values = {"code": code, "name": name, "level": "grid", "parent_code": community,
+              "grid_type": grid_type}
+    for key in ("valid_from", "valid_to"):
+        if props.get(key) is not None:
+            try:
+                values[key] = date.fromisoformat(str(props[key]))
+            except ValueError:
+                errors.add(f"{where}.properties.{key}", "must be a date YYYY-MM-DD")
+                return None
+    if values.get("valid_to") and values["valid_to"] < values.get("valid_from", date.min):
+        errors.add(f"{where}.properties.valid_to", "must not be before valid_from")
+        return None
+    return values
+
+
+def _describe(fault: dict) -> str:
+    point = "({}, {})".format(*fault["point"])
+    if fault["kind"] == "invalid_geometry":
+        return f"invalid geometry: {fault['reason']}"
+    if fault["kind"] == "overlap":
+        return f"overlaps {fault['codes'][1]} by {fault['area_m2']} m² at {point}"
+    return (f"lies {fault['area_m2']} m² outside community {fault['community']} at {point}"
+            + (f", in {', '.join(fault['reaches_into'])}" if fault["reaches_into"] else ""))
+
+
+def _finish(errors: _Errors, what: str) -> None:
+    if errors.items:
+        db.session.rollback()
+        errors.raise_if_any(what)
+    db.session.commit()

@@ -1,0 +1,55 @@
+"""The area hierarchy: district > street > community > grid cell, one table, one code column."""
+
+from datetime import date
+
+from geoalchemy2 import Geometry
+from sqlalchemy import CheckConstraint, Computed, Date, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridgov.extensions import db
+from gridgov.geo import SRID
+
+LEVELS = ("district", "street", "community", "grid")
+GRID_TYPES = ("general", "dedicated")  # 综合网格, 专属网格
+CODE_LENGTH = {"district": 12, "street": 12, "community": 12, "grid": 15}
+
+# The part of a code that every descendant's code starts with.
+PREFIX_SQL = (
+    "CASE level WHEN 'district' THEN left(code, 6) WHEN 'street' THEN left(code, 9) ELSE code END"
+)
+
+
+class Area(db.Model):
+    __tablename__ = "areas"
+    __table_args__ = (
+        CheckConstraint("level IN ('district', 'street', 'community', 'grid')", name="level"),
+        CheckConstraint(
+            "(level = 'grid') = (grid_type IS NOT NULL) "
+            "AND (grid_type IS NULL OR grid_type IN ('general', 'dedicated'))",
+            name="grid_type",
+        ),
+        CheckConstraint(
+            "code ~ '^[0-9]+$' AND length(code) = CASE level WHEN 'grid' THEN 15 ELSE 12 END",
+            name="code_digits",
+        ),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity"),
+        Index("ix_areas_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"}),
+        Index("ix_areas_prefix", "prefix", postgresql_ops={"prefix": "varchar_pattern_ops"}),
+        Index("ix_areas_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(15), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    prefix: Mapped[str] = mapped_column(String(15), Computed(PREFIX_SQL, persisted=True))
+    grid_type: Mapped[str | None] = mapped_column(String(10))
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=True)
+    valid_from: Mapped[date] = mapped_column(Date, server_default=text("CURRENT_DATE"))
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+def prefix_of(code: str, level: str) -> str:
+    """The code prefix shared by an area and all its descendants (mirrors PREFIX_SQL)."""
+    return {"district": code[:6], "street": code[:9]}.get(level, code)
