@@ -16,7 +16,9 @@ OPENAPI_CONFIG = {
     "OPENAPI_SWAGGER_UI_URL": ASSETS,
     "API_SPEC_OPTIONS": {
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
         },
         "security": [{"bearerAuth": []}],
         "info": {"description": "Grid-based community governance (网格化社会治理) API."},

@@ -139,8 +139,11 @@ def register(app: Flask) -> None:
     def _db_down(err):
         log.error("database unavailable: %s", err.orig)
         return problem(
-            503, "database_unavailable", "Service unavailable",
-            "The database cannot be reached; try again shortly.", headers={"Retry-After": "5"},
+            503,
+            "database_unavailable",
+            "Service unavailable",
+            "The database cannot be reached; try again shortly.",
+            headers={"Retry-After": "5"},
         )
 
     @app.errorhandler(DBAPIError)

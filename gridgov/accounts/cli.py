@@ -25,4 +25,6 @@ def create(username, role, areas, display_name, password):
     except GridgovError as e:
         click.echo(f"error: {e.detail}", err=True)
         sys.exit(1)
-    click.echo(f"created {user.username} ({user.role}) id={user.id} areas={','.join(user.area_codes)}")
+    click.echo(
+        f"created {user.username} ({user.role}) id={user.id} areas={','.join(user.area_codes)}"
+    )

@@ -42,5 +42,7 @@ class User(db.Model):
 class UserArea(db.Model):
     __tablename__ = "user_areas"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True, index=True)

@@ -23,8 +23,12 @@ def list_users():
 def create_user(args):
     """Create an account bound to areas at its role's level (grid, street or district)."""
     return service.create_user(
-        current_principal().user_id, args["username"], args["password"], args["role"],
-        args["area_codes"], args["display_name"],
+        current_principal().user_id,
+        args["username"],
+        args["password"],
+        args["role"],
+        args["area_codes"],
+        args["display_name"],
     )
 
 

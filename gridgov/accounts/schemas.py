@@ -2,8 +2,9 @@ from marshmallow import Schema, fields, validate
 
 from gridgov.accounts.models import ROLES
 
-USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,64}$",
-                           error="3 to 64 letters, digits, dots, dashes or underscores")
+USERNAME = validate.Regexp(
+    r"^[A-Za-z0-9_.-]{3,64}$", error="3 to 64 letters, digits, dots, dashes or underscores"
+)
 
 
 class UserSchema(Schema):
@@ -11,7 +12,9 @@ class UserSchema(Schema):
     username = fields.String(required=True, validate=USERNAME)
     display_name = fields.String(load_default="", validate=validate.Length(max=100))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    areas = fields.List(fields.String(), attribute="area_codes", data_key="areas", load_default=list)
+    areas = fields.List(
+        fields.String(), attribute="area_codes", data_key="areas", load_default=list
+    )
     active = fields.Boolean(dump_only=True)
     locked_until = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)

@@ -19,16 +19,21 @@ def _check_areas(role: str, codes: list[str]) -> list[str]:
         return []
     if not codes:
         raise ValidationFailed.field("areas", f"a {role} needs at least one {ROLE_LEVEL[role]}")
-    found = dict(db.session.execute(
-        select(Area.code, Area.level).where(Area.code.in_(codes), valid_on())
-    ).all())
+    found = dict(
+        db.session.execute(
+            select(Area.code, Area.level).where(Area.code.in_(codes), valid_on())
+        ).all()
+    )
     errors = []
     for code in codes:
         if code not in found:
             errors.append(field_error("areas", f"{code} is not an area in force"))
         elif found[code] != ROLE_LEVEL[role]:
-            errors.append(field_error("areas", f"{code} is a {found[code]}; a {role} is bound to "
-                                      f"{ROLE_LEVEL[role]}s"))
+            errors.append(
+                field_error(
+                    "areas", f"{code} is a {found[code]}; a {role} is bound to {ROLE_LEVEL[role]}s"
+                )
+            )
     if errors:
         raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
     return codes
@@ -41,21 +46,31 @@ def _check_password(password: str) -> None:
 
 
 def _snapshot(user: User) -> dict:
-    return {"username": user.username, "display_name": user.display_name, "role": user.role,
-            "active": user.active, "areas": user.area_codes}
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "active": user.active,
+        "areas": user.area_codes,
+    }
 
 
-def create_user(actor_id, username: str, password: str, role: str, areas: list[str],
-                display_name: str = "") -> User:
+def create_user(
+    actor_id, username: str, password: str, role: str, areas: list[str], display_name: str = ""
+) -> User:
     if role not in ROLES:
         raise ValidationFailed.field("role", f"must be one of {', '.join(ROLES)}")
     _check_password(password)
     codes = _check_areas(role, areas)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"The username {username!r} is taken.", code="username_taken")
-    user = User(username=username, display_name=display_name, role=role,
-                password_hash=passwords.hash_password(password),
-                areas=[UserArea(area_code=c) for c in codes])
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        password_hash=passwords.hash_password(password),
+        areas=[UserArea(area_code=c) for c in codes],
+    )
     db.session.add(user)
     db.session.flush()
     record("create_user", "user", str(user.id), actor_id=actor_id, after=_snapshot(user))
@@ -75,7 +90,7 @@ def list_users() -> list[User]:
 
 
 def update_user(actor_id, user_id: int, changes: dict) -> User:
-    """Change display name, role (with areas), active flag or password; unlock=True clears a lock."""
+    """Change name, role and areas, active flag or password; unlock=True clears a lock."""
     user = get_user(user_id)
     before = _snapshot(user)
     if "password" in changes:

@@ -5,12 +5,25 @@ from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 
 
-def record(action: str, entity_type: str, entity_key: str | None, *, actor_id=None,
-           device_id=None, before=None, after=None) -> None:
+def record(
+    action: str,
+    entity_type: str,
+    entity_key: str | None,
+    *,
+    actor_id=None,
+    device_id=None,
+    before=None,
+    after=None,
+) -> None:
     """Add an audit row to the current transaction (values must already be masked)."""
     db.session.add(
         AuditEvent(
-            actor_id=actor_id, device_id=device_id, action=action, entity_type=entity_type,
-            entity_key=entity_key, before=before, after=after,
+            actor_id=actor_id,
+            device_id=device_id,
+            action=action,
+            entity_type=entity_type,
+            entity_key=entity_key,
+            before=before,
+            after=after,
         )
     )

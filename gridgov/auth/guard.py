@@ -36,11 +36,17 @@ def register_token_errors(jwt) -> None:
     """Token problems as problem+json, each with its own stable code."""
 
     def fail(code: str, detail: str):
-        return error_response(Unauthorized(detail, code=code, headers={"WWW-Authenticate": "Bearer"}))
+        return error_response(
+            Unauthorized(detail, code=code, headers={"WWW-Authenticate": "Bearer"})
+        )
 
     jwt.unauthorized_loader(lambda reason: fail("missing_token", "A bearer token is required."))
-    jwt.expired_token_loader(lambda header, payload: fail("token_expired", "The token has expired."))
-    jwt.invalid_token_loader(lambda reason: fail("invalid_token", f"The token is invalid: {reason}."))
+    jwt.expired_token_loader(
+        lambda header, payload: fail("token_expired", "The token has expired.")
+    )
+    jwt.invalid_token_loader(
+        lambda reason: fail("invalid_token", f"The token is invalid: {reason}.")
+    )
     jwt.token_verification_failed_loader(
         lambda header, payload: fail("invalid_token", "The token failed verification.")
     )

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import select, text
@@ -26,7 +26,7 @@ class LoginPolicy:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _bad_credentials() -> Unauthorized:
@@ -38,7 +38,10 @@ def _issue(user: User, family: uuid.UUID, policy: LoginPolicy) -> dict:
     jti = uuid.uuid4()
     db.session.add(
         RefreshToken(
-            jti=jti, family=family, user_id=user.id, issued_at=now,
+            jti=jti,
+            family=family,
+            user_id=user.id,
+            issued_at=now,
             expires_at=now + policy.refresh_lifetime,
         )
     )
@@ -69,7 +72,8 @@ def login(username: str, password: str, policy: LoginPolicy, device_id=None) -> 
         db.session.rollback()
         raise TooManyAttempts(
             f"Too many failed logins; try again in {wait} seconds.",
-            code="account_locked", headers={"Retry-After": str(wait)},
+            code="account_locked",
+            headers={"Retry-After": str(wait)},
         )
     if not passwords.verify_password(user.password_hash, password):
         user.failed_logins += 1
@@ -77,8 +81,14 @@ def login(username: str, password: str, policy: LoginPolicy, device_id=None) -> 
         if excess >= 0:
             lock = min(timedelta(seconds=policy.lock_seconds * 2 ** min(excess, 20)), MAX_LOCK)
             user.locked_until = now + lock
-        record("login_failed", "user", str(user.id), actor_id=user.id, device_id=device_id,
-               after={"failed_logins": user.failed_logins, "locked": excess >= 0})
+        record(
+            "login_failed",
+            "user",
+            str(user.id),
+            actor_id=user.id,
+            device_id=device_id,
+            after={"failed_logins": user.failed_logins, "locked": excess >= 0},
+        )
         db.session.commit()
         raise _bad_credentials()
     if not user.active:
@@ -115,8 +125,13 @@ def refresh(claims: dict, policy: LoginPolicy) -> dict:
     now = _now()
     if token.used_at is not None:
         _revoke(str(token.family), "family", "refresh_reused", now + policy.refresh_lifetime)
-        record("refresh_reused", "user", str(token.user_id), actor_id=token.user_id,
-               after={"family": str(token.family)})
+        record(
+            "refresh_reused",
+            "user",
+            str(token.user_id),
+            actor_id=token.user_id,
+            after={"family": str(token.family)},
+        )
         db.session.commit()
         raise Unauthorized(
             "This refresh token was already used; every session of that login is now signed out.",
@@ -135,7 +150,7 @@ def refresh(claims: dict, policy: LoginPolicy) -> dict:
 def logout(principal: Principal, claims: dict, policy: LoginPolicy) -> None:
     """Revoke the token family of this login: its access and refresh tokens stop working."""
     now = _now()
-    _revoke(claims["jti"], "token", "logout", datetime.fromtimestamp(claims["exp"], timezone.utc))
+    _revoke(claims["jti"], "token", "logout", datetime.fromtimestamp(claims["exp"], UTC))
     _revoke(claims["fam"], "family", "logout", now + policy.refresh_lifetime)
     record("logout", "user", str(principal.user_id), actor_id=principal.user_id)
     db.session.commit()
@@ -172,8 +187,6 @@ def prune_revocations() -> int:
     deleted = db.session.execute(
         Revocation.__table__.delete().where(Revocation.expires_at < _now())
     ).rowcount
-    db.session.execute(
-        RefreshToken.__table__.delete().where(RefreshToken.expires_at < _now())
-    )
+    db.session.execute(RefreshToken.__table__.delete().where(RefreshToken.expires_at < _now()))
     db.session.commit()
     return deleted

@@ -28,8 +28,11 @@ def load():
 
 
 @demo_cli.command("accounts")
-@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
-              help="also append new credentials to this file (mode 600)")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also append new credentials to this file (mode 600)",
+)
 def accounts(save):
     """Create the demo accounts that are missing and print their passwords once."""
     created = service.create_accounts()
@@ -39,7 +42,7 @@ def accounts(save):
     lines = [f"{username:15} {role:15} {password}" for username, role, password in created]
     click.echo("demo accounts (shown once):\n  " + "\n  ".join(lines))
     if save:
-        _save(save, {username: line for (username, _, _), line in zip(created, lines)})
+        _save(save, {username: line for (username, _, _), line in zip(created, lines, strict=True)})
 
 
 def _save(path: Path, new: dict[str, str]) -> None:

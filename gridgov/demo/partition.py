@@ -46,7 +46,9 @@ def split(region: BaseGeometry, k: int, rng: np.random.Generator) -> list[MultiP
     lat = (region.bounds[1] + region.bounds[3]) / 2
     scale = np.array([math.cos(math.radians(lat)), 1.0])
     seeds = _kmeans(_sample(region, max(400, 60 * k), rng), k, scale, rng)
-    cells = shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=region.envelope.buffer(0.01))
+    cells = shapely.voronoi_polygons(
+        shapely.multipoints(seeds), extend_to=region.envelope.buffer(0.01)
+    )
     parts = [_multi(shapely.intersection(cell, region)) for cell in shapely.get_parts(cells)]
     parts = [p for p in parts if not p.is_empty]
     return sorted(parts, key=reading_order(parts))

@@ -10,9 +10,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from gridgov.errors import GridgovError
+from gridgov.extensions import db
 from gridgov.geo import CRS_NAMES
 from gridgov.hierarchy import importer, topology
-from gridgov.extensions import db
 from gridgov.hierarchy.models import Area, prefix_of
 
 areas_cli = AppGroup("areas", help="Area codes and boundaries.")

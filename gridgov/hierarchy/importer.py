@@ -17,8 +17,12 @@ from gridgov.geo import CRS_NAMES, SRID, GeometryError, parse_area_geometry
 from gridgov.hierarchy import topology
 from gridgov.hierarchy.models import Area, prefix_of
 
-GRID_TYPE_NAMES = {"general": "general", "综合": "general", "dedicated": "dedicated",
-                   "专属": "dedicated"}
+GRID_TYPE_NAMES = {
+    "general": "general",
+    "综合": "general",
+    "dedicated": "dedicated",
+    "专属": "dedicated",
+}
 _LEVEL_ORDER = {"district": 0, "street": 1, "community": 2}
 
 
@@ -30,8 +34,12 @@ class ImportResult:
     warnings: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "warnings": self.warnings}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "warnings": self.warnings,
+        }
 
 
 class _Errors:
@@ -44,11 +52,14 @@ class _Errors:
         self.items.append(field_error(where, message, "file"))
 
     def raise_if_any(self, what: str) -> None:
+        """Roll back whatever the file already changed and report every problem found."""
         if self.items:
+            db.session.rollback()
             first = "; ".join(f"{e['field']}: {e['message']}" for e in self.items[:5])
             more = f" (and {len(self.items) - 5} more)" if len(self.items) > 5 else ""
-            raise ValidationFailed(f"{what} not imported: {first}{more}", errors=self.items,
-                                   code="import_rejected")
+            raise ValidationFailed(
+                f"{what} not imported: {first}{more}", errors=self.items, code="import_rejected"
+            )
 
 
 def _level_of_code(code: str) -> str | None:
@@ -77,8 +88,14 @@ def _apply(result: ImportResult, area: Area | None, values: dict, actor_id, acti
     for key, value in changed.items():
         setattr(area, key, value)
     result.updated += 1
-    record(action, "area", area.code, actor_id=actor_id,
-           before=_plain({k: before[k] for k in changed}), after=_plain(changed))
+    record(
+        action,
+        "area",
+        area.code,
+        actor_id=actor_id,
+        before=_plain({k: before[k] for k in changed}),
+        after=_plain(changed),
+    )
     return area
 
 
@@ -101,7 +118,7 @@ def _plain(values: dict) -> dict:
 
 
 def import_codes(text: str, actor_id=None) -> ImportResult:
-    """Area codes from CSV with the header code,name,parent_code,level (district/street/community)."""
+    """Area codes from CSV: code,name,parent_code,level (district, street or community)."""
     errors = _Errors()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"code", "name", "parent_code", "level"} - set(reader.fieldnames or [])
@@ -136,9 +153,14 @@ def import_codes(text: str, actor_id=None) -> ImportResult:
         seen[code] = line
     errors.raise_if_any("Area codes")
 
-    existing = {a.code: a for a in db.session.scalars(
-        select(Area).where(Area.code.in_([r[1] for r in rows]) | Area.code.in_([r[3] for r in rows]))
-    )}
+    existing = {
+        a.code: a
+        for a in db.session.scalars(
+            select(Area).where(
+                Area.code.in_([r[1] for r in rows]) | Area.code.in_([r[3] for r in rows])
+            )
+        )
+    }
     levels = {code: a.level for code, a in existing.items()}
     levels.update({code: level for _, code, _, _, level in rows})
     result = ImportResult()
@@ -185,7 +207,9 @@ def _features(text: str, errors: _Errors) -> list[dict]:
 
 def _check_crs(crs: str) -> None:
     if crs not in CRS_NAMES:
-        raise ValidationFailed.field("crs", f"must be one of {', '.join(CRS_NAMES)}", location="query")
+        raise ValidationFailed.field(
+            "crs", f"must be one of {', '.join(CRS_NAMES)}", location="query"
+        )
 
 
 def _geometry(feature, crs, where, errors):
@@ -205,11 +229,16 @@ def import_boundaries(text: str, crs: str, actor_id=None) -> ImportResult:
     result = ImportResult()
     for i, feature in enumerate(features):
         where = f"features[{i}]"
-        props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+        if not isinstance(feature, dict):
+            errors.add(where, "must be a GeoJSON Feature")
+            continue
+        props = feature.get("properties") or {}
         code = str(props.get("code", "")).strip()
         area = db.session.scalar(select(Area).where(Area.code == code, Area.level != "grid"))
         if area is None:
-            errors.add(f"{where}.properties.code", f"{code!r} is not a known district, street or community")
+            errors.add(
+                f"{where}.properties.code", f"{code!r} is not a known district, street or community"
+            )
             continue
         geom = _geometry(feature, crs, where, errors)
         if geom is not None:
@@ -229,15 +258,20 @@ def import_grids(text: str, crs: str, tolerance_m2: float, actor_id=None) -> Imp
     communities = set()
     for i, feature in enumerate(features):
         where = f"features[{i}]"
-        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
+        if not isinstance(feature, dict):
+            errors.add(where, "must be a GeoJSON Feature")
+            continue
+        props = feature.get("properties") or {}
         values = _grid_values(props, where, errors)
         geom = _geometry(feature, crs, where, errors)
         if values is None or geom is None:
             continue
         current = db.session.scalar(select(Area).where(Area.code == values["code"]))
         if current is not None and current.geom is not None and not _same(current.geom, geom):
-            errors.add(f"{where}.geometry", f"{values['code']} exists with another outline; "
-                       "a redrawn cell needs a new code")
+            errors.add(
+                f"{where}.geometry",
+                f"{values['code']} exists with another outline; a redrawn cell needs a new code",
+            )
             continue
         values["geom"] = geom
         _apply(result, current, values, actor_id, "import_grid")
@@ -277,8 +311,13 @@ def _grid_values(props: dict, where: str, errors: _Errors) -> dict | None:
     if grid_type is None:
         errors.add(f"{where}.properties.grid_type", "must be general (综合) or dedicated (专属)")
         return None
-    values = {"code": code, "name": name, "level": "grid", "parent_code": community,
-              "grid_type": grid_type}
+    values = {
+        "code": code,
+        "name": name,
+        "level": "grid",
+        "parent_code": community,
+        "grid_type": grid_type,
+    }
     for key in ("valid_from", "valid_to"):
         if props.get(key) is not None:
             try:
@@ -298,12 +337,11 @@ def _describe(fault: dict) -> str:
         return f"invalid geometry: {fault['reason']}"
     if fault["kind"] == "overlap":
         return f"overlaps {fault['codes'][1]} by {fault['area_m2']} m² at {point}"
-    return (f"lies {fault['area_m2']} m² outside community {fault['community']} at {point}"
-            + (f", in {', '.join(fault['reaches_into'])}" if fault["reaches_into"] else ""))
+    return f"lies {fault['area_m2']} m² outside community {fault['community']} at {point}" + (
+        f", in {', '.join(fault['reaches_into'])}" if fault["reaches_into"] else ""
+    )
 
 
 def _finish(errors: _Errors, what: str) -> None:
-    if errors.items:
-        db.session.rollback()
-        errors.raise_if_any(what)
+    errors.raise_if_any(what)
     db.session.commit()

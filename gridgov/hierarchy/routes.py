@@ -42,7 +42,9 @@ def area_children(code):
 @blp.response(200, schemas.FeatureCollectionSchema)
 def list_grids(args):
     """Grid cells inside an area and/or a bounding box."""
-    return service.list_grids(current_principal(), args.get("area"), args.get("bbox"), args.get("date"))
+    return service.list_grids(
+        current_principal(), args.get("area"), args.get("bbox"), args.get("date")
+    )
 
 
 @blp.get("/grids/check")
@@ -85,5 +87,8 @@ def grid_tile(z, x, y):
         if value >= 2**z:
             raise ValidationFailed.field(name, f"must be below 2^z = {2**z}", location="path")
     tile = service.grid_tile(current_principal(), z, x, y)
-    return Response(tile, mimetype="application/vnd.mapbox-vector-tile",
-                    headers={"Cache-Control": "private, max-age=60"})
+    return Response(
+        tile,
+        mimetype="application/vnd.mapbox-vector-tile",
+        headers={"Cache-Control": "private, max-age=60"},
+    )

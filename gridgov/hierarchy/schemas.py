@@ -4,7 +4,6 @@ from marshmallow import Schema, ValidationError, fields, pre_dump, validate, val
 
 from gridgov.geo import CRS_NAMES
 
-
 AREA_CODE = validate.Regexp(
     r"^(\d{12}|\d{15})$", error="must be a 12-digit area code or a 15-digit grid code"
 )
@@ -16,7 +15,9 @@ class AreaPropertiesSchema(Schema):
     level = fields.String(metadata={"description": "district, street, community or grid"})
     parent = fields.String(attribute="parent_code", allow_none=True)
     children = fields.List(fields.String(), allow_none=True)
-    grid_type = fields.String(allow_none=True, metadata={"description": "general (综合) or dedicated (专属)"})
+    grid_type = fields.String(
+        allow_none=True, metadata={"description": "general (综合) or dedicated (专属)"}
+    )
     valid_from = fields.Date()
     valid_to = fields.Date(allow_none=True)
 
@@ -53,7 +54,12 @@ class BBox(fields.Field):
         if len(box) != 4:
             raise ValidationError("must be four numbers: minLon,minLat,maxLon,maxLat")
         west, south, east, north = box
-        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        if not (
+            -180 <= west <= 180
+            and -180 <= east <= 180
+            and -90 <= south <= 90
+            and -90 <= north <= 90
+        ):
             raise ValidationError("longitudes must lie in [-180, 180] and latitudes in [-90, 90]")
         if west >= east or south >= north:
             raise ValidationError("minLon must be below maxLon and minLat below maxLat")

@@ -37,15 +37,29 @@ def valid_on(on: date | None = None):
 
 def _columns():
     return (
-        Area.code, Area.name, Area.level, Area.parent_code, Area.grid_type, Area.valid_from,
-        Area.valid_to, func.ST_AsGeoJSON(Area.geom, 7).label("geojson"),
+        Area.code,
+        Area.name,
+        Area.level,
+        Area.parent_code,
+        Area.grid_type,
+        Area.valid_from,
+        Area.valid_to,
+        func.ST_AsGeoJSON(Area.geom, 7).label("geojson"),
     )
 
 
 def _view(row) -> AreaView:
     geometry = json.loads(row.geojson) if row.geojson else None
-    return AreaView(row.code, row.name, row.level, row.parent_code, row.grid_type,
-                    row.valid_from, row.valid_to, geometry)
+    return AreaView(
+        row.code,
+        row.name,
+        row.level,
+        row.parent_code,
+        row.grid_type,
+        row.valid_from,
+        row.valid_to,
+        geometry,
+    )
 
 
 def _visible(principal: Principal):
@@ -83,7 +97,9 @@ def children(principal: Principal, code: str) -> list[AreaView]:
 
 def list_grids(principal: Principal, area_code: str | None, bbox=None, on=None) -> list[AreaView]:
     """Grid cells in force on a date inside an area and/or a lon/lat bounding box."""
-    stmt = select(*_columns()).where(Area.level == "grid", valid_on(on), inside(principal, Area.code))
+    stmt = select(*_columns()).where(
+        Area.level == "grid", valid_on(on), inside(principal, Area.code)
+    )
     if area_code:
         area = get_area(principal, area_code)
         stmt = stmt.where(Area.code.like(_prefix(area) + "%"))
@@ -129,12 +145,18 @@ def grid_tile(principal: Principal, z: int, x: int, y: int) -> bytes:
     envelope = func.ST_TileEnvelope(z, x, y)
     cells = (
         select(
-            Area.code, Area.name, Area.grid_type, Area.parent_code.label("community"),
-            func.ST_AsMVTGeom(func.ST_Transform(Area.geom, 3857), envelope, 4096, 64, True)
-            .label("geom"),
+            Area.code,
+            Area.name,
+            Area.grid_type,
+            Area.parent_code.label("community"),
+            func.ST_AsMVTGeom(func.ST_Transform(Area.geom, 3857), envelope, 4096, 64, True).label(
+                "geom"
+            ),
         )
         .where(
-            Area.level == "grid", valid_on(), inside(principal, Area.code),
+            Area.level == "grid",
+            valid_on(),
+            inside(principal, Area.code),
             func.ST_Intersects(Area.geom, func.ST_Transform(envelope, SRID)),
         )
         .subquery("t")

@@ -97,23 +97,45 @@ def check(prefix: str, tolerance_m2: float, *, include_gaps: bool = True) -> lis
     """All topology faults among the cells in force below a code prefix."""
     args = {"prefix": prefix, "tol": tolerance_m2}
     faults = [
-        {"kind": "invalid_geometry", "code": r.code, "level": r.level, "reason": r.reason,
-         "point": _point(r)}
+        {
+            "kind": "invalid_geometry",
+            "code": r.code,
+            "level": r.level,
+            "reason": r.reason,
+            "point": _point(r),
+        }
         for r in db.session.execute(_INVALID, args)
     ]
     for r in db.session.execute(_OUTSIDE, args):
-        faults.append({
-            "kind": "outside_community", "code": r.code, "community": r.community,
-            "reaches_into": list(r.reaches_into), "area_m2": round(r.area_m2, 2),
-            "point": _point(r),
-        })
+        faults.append(
+            {
+                "kind": "outside_community",
+                "code": r.code,
+                "community": r.community,
+                "reaches_into": list(r.reaches_into),
+                "area_m2": round(r.area_m2, 2),
+                "point": _point(r),
+            }
+        )
     for r in db.session.execute(_OVERLAPS, args):
-        faults.append({"kind": "overlap", "codes": [r.a, r.b], "area_m2": round(r.area_m2, 2),
-                       "point": _point(r)})
+        faults.append(
+            {
+                "kind": "overlap",
+                "codes": [r.a, r.b],
+                "area_m2": round(r.area_m2, 2),
+                "point": _point(r),
+            }
+        )
     if include_gaps:
         for r in db.session.execute(_GAPS, args):
-            faults.append({"kind": "gap", "community": r.code, "area_m2": round(r.area_m2, 2),
-                           "point": _point(r)})
+            faults.append(
+                {
+                    "kind": "gap",
+                    "community": r.code,
+                    "area_m2": round(r.area_m2, 2),
+                    "point": _point(r),
+                }
+            )
     return faults
 
 

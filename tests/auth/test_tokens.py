@@ -1,0 +1,166 @@
+from datetime import timedelta
+
+import jwt as pyjwt
+import pytest
+from flask_jwt_extended import create_access_token
+from sqlalchemy import select
+
+from gridgov.accounts.models import User
+from gridgov.audit.models import AuditEvent
+from gridgov.extensions import db
+from tests import factories as f
+
+
+@pytest.fixture
+def worker():
+    f.make_district()
+    return f.make_user("wang", "grid_worker", ["440303001001001"])
+
+
+def me(client, token):
+    return client.get("/api/v1/auth/me", headers=f.bearer(token))
+
+
+def refresh(client, token):
+    return client.post("/api/v1/auth/refresh", headers=f.bearer(token))
+
+
+def test_login_returns_tokens_that_identify_the_user(client, worker):
+    tokens = f.login(client, "wang")
+    assert tokens["token_type"] == "Bearer"
+    response = me(client, tokens["access_token"])
+    assert response.json == {
+        "id": worker,
+        "username": "wang",
+        "role": "grid_worker",
+        "areas": ["440303001001001"],
+    }
+
+
+def test_login_is_audited_with_the_device(client, worker):
+    client.post(
+        "/api/v1/auth/login",
+        json={"username": "wang", "password": f.PASSWORD},
+        headers={"X-Device-Id": "pda-17"},
+    )
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login")).one()
+    assert (event.actor_id, event.device_id) == (worker, "pda-17")
+
+
+@pytest.mark.parametrize("username", ["wang", "nobody"])
+def test_a_wrong_password_or_unknown_user_gets_the_same_401(client, worker, username):
+    response = client.post(
+        "/api/v1/auth/login", json={"username": username, "password": "wrong-password-1"}
+    )
+    assert response.status_code == 401
+    assert response.json["code"] == "invalid_credentials"
+
+
+def test_login_body_fields_are_required(client):
+    response = client.post("/api/v1/auth/login", json={"username": "wang"})
+    assert response.status_code == 422
+    assert response.json["errors"] == [
+        {"field": "password", "in": "json", "message": "Missing data for required field."}
+    ]
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(client, worker):
+    for _ in range(3):  # the test config allows 3 failures
+        client.post("/api/v1/auth/login", json={"username": "wang", "password": "wrong-password-1"})
+    response = client.post("/api/v1/auth/login", json={"username": "wang", "password": f.PASSWORD})
+    assert response.status_code == 429
+    assert response.json["code"] == "account_locked"
+    assert 250 < int(response.headers["Retry-After"]) <= 301
+
+
+def test_an_admin_unlock_lets_the_user_in_again(client, worker):
+    for _ in range(3):
+        client.post("/api/v1/auth/login", json={"username": "wang", "password": "wrong-password-1"})
+    admin = f.auth_as(client, "admin", [])
+    assert (
+        client.patch(f"/api/v1/users/{worker}", json={"unlock": True}, headers=admin).status_code
+        == 200
+    )
+    assert f.login(client, "wang")["access_token"]
+
+
+def test_a_successful_login_resets_the_failure_count(client, worker):
+    for _ in range(2):
+        client.post("/api/v1/auth/login", json={"username": "wang", "password": "wrong-password-1"})
+    f.login(client, "wang")
+    assert db.session.scalar(select(User.failed_logins).where(User.id == worker)) == 0
+
+
+def test_refresh_rotates_the_pair(client, worker):
+    first = f.login(client, "wang")
+    second = refresh(client, first["refresh_token"])
+    assert second.status_code == 200
+    assert second.json["refresh_token"] != first["refresh_token"]
+    assert me(client, second.json["access_token"]).status_code == 200
+
+
+def test_a_reused_refresh_token_revokes_the_whole_family(client, worker):
+    first = f.login(client, "wang")
+    second = refresh(client, first["refresh_token"]).json
+    replay = refresh(client, first["refresh_token"])
+    assert replay.status_code == 401 and replay.json["code"] == "token_reused"
+    # the thief's replay also signs out the legitimate holder of the newer tokens
+    assert refresh(client, second["refresh_token"]).json["code"] == "token_revoked"
+    assert me(client, second["access_token"]).json["code"] == "token_revoked"
+    # another login (another family) is untouched
+    other = f.login(client, "wang")
+    assert me(client, other["access_token"]).status_code == 200
+
+
+def test_logout_revokes_access_and_refresh_tokens(client, worker):
+    tokens = f.login(client, "wang")
+    response = client.post("/api/v1/auth/logout", headers=f.bearer(tokens["access_token"]))
+    assert response.status_code == 204
+    assert me(client, tokens["access_token"]).json["code"] == "token_revoked"
+    assert refresh(client, tokens["refresh_token"]).json["code"] == "token_revoked"
+
+
+def test_an_access_token_cannot_refresh_and_a_refresh_token_cannot_read(client, worker):
+    tokens = f.login(client, "wang")
+    assert refresh(client, tokens["access_token"]).json["code"] == "invalid_token"
+    assert me(client, tokens["refresh_token"]).json["code"] == "invalid_token"
+
+
+def test_an_expired_token_is_a_401_problem(client, worker):
+    token = create_access_token(
+        str(worker), expires_delta=timedelta(seconds=-60), additional_claims={"fam": "x"}
+    )
+    response = me(client, token)
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
+    assert response.json["code"] == "token_expired"
+
+
+def test_a_forged_token_is_rejected(client, worker):
+    forged = pyjwt.encode(
+        {"sub": str(worker), "type": "access", "fam": "x", "jti": "y", "role": "admin"},
+        "guessed-secret-guessed-secret-guessed",
+        algorithm="HS256",
+    )
+    response = me(client, forged)
+    assert response.status_code == 401 and response.json["code"] == "invalid_token"
+
+
+def test_a_missing_token_is_a_401_with_www_authenticate(client, worker):
+    response = client.get("/api/v1/areas/440303000000")
+    assert response.status_code == 401
+    assert response.json["code"] == "missing_token"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_disabling_an_account_stops_its_live_tokens(client, worker):
+    tokens = f.login(client, "wang")
+    admin = f.auth_as(client, "admin", [])
+    client.patch(f"/api/v1/users/{worker}", json={"active": False}, headers=admin)
+    assert me(client, tokens["access_token"]).json["code"] == "account_disabled"
+    assert refresh(client, tokens["refresh_token"]).json["code"] == "account_disabled"
+
+
+def test_passwords_are_stored_as_argon2id_hashes(worker):
+    stored = db.session.scalar(select(User.password_hash).where(User.id == worker))
+    assert stored.startswith("$argon2id$") and f.PASSWORD not in stored

@@ -1,0 +1,82 @@
+"""App-wide behaviour: health, docs, the error shape, and a database that is down."""
+
+import pytest
+
+from gridgov import create_app
+from tests import factories as f
+
+
+def test_healthz_reports_postgis(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok" and response.json["postgis"].startswith("3.")
+
+
+def test_openapi_lists_the_contract(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/areas/{code}",
+        "/api/v1/grids",
+        "/api/v1/locate",
+        "/api/v1/tiles/grids/{z}/{x}/{y}.mvt",
+        "/healthz",
+    ):
+        assert path in spec["paths"], path
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_interactive_docs_are_served_from_local_files(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and b"/api/v1/docs/assets/swagger-ui-bundle.js" in page.data
+    script = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.data) > 100_000
+    script.close()
+
+
+def test_an_unknown_path_is_a_404_problem(client):
+    response = client.get("/api/v1/nowhere")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert set(response.json) >= {"type", "title", "status", "code", "detail"}
+
+
+def test_a_wrong_method_is_a_405_problem_with_allow(client):
+    response = client.delete("/api/v1/auth/login")
+    assert response.status_code == 405
+    assert response.content_type == "application/problem+json"
+    assert "POST" in response.headers["Allow"]
+
+
+def test_malformed_json_is_a_400_problem(client):
+    response = client.post("/api/v1/auth/login", data="{oops", content_type="application/json")
+    assert response.status_code == 400 and response.json["code"] == "malformed_json"
+
+
+@pytest.fixture
+def down_client(app):
+    """The same app pointed at a port where no database listens: a real refused connection."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://gridgov@127.0.0.1:9/gridgov",
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": 2},
+        },
+    }
+    return create_app(config).test_client()
+
+
+def test_healthz_is_503_when_the_database_is_down(down_client):
+    response = down_client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["code"] == "database_unavailable"
+
+
+def test_api_calls_are_503_not_500_when_the_database_is_down(client, down_client):
+    f.make_district()
+    token = f.auth_as(client, "district_staff", [f.DISTRICT])
+    response = down_client.get("/api/v1/locate?lon=114.005&lat=22.515", headers=token)
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.headers["Retry-After"] == "5"
