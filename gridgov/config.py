@@ -30,9 +30,11 @@ def from_env() -> dict:
         raise RuntimeError("GRIDGOV_JWT_SECRET must be set to at least 32 characters")
     return {
         "SQLALCHEMY_DATABASE_URI": _database_url(url),
+        # No pre-ping: it costs a round trip per request. A connection that died with a database
+        # restart fails its request with a 503 and SQLAlchemy then replaces the whole pool.
         "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
             "pool_size": _int("GRIDGOV_DB_POOL_SIZE", 5),
+            "pool_recycle": 3600,
         },
         "JWT_SECRET_KEY": secret,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("GRIDGOV_ACCESS_MINUTES", 15)),

@@ -132,3 +132,10 @@ def check_lon_lat(lon: float, lat: float) -> list[tuple[str, str]]:
     if not -90 <= lat <= 90:
         problems.append(("lat", "must be between -90 and 90"))
     return problems
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The Web Mercator XYZ tile (x, y) holding a WGS84 point at zoom z."""
+    n = 2**z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)

@@ -6,6 +6,7 @@ truncated, so tests see committed data exactly as the app does and never depend 
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from gridgov import create_app
@@ -34,8 +35,21 @@ def ctx(app):
         db.session.remove()
 
 
+class Client(FlaskClient):
+    """Each request gets a fresh database session, as it does under gunicorn. (The test's own
+    app context is reused by the test client, and with it the session, unless we reset it.)"""
+
+    def open(self, *args, **kwargs):
+        db.session.remove()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            db.session.remove()
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = Client
     return app.test_client()
 
 

@@ -5,7 +5,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
 from gridgov.auth import schemas, service
-from gridgov.auth.guard import authenticated, current_principal
+from gridgov.auth.guard import authenticated, current_claims, current_principal
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens")
 
@@ -42,7 +42,7 @@ def refresh():
 @blp.response(204)
 def logout():
     """Revoke this login's access and refresh tokens."""
-    service.logout(current_principal(), get_jwt(), _policy())
+    service.logout(current_principal(), current_claims(), _policy())
 
 
 @blp.get("/me")

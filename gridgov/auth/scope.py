@@ -11,6 +11,14 @@ from sqlalchemy import false, literal, or_, true
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What a principal may see, without who they are: a key for caching scoped statements."""
+
+    areas: tuple[tuple[str, str], ...]
+    unrestricted: bool = False
+
+
+@dataclass(frozen=True)
 class Principal:
     user_id: int
     username: str
@@ -23,11 +31,15 @@ class Principal:
         return self.role == "admin"
 
     @property
+    def scope(self) -> Scope:
+        return Scope(self.areas, self.unrestricted)
+
+    @property
     def area_codes(self) -> list[str]:
         return [code for code, _ in self.areas]
 
 
-def inside(principal: Principal, code_column):
+def inside(principal: Principal | Scope, code_column):
     """Rows whose code lies in one of the principal's areas (the area itself or below it)."""
     if principal.unrestricted:
         return true()
@@ -36,7 +48,7 @@ def inside(principal: Principal, code_column):
     return or_(*(code_column.like(prefix + "%") for _, prefix in principal.areas))
 
 
-def visible_area(principal: Principal, code_column, prefix_column):
+def visible_area(principal: Principal | Scope, code_column, prefix_column):
     """Areas the principal may see: their own, everything below, and the areas above them
     (a grid worker may read the name and outline of the community around their cell)."""
     if principal.unrestricted:

@@ -6,10 +6,11 @@ Every query takes the acting Principal and applies its scope inside the SQL.
 import json
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 
-from gridgov.auth.scope import Principal, inside, visible_area
+from gridgov.auth.scope import Principal, Scope, inside, visible_area
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.geo import SRID
@@ -62,7 +63,7 @@ def _view(row) -> AreaView:
     )
 
 
-def _visible(principal: Principal):
+def _visible(principal: Principal | Scope):
     return visible_area(principal, Area.code, Area.prefix)
 
 
@@ -122,17 +123,23 @@ def get_grid(principal: Principal, code: str) -> AreaView:
     return _view(row)
 
 
+@lru_cache(maxsize=1024)
+def _locate_statement(scope: Scope):
+    # Built once per scope: constructing the expression costs more than running it.
+    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), SRID)
+    return (
+        select(Area.code, Area.name, Area.level)
+        .where(func.ST_Intersects(Area.geom, point), valid_on(), _visible(scope))
+        .order_by(Area.code)
+    )
+
+
 def locate(principal: Principal, lon: float, lat: float) -> dict:
     """The district, street, community and grid cell in force today that contain a WGS84 point.
     A point on a shared edge belongs to both cells; the lower code is returned."""
-    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
-    stmt = (
-        select(Area.code, Area.name, Area.level)
-        .where(func.ST_Intersects(Area.geom, point), valid_on(), _visible(principal))
-        .order_by(Area.code)
-    )
     found: dict[str, dict | None] = dict.fromkeys(LEVELS)
-    for row in db.session.execute(stmt):
+    rows = db.session.execute(_locate_statement(principal.scope), {"lon": lon, "lat": lat})
+    for row in rows:
         if found[row.level] is None:
             found[row.level] = {"code": row.code, "name": row.name}
     if found["district"] is None:

@@ -1,9 +1,8 @@
-import math
 from datetime import date, timedelta
 
 import pytest
 
-from gridgov.geo import wgs84_to_gcj02
+from gridgov.geo import tile_of, wgs84_to_gcj02
 from gridgov.hierarchy import importer
 from tests import factories as f
 
@@ -12,13 +11,6 @@ from tests import factories as f
 def district_staff(client):
     f.make_district()
     return f.auth_as(client, "district_staff", [f.DISTRICT])
-
-
-def tile_of(lon, lat, z):
-    n = 2**z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return x, y
 
 
 def test_an_area_is_a_geojson_feature_with_parent_and_children(client, district_staff):

@@ -2,8 +2,8 @@
 
 import pytest
 
+from gridgov.geo import tile_of
 from tests import factories as f
-from tests.hierarchy.test_api import tile_of
 
 OWN_CELL, NEIGHBOUR_CELL = "440303001001001", "440303001001002"
 

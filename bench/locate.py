@@ -1,0 +1,204 @@
+"""Benchmark GET /api/v1/locate through gunicorn (2 workers) against the bare floor (bench/bare.py,
+the same query with no framework), loaded by wrk from a second process on 127.0.0.1, at 4, 16
+and 64 concurrent clients; then time z14 grid tiles through the API against the raw ST_AsMVT.
+
+Run with `make bench` (it provisions the database and installs wrk). Prints a table; no
+assertions: the figures go to the README.
+"""
+
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from gridgov import create_app
+from gridgov.accounts import service as accounts
+from gridgov.accounts.models import User
+from gridgov.extensions import db
+from gridgov.geo import tile_of
+from gridgov.hierarchy.models import Area
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_PORT, BARE_PORT = 5091, 5092
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CLIENTS = (4, 16, 64)
+WORKERS = "2"
+
+
+def prepare(app) -> tuple[str, list[tuple[float, float]]]:
+    """A district-wide bench account and 500 points spread over the grid cells."""
+    with app.app_context():
+        password = "bench-" + secrets.token_urlsafe(12)
+        user = db.session.scalar(select(User).where(User.username == "bench_district"))
+        if user is None:
+            accounts.create_user(
+                None, "bench_district", password, "district_staff", ["440303000000"]
+            )
+        else:
+            accounts.update_user(None, user.id, {"password": password, "unlock": True})
+        inside = func.ST_PointOnSurface(Area.geom)
+        points = db.session.execute(
+            select(func.ST_X(inside), func.ST_Y(inside)).where(Area.level == "grid")
+        ).all()
+    return password, [tuple(p) for p in points]
+
+
+def serve(target: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            WORKERS,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/healthz"
+                if target == "wsgi:app"
+                else f"http://127.0.0.1:{port}/?lon=114.1&lat=22.55",
+                timeout=1,
+            )
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"{target} did not start")
+
+
+def login(password: str) -> str:
+    body = json.dumps({"username": "bench_district", "password": password}).encode()
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{APP_PORT}/api/v1/auth/login", body, {"Content-Type": "application/json"}
+    )
+    return json.load(urllib.request.urlopen(req))["access_token"]
+
+
+LUA = """
+local points = {%s}
+local path = "%s"
+request = function()
+  local p = points[math.random(#points)]
+  return wrk.format("GET", path .. "lon=" .. p[1] .. "&lat=" .. p[2])
+end
+"""
+
+
+def wrk(url_path: str, port: int, clients: int, points, headers=()) -> dict:
+    lua = LUA % (",".join(f"{{{x:.7f},{y:.7f}}}" for x, y in points), url_path)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    cmd = ["wrk", "-t2", f"-c{clients}", f"-d{SECONDS}s", "--latency", "-s", script.name]
+    for header in headers:
+        cmd += ["-H", header]
+    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}"], capture_output=True, text=True).stdout
+    os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    return {
+        "rps": rate,
+        "p50": ms(lat["50"]),
+        "p99": ms(lat["99"]),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+RAW_TILE = text("""
+    SELECT ST_AsMVT(t, 'grids', 4096, 'geom') FROM (
+      SELECT code, name, grid_type, parent_code AS community,
+             ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(14, :x, :y), 4096, 64, true)
+             AS geom
+      FROM areas
+      WHERE level = 'grid' AND valid_to IS NULL AND code LIKE '440303%'
+        AND ST_Intersects(geom, ST_Transform(ST_TileEnvelope(14, :x, :y), 4326))) t
+""")
+
+
+def tiles(app, token: str, points) -> dict:
+    """Sequential z14 tiles over the district through the API, and the raw query for each."""
+    coords = [tile_of(x, y, 14) for x, y in random.Random(1).sample(points, 200)]
+    api, raw = [], []
+    with app.app_context():
+        for x, y in coords:
+            started = time.perf_counter()
+            db.session.execute(RAW_TILE, {"x": x, "y": y}).scalar()
+            raw.append((time.perf_counter() - started) * 1000)
+        db.session.remove()
+    for x, y in coords:
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{APP_PORT}/api/v1/tiles/grids/14/{x}/{y}.mvt",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        started = time.perf_counter()
+        urllib.request.urlopen(req).read()
+        api.append((time.perf_counter() - started) * 1000)
+    api, raw = statistics.quantiles(api, n=100), statistics.quantiles(raw, n=100)
+    return {"api_p50": api[49], "api_p95": api[94], "raw_p50": raw[49], "raw_p95": raw[94]}
+
+
+def main() -> None:
+    app = create_app()
+    password, points = prepare(app)
+    servers = [serve("wsgi:app", APP_PORT), serve("bench.bare:app", BARE_PORT)]
+    try:
+        token = login(password)
+        auth = [f"Authorization: Bearer {token}"]
+        print(
+            f"locate: {len(points)} points, {SECONDS}s per run, gunicorn {WORKERS} sync workers, "
+            f"wrk -t2, {os.cpu_count()} cores"
+        )
+        print(
+            f"{'clients':>7} | {'api req/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
+            f"{'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5}"
+        )
+        for clients in CLIENTS:
+            wrk("/api/v1/locate?", APP_PORT, clients, points[:50], auth)  # warm up
+            api = wrk("/api/v1/locate?", APP_PORT, clients, points, auth)
+            bare = wrk("/?", BARE_PORT, clients, points)
+            print(
+                f"{clients:>7} | {api['rps']:>9.0f} {api['p50']:>7.2f} {api['p99']:>7.2f} | "
+                f"{bare['rps']:>10.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
+                f"{api['rps'] / bare['rps']:>5.2f}"
+                + (
+                    f"  (errors: api {api['errors']}, bare {bare['errors']})"
+                    if api["errors"] or bare["errors"]
+                    else ""
+                )
+            )
+        t = tiles(app, token, points)
+        print(
+            f"z14 grid tile, 200 sequential: API p50 {t['api_p50']:.1f} ms, "
+            f"p95 {t['api_p95']:.1f} ms; raw ST_AsMVT p50 {t['raw_p50']:.1f} ms, "
+            f"p95 {t['raw_p95']:.1f} ms"
+        )
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
