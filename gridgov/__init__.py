@@ -1,6 +1,7 @@
 """gridgov: the backend of grid-based community governance (网格化社会治理)."""
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from gridgov import config as settings
 from gridgov import docs, errors
@@ -24,8 +25,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
 
     from gridgov.auth.guard import register_token_errors
+    from gridgov.auth.principal_cache import PrincipalCache
 
     register_token_errors(jwt)
+    dsn = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    app.extensions["principal_cache"] = PrincipalCache(
+        dsn.render_as_string(hide_password=False), app.config["GRIDGOV_PRINCIPAL_CACHE_SECONDS"]
+    )
     _register_blueprints(app)
     _register_cli(app)
     return app

@@ -43,6 +43,8 @@ def from_env() -> dict:
         "JWT_DECODE_LEEWAY": 5,
         # Square metres below which an overlap, gap or overhang is treated as drawing noise.
         "GRIDGOV_TOPOLOGY_TOLERANCE_M2": _float("GRIDGOV_TOPOLOGY_TOLERANCE_M2", 1.0),
+        # How long a worker may remember who a token belongs to (changes clear it at once).
+        "GRIDGOV_PRINCIPAL_CACHE_SECONDS": _float("GRIDGOV_PRINCIPAL_CACHE_SECONDS", 10.0),
         "GRIDGOV_LOGIN_MAX_FAILURES": _int("GRIDGOV_LOGIN_MAX_FAILURES", 5),
         "GRIDGOV_LOGIN_LOCK_SECONDS": _int("GRIDGOV_LOGIN_LOCK_SECONDS", 300),
     }

@@ -21,6 +21,7 @@ def app():
     with app.app_context():
         flask_migrate.upgrade()
     yield app
+    app.extensions["principal_cache"].stop()
     with app.app_context():
         db.engine.dispose()
 

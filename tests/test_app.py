@@ -64,7 +64,9 @@ def down_client(app):
             "connect_args": {"connect_timeout": 2},
         },
     }
-    return create_app(config).test_client()
+    app = create_app(config)
+    yield app.test_client()
+    app.extensions["principal_cache"].stop()
 
 
 def test_healthz_is_503_when_the_database_is_down(down_client):

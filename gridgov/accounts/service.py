@@ -5,6 +5,7 @@ from sqlalchemy import select
 from gridgov.accounts.models import ROLE_LEVEL, ROLES, User, UserArea
 from gridgov.audit.service import record
 from gridgov.auth import passwords
+from gridgov.auth.service import announce_auth_change
 from gridgov.errors import Conflict, NotFound, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
@@ -112,5 +113,6 @@ def update_user(actor_id, user_id: int, changes: dict) -> User:
     if "password" in changes:
         after["password"] = "changed"
     record("update_user", "user", str(user.id), actor_id=actor_id, before=before, after=after)
+    announce_auth_change()
     db.session.commit()
     return user

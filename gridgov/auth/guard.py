@@ -37,6 +37,17 @@ def _access_claims() -> MappingProxyType:
     return claims
 
 
+def _principal(claims) -> Principal:
+    cache = current_app.extensions["principal_cache"]
+    key = (claims["sub"], claims["jti"], claims["fam"])
+    principal = cache.get(key)
+    if principal is None:
+        generation = cache.generation
+        principal = load_principal(claims)
+        cache.put(key, principal, generation)
+    return principal
+
+
 def authenticated(*roles: str):
     """Require a valid, unrevoked access token; with roles, require one of them."""
 
@@ -48,7 +59,7 @@ def authenticated(*roles: str):
                 # Safe requests never write: run their queries outside a transaction and save
                 # the BEGIN and ROLLBACK round trips.
                 db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            principal = load_principal(claims)
+            principal = _principal(claims)
             if roles and principal.role not in roles:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
             g.principal, g.claims = principal, claims

@@ -11,6 +11,7 @@ from gridgov.accounts.models import User
 from gridgov.audit.service import record
 from gridgov.auth import passwords
 from gridgov.auth.models import RefreshToken, Revocation
+from gridgov.auth.principal_cache import CHANNEL, clear_all
 from gridgov.auth.scope import Principal
 from gridgov.errors import TooManyAttempts, Unauthorized
 from gridgov.extensions import db
@@ -111,6 +112,7 @@ def _family_revoked(family: str) -> bool:
 def _revoke(key: str, kind: str, reason: str, expires_at: datetime) -> None:
     if db.session.get(Revocation, key) is None:
         db.session.add(Revocation(key=key, kind=kind, reason=reason, expires_at=expires_at))
+        announce_auth_change()
 
 
 def refresh(claims: dict, policy: LoginPolicy) -> dict:
@@ -166,6 +168,12 @@ _PRINCIPAL_SQL = text(
     FROM users u WHERE u.id = :uid
     """
 )
+
+
+def announce_auth_change() -> None:
+    """Tell every worker's principal cache to forget (delivered when this transaction commits)."""
+    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    clear_all()
 
 
 def load_principal(claims: dict) -> Principal:

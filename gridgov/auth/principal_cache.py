@@ -1,0 +1,97 @@
+"""Remember who a token belongs to between requests in one worker process.
+
+Loading the principal is a database round trip on every request. Entries are forgotten the
+moment any account, area binding or revocation changes in any process: services announce such
+changes with PostgreSQL NOTIFY in the same transaction, and a listener thread in each worker
+clears the cache when it hears one. While the listener is not connected nothing is cached, and
+no entry lives longer than `ttl` seconds whatever happens.
+"""
+
+import logging
+import os
+import threading
+import time
+import weakref
+
+import psycopg
+
+CHANNEL = "gridgov_auth"
+log = logging.getLogger(__name__)
+_caches: "weakref.WeakSet[PrincipalCache]" = weakref.WeakSet()
+
+
+def clear_all() -> None:
+    """Forget every principal cached in this process (other processes hear the NOTIFY)."""
+    for cache in list(_caches):
+        cache.clear()
+
+
+class PrincipalCache:
+    def __init__(self, dsn: str, ttl: float):
+        self._dsn, self._ttl = dsn, ttl
+        self._entries: dict = {}
+        self._generation = 0
+        self._listening = False
+        self._lock = threading.Lock()
+        self._pid = None
+        self._stop = threading.Event()
+        self._conn: psycopg.Connection | None = None
+        _caches.add(self)
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, key):
+        if self._ttl <= 0:
+            return None
+        self._ensure_listener()
+        entry = self._entries.get(key)
+        if entry is None or not self._listening or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, key, principal, generation: int) -> None:
+        """Store unless something changed since `generation` was read (the load may be stale)."""
+        with self._lock:
+            if self._listening and generation == self._generation:
+                self._entries[key] = (principal, time.monotonic() + self._ttl)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        conn = self._conn
+        if conn is not None:
+            conn.close()
+
+    def _ensure_listener(self) -> None:
+        # Started lazily in each process: gunicorn forks workers after the app is built.
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._pid, self._listening, self._entries = os.getpid(), False, {}
+                    threading.Thread(target=self._listen, daemon=True, name=CHANNEL).start()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
+                    self._conn = conn
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.clear()
+                    self._listening = True
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=5):
+                            self.clear()
+                        conn.execute("SELECT 1")  # a dead connection shows up here
+            except psycopg.Error as e:
+                if not self._stop.is_set():
+                    log.warning("principal cache listener lost its connection: %s", e)
+            finally:
+                self._listening, self._conn = False, None
+                self.clear()
+            self._stop.wait(1)
