@@ -2,6 +2,10 @@
 
 import os
 from datetime import timedelta
+from pathlib import Path
+
+# The data files the app loads (see geodata/README.md).
+GEODATA_DIR = Path(__file__).resolve().parent.parent / "geodata"
 
 
 def _database_url(url: str) -> str:

@@ -12,12 +12,13 @@ from shapely.geometry import mapping, shape
 
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
+from gridgov.config import GEODATA_DIR
 from gridgov.demo import partition
 from gridgov.extensions import db
 from gridgov.geo import geometry_to_wgs84
 from gridgov.hierarchy import importer
 
-GEODATA = Path(__file__).resolve().parents[2] / "geodata"
+GEODATA = GEODATA_DIR
 CODES = GEODATA / "luohu_440303_codes_nbs2023.csv"
 DISTRICT = GEODATA / "luohu_440303_district_gcj02.geojson"
 AREAS = GEODATA / "luohu_440303_streets_communities_synthetic_wgs84.geojson"
