@@ -1,10 +1,13 @@
 """gridgov: the backend of grid-based community governance (网格化社会治理)."""
 
+import base64
+
 from flask import Flask
 from sqlalchemy.engine import make_url
 
 from gridgov import config as settings
 from gridgov import docs, errors
+from gridgov.crypto import Vault, parse_keys
 from gridgov.extensions import api, db, jwt, migrate
 
 
@@ -32,6 +35,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["principal_cache"] = PrincipalCache(
         dsn.render_as_string(hide_password=False), app.config["GRIDGOV_PRINCIPAL_CACHE_SECONDS"]
     )
+    app.extensions["vault"] = Vault(
+        parse_keys(app.config["GRIDGOV_DATA_KEYS"]),
+        base64.b64decode(app.config["GRIDGOV_BLIND_INDEX_KEY"]),
+    )
     _register_blueprints(app)
     _register_cli(app)
     return app
@@ -48,8 +55,11 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.auth.routes import blp as auth
     from gridgov.health.routes import blp as health
     from gridgov.hierarchy.routes import blp as hierarchy
+    from gridgov.houses.routes import blp as houses
+    from gridgov.people.routes import blp as people
+    from gridgov.sync.routes import blp as sync
 
-    for blp in (auth, hierarchy, users, health):
+    for blp in (auth, hierarchy, sync, houses, people, users, health):
         api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
 
@@ -57,8 +67,9 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from gridgov.accounts.cli import users_cli
     from gridgov.auth.cli import auth_cli
+    from gridgov.codes.cli import codes_cli
     from gridgov.demo.cli import demo_cli
     from gridgov.hierarchy.cli import areas_cli, grids_cli
 
-    for group in (areas_cli, grids_cli, users_cli, auth_cli, demo_cli):
+    for group in (areas_cli, grids_cli, users_cli, auth_cli, codes_cli, demo_cli):
         app.cli.add_command(group)

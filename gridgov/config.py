@@ -24,6 +24,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set (make run generates development values)")
+    return value
+
+
 def from_env() -> dict:
     """Build the Flask config mapping from DATABASE_URL and GRIDGOV_* variables."""
     url = os.environ.get("DATABASE_URL")
@@ -33,6 +40,9 @@ def from_env() -> dict:
     if not secret or len(secret) < 32:
         raise RuntimeError("GRIDGOV_JWT_SECRET must be set to at least 32 characters")
     return {
+        # AES-GCM keys for personal values, "VERSION:BASE64,..."; the highest version encrypts.
+        "GRIDGOV_DATA_KEYS": _required("GRIDGOV_DATA_KEYS"),
+        "GRIDGOV_BLIND_INDEX_KEY": _required("GRIDGOV_BLIND_INDEX_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(url),
         # No pre-ping: it costs a round trip per request. A connection that died with a database
         # restart fails its request with a 503 and SQLAlchemy then replaces the whole pool.
@@ -49,6 +59,11 @@ def from_env() -> dict:
         "GRIDGOV_TOPOLOGY_TOLERANCE_M2": _float("GRIDGOV_TOPOLOGY_TOLERANCE_M2", 1.0),
         # How long a worker may remember who a token belongs to (changes clear it at once).
         "GRIDGOV_PRINCIPAL_CACHE_SECONDS": _float("GRIDGOV_PRINCIPAL_CACHE_SECONDS", 10.0),
+        # A grid worker's record captured farther than this from their cells: flag or reject.
+        "GRIDGOV_GEOFENCE": os.environ.get("GRIDGOV_GEOFENCE", "flag"),
+        "GRIDGOV_GEOFENCE_METRES": _float("GRIDGOV_GEOFENCE_METRES", 100.0),
+        # An upload of 1,000 records with full person blocks stays far below this.
+        "MAX_CONTENT_LENGTH": _int("GRIDGOV_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "GRIDGOV_LOGIN_MAX_FAILURES": _int("GRIDGOV_LOGIN_MAX_FAILURES", 5),
         "GRIDGOV_LOGIN_LOCK_SECONDS": _int("GRIDGOV_LOGIN_LOCK_SECONDS", 300),
     }

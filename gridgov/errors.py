@@ -39,6 +39,12 @@ class ValidationFailed(GridgovError):
         """One invalid field: the name and the rule it broke."""
         return cls(f"{field}: {message}", errors=[field_error(field, message, location)])
 
+    @classmethod
+    def of_schema(cls, messages, prefix: str = "") -> "ValidationFailed":
+        """Every field marshmallow rejected, with the full path of the field."""
+        errors = schema_errors(messages, prefix)
+        return cls("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
 
 class Unauthorized(GridgovError):
     status, code, title = 401, "unauthorized", "Not authenticated"
@@ -105,6 +111,11 @@ def _flatten(messages, location: str, prefix: str = "") -> list[dict]:
     else:
         out.append(field_error(prefix or "body", str(messages), location))
     return out
+
+
+def schema_errors(messages, prefix: str = "", location: str = "body") -> list[dict]:
+    """Marshmallow messages of a nested part of a request, with the full field path."""
+    return [{**e, "field": prefix + e["field"]} for e in _flatten(messages, location)]
 
 
 def _http_error(err: HTTPException) -> Response:

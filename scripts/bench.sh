@@ -9,5 +9,6 @@ apt_install wrk
 DATABASE_URL=${BENCH_DATABASE_URL:-$(scripts/db.sh gridgov_bench)}
 export DATABASE_URL FLASK_APP=wsgi
 .venv/bin/flask db upgrade
+.venv/bin/flask codes load >/dev/null
 .venv/bin/flask demo load >/dev/null
 .venv/bin/python -m bench.locate

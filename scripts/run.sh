@@ -19,6 +19,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 .venv/bin/flask db upgrade
+.venv/bin/flask codes load >/dev/null
 log "loading the demo district (罗湖区)"
 .venv/bin/flask demo load >/dev/null
 .venv/bin/flask demo accounts --save instance/demo-accounts.txt

@@ -10,5 +10,8 @@ else
   DATABASE_URL=$(scripts/db.sh gridgov_test --fresh)
 fi
 export DATABASE_URL
-export GRIDGOV_JWT_SECRET=${GRIDGOV_JWT_SECRET:-test-secret-not-for-production-0123456789}
+# Fixed test keys: never used outside the throwaway test database.
+export GRIDGOV_JWT_SECRET=test-secret-not-for-production-0123456789
+export GRIDGOV_DATA_KEYS="1:$(printf 'test-data-key-1-not-for-product!' | base64)"
+export GRIDGOV_BLIND_INDEX_KEY="$(printf 'test-blind-index-key-not-for-prod' | base64)"
 .venv/bin/pytest "$@"

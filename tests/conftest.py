@@ -10,9 +10,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from gridgov import create_app
+from gridgov.codes import service as codes
+from gridgov.config import GEODATA_DIR
 from gridgov.extensions import db
 
-TABLES = "areas, users, user_areas, refresh_tokens, revocations, audit_events"
+# Everything but the code tables, which are loaded once.
+TABLES = (
+    "areas, users, user_areas, refresh_tokens, revocations, audit_events, houses, rentals, "
+    "buildings, persons, residences, sync_records, conflicts, changes"
+)
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +26,7 @@ def app():
     app = create_app({"TESTING": True, "GRIDGOV_LOGIN_MAX_FAILURES": 3})
     with app.app_context():
         flask_migrate.upgrade()
+        codes.load((GEODATA_DIR / "code_tables.csv").read_text(encoding="utf-8"))
     yield app
     app.extensions["principal_cache"].stop()
     with app.app_context():

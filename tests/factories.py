@@ -94,3 +94,96 @@ def auth_as(client, role: str, areas: list[str], username: str | None = None) ->
     username = username or f"{role}_{'_'.join(areas) or 'all'}"
     make_user(username, role, areas)
     return bearer(login(client, username)["access_token"])
+
+
+# --- houses, people and sync envelopes -------------------------------------------------------
+
+OWN_CELL = "440303001001001"  # the north cell of community 440303001001
+OWN_POINT = (114.005, 22.515)
+NEIGHBOUR_POINT = (114.005, 22.505)  # the south cell of the same community
+OTHER_STREET_POINT = (114.035, 22.515)  # street 440303002000
+
+
+def id_number(seq: int, birth: str = "19900101", region: str = "440303") -> str:
+    """A synthetic ID number that is valid by the standard (never a real person's)."""
+    from gridgov.people.idnumber import check_character
+
+    first17 = f"{region}{birth}{seq:03d}"
+    return first17 + check_character(first17)
+
+
+def envelope(type_: str, data: dict, op: str = "upsert", base_version=None, position=OWN_POINT):
+    import uuid
+
+    env = {
+        "uuid": str(uuid.uuid4()),
+        "type": type_,
+        "op": op,
+        "data": data,
+        "captured_at": "2026-11-20T10:00:00+08:00",
+    }
+    if base_version is not None:
+        env["base_version"] = base_version
+    if position is not None:
+        env["position"] = {"lon": position[0], "lat": position[1], "crs": "wgs84"}
+    return env
+
+
+def house_data(room: str = "101", point=OWN_POINT, **overrides) -> dict:
+    data = {
+        "compound": "翠竹苑",
+        "building": "3栋",
+        "unit": "1",
+        "floor": 1,
+        "room": room,
+        "use": "01",
+        "structure": "02",
+        "floor_area": "72.50",
+        "owner_name": "陈大文",
+        "owner_id_number": id_number(900),
+        "rented": False,
+        "location": {"lon": point[0], "lat": point[1], "crs": "wgs84"},
+    }
+    return {**data, **overrides}
+
+
+def rental_data(**overrides) -> dict:
+    data = {
+        "landlord_name": "陈大文",
+        "landlord_id_number": id_number(900),
+        "landlord_phone": "13812345678",
+        "rental_use": "01",
+        "rented_area": "60",
+        "hazards": ["02", "04"],
+        "registered_on": "2026-01-05",
+    }
+    return {**data, **overrides}
+
+
+def person_data(seq: int, house_code: str, kind: str = "floating", **overrides) -> dict:
+    data = {
+        "id_number": id_number(seq),
+        "capture_method": "card_reader",
+        "name": f"测试{seq}",
+        "sex": "1" if seq % 2 else "2",
+        "ethnicity": "01",
+        "phone": "13912345678",
+        "kind": kind,
+        "house_code": house_code,
+    }
+    if kind == "floating":
+        data["floating"] = {
+            "inflow_reason": "01",
+            "arrival_date": "2026-03-01",
+            "origin_code": "430302",
+            "residence_type": "01",
+        }
+    return {**data, **overrides}
+
+
+def upload(client, headers, *records, device="pda-1"):
+    response = client.post(
+        "/api/v1/sync/upload", json={"device_id": device, "records": list(records)}, headers=headers
+    )
+    assert response.status_code == 200, response.json
+    return response.json["results"]

@@ -57,3 +57,8 @@ def visible_area(principal: Principal | Scope, code_column, prefix_column):
         return false()
     above = (literal(code).like(prefix_column + "%") for code, _ in principal.areas)
     return or_(inside(principal, code_column), *above)
+
+
+def covers(principal: Principal | Scope, code: str) -> bool:
+    """Whether a code lies in one of the principal's areas (the Python twin of inside())."""
+    return principal.unrestricted or any(code.startswith(prefix) for _, prefix in principal.areas)

@@ -1,0 +1,67 @@
+"""Load code tables from CSV (table,code,label) and answer "is this a valid code"."""
+
+import csv
+import io
+from datetime import date
+
+from sqlalchemy import select
+
+from gridgov.audit.service import record
+from gridgov.codes.models import Code
+from gridgov.errors import ValidationFailed
+from gridgov.extensions import db
+
+
+def load(text: str, actor_id=None) -> dict:
+    """Bring the tables to what the file says: new codes are added, changed labels become a new
+    version, codes missing from a table named in the file are closed today. Idempotent."""
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    wanted: dict[tuple[str, str], str] = {}
+    for line, row in enumerate(rows, start=2):
+        table, code, label = (row.get(k, "").strip() for k in ("table", "code", "label"))
+        if not (table and code and label):
+            raise ValidationFailed.field(
+                f"line {line}", "needs table, code and label", location="file"
+            )
+        wanted[(table, code)] = label
+    tables = {t for t, _ in wanted}
+    current = {
+        (c.table_name, c.code): c
+        for c in db.session.scalars(
+            select(Code).where(Code.table_name.in_(tables), Code.valid_to.is_(None))
+        )
+    }
+    counts = {"added": 0, "relabelled": 0, "closed": 0, "unchanged": 0}
+    today = date.today()
+    for key, label in wanted.items():
+        old = current.get(key)
+        if old is not None and old.label == label:
+            counts["unchanged"] += 1
+            continue
+        version = 1
+        if old is not None:
+            old.valid_to, version = today, old.version + 1
+            db.session.flush()
+            counts["relabelled"] += 1
+        else:
+            counts["added"] += 1
+        db.session.add(Code(table_name=key[0], code=key[1], label=label, version=version))
+    for key, old in current.items():
+        if key not in wanted:
+            old.valid_to = today
+            counts["closed"] += 1
+    if counts["added"] or counts["relabelled"] or counts["closed"]:
+        after = {**counts, "tables": sorted(tables)}
+        record("load_codes", "code_table", None, actor_id=actor_id, after=after)
+    db.session.commit()
+    return counts
+
+
+def current_codes() -> dict[str, frozenset[str]]:
+    """Every table's codes in force, for validating a batch without a query per field."""
+    out: dict[str, set[str]] = {}
+    for table, code in db.session.execute(
+        select(Code.table_name, Code.code).where(Code.valid_to.is_(None))
+    ):
+        out.setdefault(table, set()).add(code)
+    return {table: frozenset(codes) for table, codes in out.items()}

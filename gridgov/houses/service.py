@@ -1,0 +1,478 @@
+"""Houses: create, update and delete from device uploads, building numbers and house codes,
+and the scoped, masked read views."""
+
+import re
+
+from geoalchemy2.shape import from_shape, to_shape
+from marshmallow import ValidationError as MarshmallowError
+from shapely.geometry import Point
+from sqlalchemy import func, select, text
+
+from gridgov.audit.service import record
+from gridgov.auth.scope import Principal, inside
+from gridgov.crypto import mask_phone
+from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.extensions import db
+from gridgov.geo import SRID, point_to_wgs84
+from gridgov.houses.models import Building, House, Rental
+from gridgov.sync import schemas
+from gridgov.sync.records import (
+    Outcome,
+    Stale,
+    WriteContext,
+    check_codes,
+    grid_at,
+    note_change,
+    parse_id,
+    require_scope,
+    sealed_id,
+)
+
+MAX_RESERVE = 50
+
+
+def _digits(text_value: str, width: int, default: int = 0) -> str:
+    found = re.findall(r"\d+", text_value or "")
+    number = int(found[-1]) if found else default
+    return f"{number % 10**width:0{width}d}"
+
+
+def compose_code(community: str, building_no: int, unit: str, floor: int, room: str) -> str:
+    """community 12 + building 5 + unit 2 + floor 3 + room 3 (domain.md §2)."""
+    return (
+        community + f"{building_no:05d}" + _digits(unit, 2, 1) + f"{floor:03d}" + _digits(room, 3)
+    )
+
+
+def _lock_community(community: str) -> None:
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('buildings:' || :c))"), {"c": community}
+    )
+
+
+def _next_number(community: str) -> int:
+    _lock_community(community)
+    top = db.session.scalar(
+        select(func.max(Building.number)).where(Building.community_code == community)
+    )
+    number = (top or 0) + 1
+    if number > 99999:
+        raise Conflict(
+            f"Community {community} has no building numbers left.", code="numbers_exhausted"
+        )
+    return number
+
+
+def reserve_numbers(principal: Principal, device_id: str, community: str, count: int) -> list[int]:
+    """Reserve building numbers for a device to code new buildings while offline."""
+    if (
+        not any(
+            code.startswith(community) or community.startswith(prefix)
+            for code, prefix in principal.areas
+        )
+        and not principal.unrestricted
+    ):
+        raise NotFound(f"No community with code {community} in your scope.", code="unknown_area")
+    if not 1 <= count <= MAX_RESERVE:
+        raise ValidationFailed.field("count", f"must be between 1 and {MAX_RESERVE}")
+    numbers = []
+    for _ in range(count):
+        number = _next_number(community)
+        db.session.add(
+            Building(
+                community_code=community,
+                number=number,
+                reserved_by=principal.user_id,
+                device_id=device_id,
+            )
+        )
+        db.session.flush()
+        numbers.append(number)
+    record(
+        "reserve_building_numbers",
+        "community",
+        community,
+        actor_id=principal.user_id,
+        device_id=device_id,
+        after={"numbers": numbers},
+    )
+    db.session.commit()
+    return numbers
+
+
+def _building_number(ctx: WriteContext, community: str, data: dict) -> int:
+    """The number of this compound/building, allocating one (or binding the device's
+    reservation, when the device sent a code) for a building seen for the first time."""
+    known = db.session.scalar(
+        select(Building.number).where(
+            Building.community_code == community,
+            Building.compound == data["compound"],
+            Building.building == data["building"],
+        )
+    )
+    wanted = int(data["code"][12:17]) if data.get("code") else None
+    if known is not None:
+        if wanted is not None and wanted != known:
+            raise ValidationFailed.field(
+                "data.code",
+                f"building {data['building']} of {data['compound']} has number {known:05d}",
+            )
+        return known
+    if wanted is None:
+        number = _next_number(community)
+        db.session.add(
+            Building(
+                community_code=community,
+                number=number,
+                compound=data["compound"],
+                building=data["building"],
+            )
+        )
+        return number
+    reserved = db.session.get(Building, (community, wanted), with_for_update=True)
+    if (
+        reserved is None
+        or reserved.compound is not None
+        or reserved.reserved_by != ctx.principal.user_id
+    ):
+        raise ValidationFailed.field(
+            "data.code", f"building number {wanted:05d} is not reserved for you"
+        )
+    reserved.compound, reserved.building = data["compound"], data["building"]
+    return wanted
+
+
+def _validate(ctx: WriteContext, raw: dict) -> dict:
+    errors = []
+    try:
+        data = schemas.HouseSchema().load(raw)
+    except MarshmallowError as e:
+        messages = e.messages
+        raise ValidationFailed.of_schema(messages, "data.") from None
+    errors += check_codes(data, schemas.HOUSE_CODES, ctx.codes, "data.")
+    if data.get("rental"):
+        errors += check_codes(data["rental"], schemas.RENTAL_CODES, ctx.codes, "data.rental.")
+        errors += check_codes(
+            {"hazards": data["rental"]["hazards"]}, {"hazards": "hazard"}, ctx.codes, "data.rental."
+        )
+    if errors:
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
+    return data
+
+
+def _prepare(ctx: WriteContext, raw: dict) -> tuple[dict, dict, dict | None]:
+    """(data, house column values, rental column values) of an uploaded house."""
+    data = _validate(ctx, raw)
+    where = data["location"]
+    lon, lat = point_to_wgs84(where["lon"], where["lat"], where["crs"])
+    found = grid_at(lon, lat)
+    if found is None:
+        raise ValidationFailed.field("data.location", "is not inside any grid cell of the district")
+    values = {
+        "grid_code": found[0],
+        "community_code": found[1],
+        "compound": data["compound"],
+        "building": data["building"],
+        "unit": data["unit"],
+        "floor": data["floor"],
+        "room": data["room"],
+        "use": data["use"],
+        "structure": data.get("structure"),
+        "floor_area": data.get("floor_area"),
+        "owner_name": data.get("owner_name"),
+        "rented": data["rented"],
+        "geom": from_shape(Point(lon, lat), srid=SRID),
+        "owner_id_sealed": None,
+        "owner_id_index": None,
+        "owner_id_masked": None,
+    }
+    if data.get("owner_id_number"):
+        owner = parse_id(data["owner_id_number"], "data.owner_id_number", ctx.today)
+        sealed = sealed_id(ctx, owner.number, "house.owner_id_number")
+        values["owner_id_sealed"], values["owner_id_index"], values["owner_id_masked"] = sealed
+    rental = _rental_values(ctx, data.get("rental") if data["rented"] else None)
+    return data, values, rental
+
+
+def _rental_values(ctx: WriteContext, rental: dict | None) -> dict | None:
+    if not rental:
+        return None
+    landlord = parse_id(rental["landlord_id_number"], "data.rental.landlord_id_number", ctx.today)
+    sealed, index, masked = sealed_id(ctx, landlord.number, "rental.landlord_id_number")
+    phone = rental.get("landlord_phone")
+    return {
+        "landlord_name": rental["landlord_name"],
+        "landlord_id_sealed": sealed,
+        "landlord_id_index": index,
+        "landlord_id_masked": masked,
+        "landlord_phone_sealed": ctx.vault.seal(phone, "rental.landlord_phone") if phone else None,
+        "landlord_phone_masked": mask_phone(phone) if phone else None,
+        "landlord_address": rental.get("landlord_address"),
+        "rental_use": rental["rental_use"],
+        "rented_area": rental.get("rented_area"),
+        "hazards": sorted(set(rental["hazards"])),
+        "registered_on": rental.get("registered_on"),
+    }
+
+
+# Fields compared to decide "unchanged" and listed in a conflict (sealed values compare by index).
+_COMPARED = (
+    "grid_code",
+    "compound",
+    "building",
+    "unit",
+    "floor",
+    "room",
+    "use",
+    "structure",
+    "floor_area",
+    "owner_name",
+    "owner_id_index",
+    "rented",
+)
+_RENTAL_COMPARED = (
+    "landlord_name",
+    "landlord_id_index",
+    "landlord_phone_masked",
+    "landlord_address",
+    "rental_use",
+    "rented_area",
+    "hazards",
+    "registered_on",
+)
+
+
+def _differences(house: House, rental: Rental | None, values: dict, rental_values) -> list[dict]:
+    out = [
+        {"field": name, "ours": _show(house, name), "theirs": _show(values, name)}
+        for name in _COMPARED
+        if getattr(house, name) != values[name]
+    ]
+    if not to_shape(house.geom).equals_exact(to_shape(values["geom"]), 1e-9):
+        out.append(
+            {"field": "location", "ours": _point(house.geom), "theirs": _point(values["geom"])}
+        )
+    for name in _RENTAL_COMPARED:
+        ours = getattr(rental, name) if rental else None
+        theirs = rental_values[name] if rental_values else None
+        if ours != theirs:
+            out.append(
+                {
+                    "field": f"rental.{name}",
+                    "ours": _show(rental, name),
+                    "theirs": _show(rental_values, name),
+                }
+            )
+    return out
+
+
+def _point(geom) -> list[float]:
+    point = to_shape(geom)
+    return [round(point.x, 7), round(point.y, 7)]
+
+
+def _show(source, name: str):
+    """A value fit for a conflict listing or an audit row: personal values masked."""
+    if source is None:
+        return None
+    get = source.get if isinstance(source, dict) else lambda k: getattr(source, k)
+    if name.endswith("_index"):
+        return get(name.replace("_index", "_masked"))
+    value = get(name)
+    return (
+        str(value) if value is not None and not isinstance(value, (str, int, bool, list)) else value
+    )
+
+
+def upsert(ctx: WriteContext, env: dict) -> Outcome:
+    data, values, rental_values = _prepare(ctx, env["data"])
+    community = values["community_code"]
+    require_scope(ctx, values["grid_code"], "The house")
+    house = None
+    if data.get("code"):
+        if data["code"][:12] != community:
+            raise ValidationFailed.field(
+                "data.code", f"does not begin with {community}, the community of its location"
+            )
+        house = db.session.scalar(select(House).where(House.code == data["code"]).with_for_update())
+    if house is None:
+        return _create(ctx, data, values, rental_values, community)
+    return _update(ctx, env, house, values, rental_values)
+
+
+def _create(ctx, data, values, rental_values, community) -> Outcome:
+    number = _building_number(ctx, community, data)
+    code = data.get("code") or compose_code(
+        community, number, data["unit"], data["floor"], data["room"]
+    )
+    if code[12:17] != f"{number:05d}":
+        raise ValidationFailed.field("data.code", f"building digits must be {number:05d}")
+    if db.session.scalar(select(House.id).where(House.code == code)) is not None:
+        raise Conflict(
+            f"House code {code} is taken: another house has the same building, unit, "
+            "floor and room.",
+            code="house_code_taken",
+        )
+    house = House(code=code, **values)
+    db.session.add(house)
+    db.session.flush()
+    if rental_values:
+        db.session.add(Rental(house_id=house.id, **rental_values))
+    note_change("house", code, values["grid_code"], "upsert")
+    record(
+        "create_house",
+        "house",
+        code,
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        after=view(house, rental_values and Rental(**rental_values)),
+    )
+    return Outcome("created", 201, key=code, version=1)
+
+
+def _update(ctx, env, house: House, values, rental_values) -> Outcome:
+    if house.deleted_at is not None:
+        raise Conflict(f"House {house.code} was deleted.", code="deleted")
+    require_scope(ctx, house.grid_code, "The house")
+    rental = db.session.get(Rental, house.id, with_for_update=True)
+    diffs = _differences(house, rental, values, rental_values)
+    if not diffs:
+        return Outcome("unchanged", 200, key=house.code, version=house.version)
+    if env.get("base_version") != house.version:
+        raise Stale(house.version)
+    before = view(house, rental)
+    old_grid = house.grid_code
+    for name, value in values.items():
+        setattr(house, name, value)
+    house.version += 1
+    house.updated_at = func.now()
+    if rental and not rental_values:
+        db.session.delete(rental)
+    elif rental_values:
+        if rental is None:
+            db.session.add(Rental(house_id=house.id, **rental_values))
+        else:
+            for name, value in rental_values.items():
+                setattr(rental, name, value)
+    if old_grid != house.grid_code:
+        note_change("house", house.code, old_grid, "left")
+    note_change("house", house.code, house.grid_code, "upsert")
+    db.session.flush()
+    record(
+        "update_house",
+        "house",
+        house.code,
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        before=before,
+        after=view(house, db.session.get(Rental, house.id)),
+    )
+    return Outcome("updated", 200, key=house.code, version=house.version)
+
+
+def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]:
+    """(key, grid, field differences) of a stale house edit, for the conflict record."""
+    data, values, rental_values = _prepare(ctx, env["data"])
+    house = db.session.scalar(select(House).where(House.code == data["code"]))
+    rental = db.session.get(Rental, house.id)
+    return house.code, house.grid_code, _differences(house, rental, values, rental_values)
+
+
+def delete(ctx: WriteContext, env: dict) -> Outcome:
+    data = _load_key(env["data"])
+    house = db.session.scalar(select(House).where(House.code == data["code"]).with_for_update())
+    if house is None:
+        raise NotFound(f"No house with code {data['code']}.", code="unknown_house")
+    require_scope(ctx, house.grid_code, "The house")
+    if house.deleted_at is not None:
+        return Outcome("unchanged", 200, key=house.code, version=house.version)
+    if env.get("base_version") != house.version:
+        raise Stale(house.version)
+    from gridgov.people.models import Person
+
+    if db.session.scalar(
+        select(func.count()).where(Person.house_id == house.id, Person.deleted_at.is_(None))
+    ):
+        raise Conflict(
+            f"People still live in house {house.code}; move them first.", code="house_occupied"
+        )
+    house.deleted_at, house.version = func.now(), house.version + 1
+    note_change("house", house.code, house.grid_code, "delete")
+    record(
+        "delete_house",
+        "house",
+        house.code,
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        before=view(house, None),
+    )
+    return Outcome("updated", 200, key=house.code, version=house.version)
+
+
+def _load_key(raw: dict) -> dict:
+    try:
+        return schemas.HouseKeySchema().load(raw)
+    except MarshmallowError as e:
+        raise ValidationFailed.of_schema(e.messages, "data.") from None
+
+
+def view(house: House, rental: Rental | None) -> dict:
+    """A house as any scoped reader may see it: ID and phone numbers masked."""
+    out = {
+        "code": house.code,
+        "community": house.community_code,
+        "grid": house.grid_code,
+        "compound": house.compound,
+        "building": house.building,
+        "unit": house.unit,
+        "floor": house.floor,
+        "room": house.room,
+        "use": house.use,
+        "structure": house.structure,
+        "floor_area": None if house.floor_area is None else str(house.floor_area),
+        "owner_name": house.owner_name,
+        "owner_id_number": house.owner_id_masked,
+        "rented": house.rented,
+        "version": house.version,
+        "location": _point(house.geom),
+        "deleted": house.deleted_at is not None,
+    }
+    if rental is not None:
+        out["rental"] = {
+            "landlord_name": rental.landlord_name,
+            "landlord_id_number": rental.landlord_id_masked,
+            "landlord_phone": rental.landlord_phone_masked,
+            "landlord_address": rental.landlord_address,
+            "rental_use": rental.rental_use,
+            "rented_area": None if rental.rented_area is None else str(rental.rented_area),
+            "hazards": list(rental.hazards or []),
+            "registered_on": rental.registered_on.isoformat() if rental.registered_on else None,
+        }
+    return out
+
+
+def get_house(principal: Principal, code: str) -> dict:
+    house = db.session.scalar(
+        select(House).where(House.code == code, inside(principal, House.grid_code))
+    )
+    if house is None:
+        raise NotFound(f"No house with code {code} in your scope.", code="unknown_house")
+    return view(house, db.session.get(Rental, house.id))
+
+
+def list_houses(principal: Principal, prefix: str, after: str | None, limit: int) -> list[dict]:
+    """Houses (not deleted) below an area, by code, keyset-paged after a code."""
+    stmt = (
+        select(House, Rental)
+        .outerjoin(Rental, Rental.house_id == House.id)
+        .where(
+            House.deleted_at.is_(None),
+            inside(principal, House.grid_code),
+            House.grid_code.like(prefix + "%"),
+        )
+        .order_by(House.code)
+        .limit(limit)
+    )
+    if after:
+        stmt = stmt.where(House.code > after)
+    return [view(h, r) for h, r in db.session.execute(stmt)]

@@ -1,0 +1,72 @@
+"""Desk reads of people: scoped, masked; look-up by ID number and reveal are POSTs (the number
+stays out of URLs and access logs) and are audited."""
+
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from gridgov.auth.guard import authenticated, current_principal
+from gridgov.hierarchy.schemas import AREA_CODE
+from gridgov.houses.routes import area_prefix
+from gridgov.people import service
+
+blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="People")
+
+
+class PersonsArgsSchema(Schema):
+    area = fields.String(required=True, validate=AREA_CODE)
+    kind = fields.String(validate=validate.OneOf(("resident", "floating")))
+    after = fields.Integer(validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class LookupSchema(Schema):
+    id_number = fields.String(required=True)
+
+
+class RevealSchema(Schema):
+    field = fields.String(required=True, validate=validate.OneOf(tuple(service.REVEALABLE)))
+    reason = fields.String(required=True, validate=validate.Length(min=4, max=200))
+
+
+@blp.get("")
+@authenticated()
+@blp.arguments(PersonsArgsSchema, location="query")
+def list_persons(args):
+    """People living below an area (kind=resident|floating); page with after=<last id>."""
+    items = service.list_persons(
+        current_principal(),
+        area_prefix(args["area"]),
+        args.get("kind"),
+        args.get("after"),
+        args["limit"],
+    )
+    return {"persons": items, "next": items[-1]["id"] if len(items) == args["limit"] else None}
+
+
+@blp.get("/<int:person_id>")
+@authenticated()
+def get_person(person_id):
+    return service.get_person(current_principal(), person_id)
+
+
+@blp.post("/lookup")
+@authenticated()
+@blp.arguments(LookupSchema)
+def lookup(args):
+    """Find a person in your scope by ID number (through the keyed blind index)."""
+    return service.lookup(current_principal(), current_app.extensions["vault"], args["id_number"])
+
+
+@blp.post("/<int:person_id>/reveal")
+@authenticated("street_staff", "district_staff")
+@blp.arguments(RevealSchema)
+def reveal(args, person_id):
+    """Show the full ID or phone number, with a reason; audited."""
+    return service.reveal(
+        current_principal(),
+        current_app.extensions["vault"],
+        person_id,
+        args["field"],
+        args["reason"],
+    )

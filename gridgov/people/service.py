@@ -1,0 +1,392 @@
+"""People: register, update, move and delete from device uploads; scoped, masked reads; and the
+deliberate, audited act of showing an ID or phone number in full."""
+
+from datetime import date
+
+from marshmallow import ValidationError as MarshmallowError
+from sqlalchemy import func, select
+
+from gridgov.audit.service import record
+from gridgov.auth.scope import Principal, inside
+from gridgov.crypto import mask_phone
+from gridgov.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.extensions import db
+from gridgov.houses.models import House
+from gridgov.people import idnumber
+from gridgov.people.models import Person, Residence
+from gridgov.sync import schemas
+from gridgov.sync.records import (
+    Outcome,
+    Stale,
+    WriteContext,
+    check_codes,
+    note_change,
+    parse_id,
+    require_scope,
+)
+
+DETAIL_FIELDS = (
+    "former_name",
+    "marital_status",
+    "political_status",
+    "education",
+    "religion",
+    "occupation",
+    "workplace",
+    "hukou_address",
+)
+COMPARED = (
+    "name",
+    "sex",
+    "ethnicity",
+    "phone_index",
+    "kind",
+    "origin_code",
+    "inflow_reason",
+    "arrival_date",
+    "special_concern",
+    "details",
+    "capture_method",
+    "house_id",
+)
+REVEALABLE = {
+    "id_number": ("id_sealed", "person.id_number"),
+    "phone": ("phone_sealed", "person.phone"),
+}
+
+
+def _load(schema, raw: dict) -> dict:
+    try:
+        return schema.load(raw)
+    except MarshmallowError as e:
+        raise ValidationFailed.of_schema(e.messages, "data.") from None
+
+
+def _house(code: str) -> House:
+    house = db.session.scalar(select(House).where(House.code == code, House.deleted_at.is_(None)))
+    if house is None:
+        raise ValidationFailed.field("data.house_code", f"{code} is not a known house")
+    return house
+
+
+def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
+    data = _load(schemas.PersonSchema(), raw)
+    errors = check_codes(data, schemas.PERSON_CODES, ctx.codes, "data.")
+    if data.get("resident"):
+        errors += check_codes(data["resident"], schemas.RESIDENT_CODES, ctx.codes, "data.resident.")
+    if data.get("floating"):
+        errors += check_codes(data["floating"], schemas.FLOATING_CODES, ctx.codes, "data.floating.")
+    if errors:
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
+    parsed = parse_id(data["id_number"], "data.id_number", ctx.today)
+    house = _house(data["house_code"])
+    floating = data.get("floating") or {}
+    details = {k: data[k] for k in DETAIL_FIELDS if data.get(k) is not None}
+    if data["kind"] == "resident" and data.get("resident"):
+        details["resident"] = data["resident"]
+    if floating:
+        details["floating"] = {
+            k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in floating.items()
+            if k not in ("inflow_reason", "arrival_date", "origin_code", "special_concern")
+        }
+    phone = data.get("phone")
+    values = {
+        "id_kind": parsed.kind,
+        "capture_method": data["capture_method"],
+        "name": data["name"],
+        "sex": data["sex"],
+        "sex_mismatch": data["sex"] in ("1", "2") and data["sex"] != parsed.sex,
+        "birth_date": parsed.birth_date,
+        "ethnicity": data.get("ethnicity"),
+        "phone_index": ctx.vault.index(phone, "phone") if phone else None,
+        "phone_masked": mask_phone(phone) if phone else None,
+        "kind": data["kind"],
+        "origin_code": floating.get("origin_code"),
+        "inflow_reason": floating.get("inflow_reason"),
+        "arrival_date": floating.get("arrival_date"),
+        "special_concern": bool(floating.get("special_concern")),
+        "details": details,
+        "house_id": house.id,
+        "grid_code": house.grid_code,
+    }
+    secrets = {"id": parsed, "phone": phone, "moved_in": data.get("moved_in")}
+    return secrets, values, house
+
+
+def _find(ctx: WriteContext, number: str) -> Person | None:
+    index = ctx.vault.index(number, "id_number")
+    return db.session.scalar(select(Person).where(Person.id_index == index).with_for_update())
+
+
+def upsert(ctx: WriteContext, env: dict) -> Outcome:
+    secrets, values, house = _prepare(ctx, env["data"])
+    parsed = secrets["id"]
+    person = _find(ctx, parsed.number)
+    flags = ["sex_mismatch"] if values["sex_mismatch"] else []
+    if person is None:
+        require_scope(ctx, house.grid_code, "The house")
+        return _create(ctx, env, secrets, values, house, flags)
+    diffs = differences(person, values)
+    if not diffs and person.deleted_at is None:
+        return Outcome("unchanged", 200, key=str(person.id), version=person.version, flags=flags)
+    require_scope(
+        ctx, person.grid_code if person.deleted_at is None else house.grid_code, "The person"
+    )
+    if env.get("base_version") != person.version:
+        raise Stale(person.version)
+    require_scope(ctx, house.grid_code, "The house")
+    before = view(person)
+    old_grid, old_house = person.grid_code, person.house_id
+    for name, value in values.items():
+        setattr(person, name, value)
+    _seal_phone(ctx, person, secrets["phone"])
+    person.deleted_at = None
+    person.version += 1
+    person.updated_at = func.now()
+    if old_house != house.id:
+        _move_residence(person, house, secrets["moved_in"] or ctx.today)
+    if old_grid != person.grid_code:
+        note_change("person", str(person.id), old_grid, "left")
+    note_change("person", str(person.id), person.grid_code, "upsert")
+    db.session.flush()
+    record(
+        "update_person",
+        "person",
+        str(person.id),
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        before=before,
+        after=view(person),
+    )
+    return Outcome("updated", 200, key=str(person.id), version=person.version, flags=flags)
+
+
+def _seal_phone(ctx: WriteContext, person: Person, phone: str | None) -> None:
+    person.phone_sealed = ctx.vault.seal(phone, "person.phone") if phone else None
+
+
+def _create(ctx, env, secrets, values, house, flags) -> Outcome:
+    parsed = secrets["id"]
+    person = Person(
+        id_index=ctx.vault.index(parsed.number, "id_number"),
+        id_sealed=ctx.vault.seal(parsed.number, "person.id_number"),
+        id_masked=idnumber.mask(parsed.number),
+        **values,
+    )
+    _seal_phone(ctx, person, secrets["phone"])
+    db.session.add(person)
+    db.session.flush()
+    moved_in = secrets["moved_in"] or env["captured_at"].date()
+    db.session.add(Residence(person_id=person.id, house_id=house.id, moved_in=moved_in))
+    note_change("person", str(person.id), house.grid_code, "upsert")
+    record(
+        "create_person",
+        "person",
+        str(person.id),
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        after=view(person),
+    )
+    return Outcome("created", 201, key=str(person.id), version=1, flags=flags)
+
+
+def _move_residence(person: Person, house: House, on: date) -> None:
+    current = db.session.scalar(
+        select(Residence).where(Residence.person_id == person.id, Residence.moved_out.is_(None))
+    )
+    if current is not None:
+        if on < current.moved_in:
+            raise ValidationFailed.field(
+                "data.moved_in", f"is before the last move-in {current.moved_in}"
+            )
+        current.moved_out = on
+        db.session.flush()
+    db.session.add(Residence(person_id=person.id, house_id=house.id, moved_in=on))
+
+
+def move(ctx: WriteContext, env: dict) -> Outcome:
+    """A person moves to another house (often another grid): history is kept."""
+    data = _load(schemas.PersonKeySchema(), env["data"])
+    if not data.get("house_code"):
+        raise ValidationFailed.field("data.house_code", "a move names the new house")
+    parsed = parse_id(data["id_number"], "data.id_number", ctx.today)
+    person = _find(ctx, parsed.number)
+    if person is None or person.deleted_at is not None:
+        raise NotFound(
+            "No such person is registered; register them instead.", code="unknown_person"
+        )
+    house = _house(data["house_code"])
+    require_scope(ctx, house.grid_code, "The new house")
+    if person.house_id == house.id:
+        return Outcome("unchanged", 200, key=str(person.id), version=person.version)
+    if env.get("base_version") != person.version:
+        raise Stale(person.version)
+    before = view(person)
+    old_grid = person.grid_code
+    _move_residence(person, house, data.get("moved_in") or env["captured_at"].date())
+    person.house_id, person.grid_code = house.id, house.grid_code
+    person.version += 1
+    person.updated_at = func.now()
+    if old_grid != house.grid_code:
+        note_change("person", str(person.id), old_grid, "left")
+    note_change("person", str(person.id), house.grid_code, "upsert")
+    record(
+        "move_person",
+        "person",
+        str(person.id),
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        before=before,
+        after=view(person),
+    )
+    return Outcome("updated", 200, key=str(person.id), version=person.version)
+
+
+def delete(ctx: WriteContext, env: dict) -> Outcome:
+    data = _load(schemas.PersonKeySchema(), env["data"])
+    parsed = parse_id(data["id_number"], "data.id_number", ctx.today)
+    person = _find(ctx, parsed.number)
+    if person is None:
+        raise NotFound("No such person is registered.", code="unknown_person")
+    require_scope(ctx, person.grid_code, "The person")
+    if person.deleted_at is not None:
+        return Outcome("unchanged", 200, key=str(person.id), version=person.version)
+    if env.get("base_version") != person.version:
+        raise Stale(person.version)
+    current = db.session.scalar(
+        select(Residence).where(Residence.person_id == person.id, Residence.moved_out.is_(None))
+    )
+    if current is not None:
+        current.moved_out = max(env["captured_at"].date(), current.moved_in)
+    person.deleted_at, person.version = func.now(), person.version + 1
+    note_change("person", str(person.id), person.grid_code, "delete")
+    record(
+        "delete_person",
+        "person",
+        str(person.id),
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        before=view(person),
+    )
+    return Outcome("updated", 200, key=str(person.id), version=person.version)
+
+
+def differences(person: Person, values: dict) -> list[dict]:
+    return [
+        {
+            "field": name,
+            "ours": _show(getattr(person, name), name),
+            "theirs": _show(values[name], name),
+        }
+        for name in COMPARED
+        if getattr(person, name) != values[name]
+    ]
+
+
+def _show(value, name: str):
+    if name == "phone_index":
+        return "changed"  # never a phone number, not even masked, in a conflict listing
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]:
+    secrets, values, _ = _prepare(ctx, env["data"])
+    person = _find(ctx, secrets["id"].number)
+    return str(person.id), person.grid_code, differences(person, values)
+
+
+def view(person: Person) -> dict:
+    """A person as a scoped reader sees them: ID and phone numbers masked."""
+    house_code = db.session.scalar(select(House.code).where(House.id == person.house_id))
+    return {
+        "id": person.id,
+        "id_number": person.id_masked,
+        "id_kind": person.id_kind,
+        "name": person.name,
+        "sex": person.sex,
+        "sex_mismatch": person.sex_mismatch,
+        "birth_date": person.birth_date.isoformat(),
+        "ethnicity": person.ethnicity,
+        "phone": person.phone_masked,
+        "kind": person.kind,
+        "house": house_code,
+        "grid": person.grid_code,
+        "origin_code": person.origin_code,
+        "inflow_reason": person.inflow_reason,
+        "arrival_date": person.arrival_date.isoformat() if person.arrival_date else None,
+        "special_concern": person.special_concern,
+        "details": person.details,
+        "capture_method": person.capture_method,
+        "version": person.version,
+        "deleted": person.deleted_at is not None,
+    }
+
+
+def _scoped(principal: Principal):
+    return select(Person).where(Person.deleted_at.is_(None), inside(principal, Person.grid_code))
+
+
+def get_person(principal: Principal, person_id: int) -> dict:
+    person = db.session.scalar(_scoped(principal).where(Person.id == person_id))
+    if person is None:
+        raise NotFound(f"No person with id {person_id} in your scope.", code="unknown_person")
+    return view(person)
+
+
+def list_persons(
+    principal: Principal, prefix: str, kind: str | None, after: int | None, limit: int
+) -> list[dict]:
+    stmt = _scoped(principal).where(Person.grid_code.like(prefix + "%"))
+    if kind:
+        stmt = stmt.where(Person.kind == kind)
+    if after:
+        stmt = stmt.where(Person.id > after)
+    return [view(p) for p in db.session.scalars(stmt.order_by(Person.id).limit(limit))]
+
+
+def lookup(principal: Principal, vault, id_number: str) -> dict:
+    """Find a person by ID number through the blind index; the look-up itself is audited."""
+    parsed = parse_id(id_number, "id_number", date.today())
+    index = vault.index(parsed.number, "id_number")
+    person = db.session.scalar(_scoped(principal).where(Person.id_index == index))
+    record(
+        "lookup_person",
+        "person",
+        str(person.id) if person else None,
+        actor_id=principal.user_id,
+        after={
+            "id_number": idnumber.mask(parsed.number),
+            "found": person is not None,
+        },
+    )
+    db.session.commit()
+    if person is None:
+        raise NotFound("No person with that ID number in your scope.", code="unknown_person")
+    return view(person)
+
+
+def reveal(principal: Principal, vault, person_id: int, field: str, reason: str) -> dict:
+    """Show one ID or phone number in full: staff only, with a reason, always audited."""
+    if principal.role not in ("street_staff", "district_staff"):
+        raise Forbidden(
+            "Only street or district staff may reveal personal numbers.", code="reveal_not_allowed"
+        )
+    person = db.session.scalar(_scoped(principal).where(Person.id == person_id))
+    if person is None:
+        raise NotFound(f"No person with id {person_id} in your scope.", code="unknown_person")
+    column, purpose = REVEALABLE[field]
+    sealed = getattr(person, column)
+    if sealed is None:
+        raise NotFound(f"No {field} is recorded for this person.", code="no_value")
+    record(
+        "reveal",
+        "person",
+        str(person.id),
+        actor_id=principal.user_id,
+        after={"field": field, "reason": reason},
+    )
+    db.session.commit()
+    return {"id": person.id, "field": field, "value": vault.open(sealed, purpose)}

@@ -1,0 +1,281 @@
+"""The sync contract: idempotent batch upload with one outcome per record, conflicts for desk
+staff, and the change feed a device pulls.
+
+A batch runs in one transaction with a savepoint per record: a record is applied whole or not at
+all, a bad record does not sink the others, and a worker killed mid-batch leaves nothing behind
+(the device retries the batch). Every outcome is stored under the record's UUID in the same
+savepoint, so a retried record gets the stored outcome again instead of a second write.
+"""
+
+import hashlib
+import json
+from uuid import UUID
+
+from marshmallow import ValidationError as MarshmallowError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from gridgov.audit.service import record
+from gridgov.auth.scope import Principal, inside
+from gridgov.errors import GridgovError, NotFound, ValidationFailed, schema_errors
+from gridgov.extensions import db
+from gridgov.houses import service as houses
+from gridgov.people import service as people
+from gridgov.sync import schemas
+from gridgov.sync.models import Change, Conflict, SyncRecord
+from gridgov.sync.records import Outcome, Stale, WriteContext, geofence
+
+HANDLERS = {
+    ("house", "upsert"): houses.upsert,
+    ("house", "delete"): houses.delete,
+    ("person", "upsert"): people.upsert,
+    ("person", "delete"): people.delete,
+    ("person", "move"): people.move,
+}
+CONFLICT_FIELDS = {"house": houses.conflict_fields, "person": people.conflict_fields}
+
+
+def _hash(raw: dict) -> bytes:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).digest()
+
+
+def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
+    """Apply a batch; return one result per record, in order. A deadlock with another batch
+    rolls this one back and runs it again: every record is idempotent, so that is safe."""
+    for attempt in range(3):
+        try:
+            results = [_one(ctx, raw) for raw in raw_records]
+            db.session.commit()
+            return results
+        except OperationalError as e:
+            db.session.rollback()
+            if getattr(e.orig, "sqlstate", None) not in RETRYABLE or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def _one(ctx: WriteContext, raw: dict) -> dict:
+    try:
+        env = schemas.RecordSchema().load(raw)
+    except MarshmallowError as e:
+        uuid = raw.get("uuid") if isinstance(raw, dict) else None
+        failed = Outcome(
+            "rejected", 422, code="validation_failed", errors=schema_errors(e.messages)
+        )
+        return {"uuid": uuid, **failed.as_dict()}
+    digest = _hash(raw)
+    stored = db.session.get(SyncRecord, env["uuid"])
+    if stored is not None:
+        return _replay(env["uuid"], stored, digest)
+    try:
+        with db.session.begin_nested():
+            result = {"uuid": str(env["uuid"]), **_outcome(ctx, env).as_dict()}
+            db.session.add(
+                SyncRecord(
+                    uuid=env["uuid"],
+                    user_id=ctx.principal.user_id,
+                    device_id=ctx.device_id,
+                    content_hash=digest,
+                    result=result,
+                )
+            )
+    except IntegrityError:
+        # Another upload wrote the same record (or the same UUID) at the same moment and won.
+        busy = Outcome(
+            "rejected",
+            409,
+            code="concurrent_write",
+            detail="Another upload changed this record at the same time; retry.",
+        )
+        return {"uuid": str(env["uuid"]), **busy.as_dict()}
+    return result
+
+
+def _outcome(ctx: WriteContext, env: dict) -> Outcome:
+    """Apply one record in its own savepoint; a refusal or a stale edit undoes what it did."""
+    try:
+        with db.session.begin_nested():
+            flags = geofence(ctx, env["position"])
+            outcome = HANDLERS[(env["type"], env["op"])](ctx, env)
+            outcome.flags = sorted(set(outcome.flags) | set(flags))
+            return outcome
+    except GridgovError as e:
+        return Outcome("rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None)
+    except Stale as e:
+        return _conflict(ctx, env, e.current_version)
+
+
+def _replay(uuid: UUID, stored: SyncRecord, digest: bytes) -> dict:
+    if bytes(stored.content_hash) != digest:
+        return {
+            "uuid": str(uuid),
+            **Outcome(
+                "rejected",
+                409,
+                code="uuid_reused",
+                detail="This UUID was already used for a different record.",
+            ).as_dict(),
+        }
+    return {**stored.result, "replayed": True}
+
+
+def _conflict(ctx: WriteContext, env: dict, current_version: int) -> Outcome:
+    key, grid, fields = CONFLICT_FIELDS[env["type"]](ctx, env)
+    conflict = Conflict(
+        record_type=env["type"],
+        record_key=key,
+        grid_code=grid,
+        client_uuid=env["uuid"],
+        base_version=env.get("base_version") or 0,
+        server_version=current_version,
+        fields=fields,
+        theirs_sealed=ctx.vault.seal(json.dumps(env["data"], ensure_ascii=False), "sync.conflict"),
+    )
+    db.session.add(conflict)
+    db.session.flush()
+    record(
+        "conflict",
+        env["type"],
+        key,
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        after={"conflict": conflict.id, "fields": [f["field"] for f in fields]},
+    )
+    return Outcome(
+        "conflict",
+        409,
+        key=key,
+        version=current_version,
+        conflict_id=conflict.id,
+        code="stale_version",
+        detail=f"Edited from version {env.get('base_version')}, the record is at "
+        f"version {current_version}; desk staff will resolve it.",
+    )
+
+
+def list_conflicts(principal: Principal, status: str) -> list[Conflict]:
+    return list(
+        db.session.scalars(
+            select(Conflict)
+            .where(Conflict.status == status, inside(principal, Conflict.grid_code))
+            .order_by(Conflict.id)
+        )
+    )
+
+
+def resolve(ctx: WriteContext, conflict_id: int, choice: str) -> dict:
+    """Keep the stored record ('ours') or apply the device's version on top of it ('theirs')."""
+    conflict = db.session.scalar(
+        select(Conflict)
+        .where(Conflict.id == conflict_id, inside(ctx.principal, Conflict.grid_code))
+        .with_for_update()
+    )
+    if conflict is None:
+        raise NotFound(f"No conflict {conflict_id} in your scope.", code="unknown_conflict")
+    if conflict.status != "open":
+        raise ValidationFailed.field("conflict", f"is already {conflict.status}")
+    result = {"conflict": conflict.id, "choice": choice}
+    if choice == "theirs":
+        data = json.loads(ctx.vault.open(conflict.theirs_sealed, "sync.conflict"))
+        env = {
+            "uuid": conflict.client_uuid,
+            "type": conflict.record_type,
+            "op": "upsert",
+            "data": data,
+            "captured_at": conflict.created_at,
+            "position": None,
+        }
+        current = _current_version(conflict)
+        env["base_version"] = current
+        outcome = HANDLERS[(conflict.record_type, "upsert")](ctx, env)
+        result.update(outcome=outcome.outcome, version=outcome.version)
+    conflict.status, conflict.resolved_by = "resolved", ctx.principal.user_id
+    conflict.resolved_at = db.func.now()
+    record(
+        "resolve_conflict",
+        conflict.record_type,
+        conflict.record_key,
+        actor_id=ctx.principal.user_id,
+        after=result,
+    )
+    db.session.commit()
+    return result
+
+
+def _current_version(conflict: Conflict) -> int:
+    from gridgov.houses.models import House
+    from gridgov.people.models import Person
+
+    if conflict.record_type == "house":
+        return db.session.scalar(select(House.version).where(House.code == conflict.record_key))
+    return db.session.scalar(select(Person.version).where(Person.id == int(conflict.record_key)))
+
+
+_HORIZON = text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
+
+
+def changes(principal: Principal, cursor: str | None, limit: int) -> dict:
+    """Changes in the caller's grid cells since the cursor, oldest first, with tombstones.
+
+    The cursor is "txid.seq.horizon": everything from transactions below `horizon` up to
+    (txid, seq) has been served. Only transactions older than every one still running are
+    served, so a change can never appear behind a cursor that has already passed it."""
+    low_txid, low_seq, horizon = _parse_cursor(cursor)
+    if low_txid >= horizon:
+        horizon = db.session.execute(_HORIZON).scalar()
+    rows = db.session.scalars(
+        select(Change)
+        .where(
+            inside(principal, Change.grid_code),
+            Change.txid < horizon,
+            (Change.txid > low_txid) | ((Change.txid == low_txid) & (Change.seq > low_seq)),
+        )
+        .order_by(Change.txid, Change.seq)
+        .limit(limit)
+    ).all()
+    items = [_change_item(principal, c) for c in rows]
+    if len(rows) == limit:
+        last = rows[-1]
+        next_cursor, more = f"{last.txid}.{last.seq}.{horizon}", True
+    else:
+        next_cursor, more = f"{horizon}.0.{horizon}", False
+    return {"changes": items, "cursor": next_cursor, "more": more}
+
+
+def _parse_cursor(cursor: str | None) -> tuple[int, int, int]:
+    if not cursor:
+        return 0, 0, 0
+    parts = cursor.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValidationFailed.field(
+            "cursor", "is not a cursor this server gave out", location="query"
+        )
+    txid, seq, horizon = (int(p) for p in parts)
+    return txid, seq, horizon
+
+
+def _change_item(principal: Principal, change: Change) -> dict:
+    item = {
+        "seq": change.seq,
+        "type": change.record_type,
+        "key": change.record_key,
+        "grid": change.grid_code,
+        "op": change.op,
+    }
+    if change.op == "upsert":
+        item["record"] = _current(principal, change)
+        if item["record"] is None:  # changed again since, and now out of scope or deleted
+            item["op"] = "left"
+    return item
+
+
+def _current(principal: Principal, change: Change) -> dict | None:
+    try:
+        if change.record_type == "house":
+            return houses.get_house(principal, change.record_key)
+        return people.get_person(principal, int(change.record_key))
+    except NotFound:
+        return None

@@ -1,0 +1,199 @@
+"""The upload contract: one outcome per record, idempotent, scoped, all-or-nothing per record."""
+
+from sqlalchemy import func, select, text
+
+from gridgov.audit.models import AuditEvent
+from gridgov.extensions import db
+from gridgov.houses.models import House
+from gridgov.people.models import Person, Residence
+from tests import factories as f
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_new_house_gets_a_server_issued_code_and_its_grid_from_the_point(client, worker):
+    [result] = f.upload(client, worker, f.envelope("house", f.house_data(room="1203", floor=12)))
+    assert (result["outcome"], result["status"], result["version"]) == ("created", 201, 1)
+    code = result["key"]
+    assert code[:12] == "440303001001" and len(code) == 25
+    assert code[12:] == "00001" + "01" + "012" + "203"  # building 1, unit 1, floor 12, room 203
+    body = client.get(f"/api/v1/houses/{code}", headers=worker).json
+    assert body["grid"] == f.OWN_CELL
+    owner = f.id_number(900)
+    assert body["owner_id_number"] == owner[:6] + "********" + owner[-4:]
+
+
+def test_the_same_batch_twice_changes_nothing(client, worker):
+    records = [f.envelope("house", f.house_data(room=str(100 + i))) for i in range(5)]
+    first = f.upload(client, worker, *records)
+    second = f.upload(client, worker, *records)
+    assert [r["outcome"] for r in first] == ["created"] * 5
+    assert [r["key"] for r in second] == [r["key"] for r in first]
+    assert all(r["replayed"] for r in second)
+    assert count(House) == 5
+
+
+def test_a_reused_uuid_with_other_content_is_a_409_for_that_record(client, worker):
+    record = f.envelope("house", f.house_data())
+    f.upload(client, worker, record)
+    changed = {**record, "data": f.house_data(room="999")}
+    [result] = f.upload(client, worker, changed)
+    assert (result["outcome"], result["status"], result["code"]) == ("rejected", 409, "uuid_reused")
+    assert count(House) == 1
+
+
+def test_one_bad_record_does_not_sink_the_batch(client, worker):
+    good = f.envelope("house", f.house_data(room="101"))
+    bad = f.envelope("house", f.house_data(room="102", use="77", floor=-3))
+    also_good = f.envelope("house", f.house_data(room="103"))
+    results = f.upload(client, worker, good, bad, also_good)
+    assert [r["outcome"] for r in results] == ["created", "rejected", "created"]
+    assert [e["field"] for e in results[1]["errors"]] == ["data.floor"]
+    assert count(House) == 2
+
+
+def test_an_unknown_code_names_the_field_and_the_table(client, worker):
+    [result] = f.upload(client, worker, f.envelope("house", f.house_data(use="77")))
+    assert result["status"] == 422
+    assert result["errors"] == [
+        {"field": "data.use", "in": "body", "message": "'77' is not a code of house_use"}
+    ]
+
+
+def test_an_invalid_id_number_is_rejected_naming_the_rule(client, worker, house):
+    bad = f.person_data(1, house, id_number="440308199901101513")
+    [result] = f.upload(client, worker, f.envelope("person", bad))
+    assert result["outcome"] == "rejected"
+    assert result["errors"][0]["field"] == "data.id_number"
+    assert "check_digit" in result["errors"][0]["message"]
+    assert count(Person) == 0
+
+
+def test_a_house_outside_my_cells_is_rejected(client, worker):
+    data = f.house_data(point=f.NEIGHBOUR_POINT)
+    [result] = f.upload(client, worker, f.envelope("house", data, position=f.NEIGHBOUR_POINT))
+    assert (result["status"], result["code"]) == (403, "outside_scope")
+    assert count(House) == 0
+
+
+def test_coordinates_outside_the_district_are_rejected(client, worker):
+    [result] = f.upload(client, worker, f.envelope("house", f.house_data(point=(114.2, 22.6))))
+    assert result["errors"][0]["field"] == "data.location"
+    assert "not inside any grid cell" in result["errors"][0]["message"]
+
+
+def test_a_capture_far_from_my_cells_is_flagged(client, worker):
+    [result] = f.upload(
+        client, worker, f.envelope("house", f.house_data(), position=f.OTHER_STREET_POINT)
+    )
+    assert result["outcome"] == "created"
+    assert result["flags"] == ["position_outside_geofence"]
+
+
+def test_the_geofence_can_reject_instead(app, client, worker):
+    app.config["GRIDGOV_GEOFENCE"] = "reject"
+    try:
+        [result] = f.upload(
+            client, worker, f.envelope("house", f.house_data(), position=f.OTHER_STREET_POINT)
+        )
+    finally:
+        app.config["GRIDGOV_GEOFENCE"] = "flag"
+    assert (result["status"], result["code"]) == (403, "outside_geofence")
+
+
+def test_a_batch_over_the_limit_is_refused_whole(client, worker):
+    records = [f.envelope("house", f.house_data(room=str(i))) for i in range(1001)]
+    response = client.post(
+        "/api/v1/sync/upload", json={"device_id": "pda-1", "records": records}, headers=worker
+    )
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "records"
+    assert count(House) == 0
+
+
+def test_malformed_json_and_wrong_types_are_4xx(client, worker):
+    broken = client.post(
+        "/api/v1/sync/upload", data="{nope", content_type="application/json", headers=worker
+    )
+    assert broken.status_code == 400
+    wrong = client.post(
+        "/api/v1/sync/upload", json={"device_id": 7, "records": "all"}, headers=worker
+    )
+    assert wrong.status_code == 422
+    assert {e["field"] for e in wrong.json["errors"]} == {"device_id", "records"}
+    [result] = f.upload(client, worker, {"uuid": "not-a-uuid", "type": "car", "data": []})
+    assert result["status"] == 422
+    assert {"uuid", "type", "op", "captured_at", "data"} <= {e["field"] for e in result["errors"]}
+
+
+def test_a_floating_person_is_registered_with_encrypted_numbers(client, worker, house):
+    [result] = f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    assert result["outcome"] == "created"
+    row = db.session.execute(text("SELECT * FROM persons")).mappings().one()
+    number = f.id_number(7)
+    assert (
+        number.encode() not in bytes(row["id_sealed"])
+        and row["id_masked"] == number[:6] + "********" + number[-4:]
+    )
+    assert b"13912345678" not in bytes(row["phone_sealed"]) and row["phone_masked"] == "139****5678"
+    assert (row["kind"], row["origin_code"], row["grid_code"]) == ("floating", "430302", f.OWN_CELL)
+    assert db.session.scalar(select(func.count()).select_from(Residence)) == 1
+
+
+def test_a_person_whose_declared_sex_disagrees_is_flagged_not_rejected(client, worker, house):
+    [result] = f.upload(client, worker, f.envelope("person", f.person_data(7, house, sex="2")))
+    assert result["outcome"] == "created" and "sex_mismatch" in result["flags"]
+
+
+def test_one_id_number_is_one_person(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    [again] = f.upload(client, worker, f.envelope("person", f.person_data(7, house, name="别名")))
+    assert again["outcome"] == "conflict"
+    assert count(Person) == 1
+
+
+def test_an_update_from_the_current_version_applies(client, worker, house):
+    [created] = f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    [updated] = f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="新名"), base_version=1)
+    )
+    assert (updated["outcome"], updated["version"], updated["key"]) == (
+        "updated",
+        2,
+        created["key"],
+    )
+    assert client.get(f"/api/v1/persons/{created['key']}", headers=worker).json["name"] == "新名"
+
+
+def test_sending_the_same_values_again_is_unchanged(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    [same] = f.upload(client, worker, f.envelope("person", f.person_data(7, house), base_version=1))
+    assert (same["outcome"], same["version"]) == ("unchanged", 1)
+
+
+def test_every_write_leaves_an_audit_row_without_clear_numbers(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)), device="pda-9")
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type.in_(("house", "person")))
+    ).all()
+    assert {e.action for e in events} == {"create_house", "create_person"}
+    person_event = next(e for e in events if e.action == "create_person")
+    assert person_event.device_id == "pda-9"
+    assert f.id_number(7) not in str(person_event.after) and "13912345678" not in str(
+        person_event.after
+    )
+
+
+def test_a_rented_house_keeps_its_rental_details(client, worker):
+    data = f.house_data(rented=True, rental=f.rental_data())
+    [result] = f.upload(client, worker, f.envelope("house", data))
+    body = client.get(f"/api/v1/houses/{result['key']}", headers=worker).json
+    assert body["rental"]["hazards"] == ["02", "04"]
+    assert body["rental"]["landlord_phone"] == "138****5678"
+
+
+def test_a_rented_house_without_rental_details_is_rejected(client, worker):
+    [result] = f.upload(client, worker, f.envelope("house", f.house_data(rented=True)))
+    assert result["errors"][0]["field"] == "data.rental"
