@@ -13,6 +13,7 @@ from gridgov import create_app
 from gridgov.codes import service as codes
 from gridgov.config import GEODATA_DIR
 from gridgov.extensions import db
+from tests import factories as f
 
 # Everything but the code tables, which are loaded once.
 TABLES = (
@@ -64,3 +65,17 @@ def client(app):
 @pytest.fixture
 def cli(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def worker(client):
+    """A grid worker bound to one cell of the synthetic district."""
+    f.make_district()
+    return f.auth_as(client, "grid_worker", [f.OWN_CELL], username="wang")
+
+
+@pytest.fixture
+def house(client, worker):
+    [result] = f.upload(client, worker, f.envelope("house", f.house_data()))
+    assert result["outcome"] == "created"
+    return result["key"]

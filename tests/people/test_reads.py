@@ -1,0 +1,116 @@
+"""Desk reads: scoped lists and gets, masking, look-up by ID number, and audited reveal."""
+
+import pytest
+from sqlalchemy import select
+
+from gridgov.audit.models import AuditEvent
+from gridgov.extensions import db
+from tests import factories as f
+
+
+@pytest.fixture
+def person(client, worker, house):
+    [result] = f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    return int(result["key"])
+
+
+@pytest.fixture
+def street(client):
+    return f.auth_as(client, "street_staff", ["440303001000"], username="desk")
+
+
+def test_a_worker_lists_people_in_own_cell_and_not_the_neighbours(client, worker, person):
+    mine = client.get("/api/v1/persons?area=440303001001&kind=floating", headers=worker).json
+    assert [p["id"] for p in mine["persons"]] == [person]
+    neighbour = f.auth_as(client, "grid_worker", ["440303001001002"], username="li")
+    theirs = client.get("/api/v1/persons?area=440303001001", headers=neighbour).json
+    assert theirs["persons"] == []
+    assert client.get(f"/api/v1/persons/{person}", headers=neighbour).status_code == 404
+
+
+def test_street_staff_see_their_street_and_not_the_next(client, person, house, street):
+    assert client.get(f"/api/v1/persons/{person}", headers=street).status_code == 200
+    assert client.get(f"/api/v1/houses/{house}", headers=street).status_code == 200
+    other = f.auth_as(client, "street_staff", ["440303002000"], username="desk2")
+    assert client.get(f"/api/v1/persons/{person}", headers=other).status_code == 404
+    assert client.get(f"/api/v1/houses/{house}", headers=other).status_code == 404
+    assert client.get("/api/v1/houses?area=440303001000", headers=other).status_code == 404
+
+
+def test_lists_filter_by_kind(client, worker, house, person):
+    f.upload(client, worker, f.envelope("person", f.person_data(8, house, kind="resident")))
+    residents = client.get("/api/v1/persons?area=440303001001&kind=resident", headers=worker).json
+    assert [p["kind"] for p in residents["persons"]] == ["resident"]
+
+
+def test_numbers_are_masked_in_ordinary_views(client, person, street):
+    body = client.get(f"/api/v1/persons/{person}", headers=street).json
+    number = f.id_number(7)
+    assert body["id_number"] == number[:6] + "********" + number[-4:]
+    assert body["phone"] == "139****5678"
+    assert number not in str(body) and "13912345678" not in str(body)
+
+
+def test_look_up_by_id_number_goes_through_the_blind_index_and_is_audited(client, person, street):
+    response = client.post(
+        "/api/v1/persons/lookup", json={"id_number": f.id_number(7).lower()}, headers=street
+    )
+    assert response.status_code == 200 and response.json["id"] == person
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lookup_person")).one()
+    assert event.after["found"] is True and f.id_number(7) not in str(event.after)
+
+
+def test_look_up_outside_scope_finds_nothing(client, person):
+    other = f.auth_as(client, "street_staff", ["440303002000"], username="desk2")
+    response = client.post(
+        "/api/v1/persons/lookup", json={"id_number": f.id_number(7)}, headers=other
+    )
+    assert response.status_code == 404
+
+
+def test_reveal_shows_the_full_number_with_a_reason_and_is_audited(client, person, street):
+    response = client.post(
+        f"/api/v1/persons/{person}/reveal",
+        json={"field": "id_number", "reason": "居住证办理核验"},
+        headers=street,
+    )
+    assert response.json == {"id": person, "field": "id_number", "value": f.id_number(7)}
+    phone = client.post(
+        f"/api/v1/persons/{person}/reveal",
+        json={"field": "phone", "reason": "回访联系"},
+        headers=street,
+    )
+    assert phone.json["value"] == "13912345678"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reveal")).all()
+    assert [e.after for e in events] == [
+        {"field": "id_number", "reason": "居住证办理核验"},
+        {"field": "phone", "reason": "回访联系"},
+    ]
+
+
+def test_reveal_needs_a_reason(client, person, street):
+    response = client.post(
+        f"/api/v1/persons/{person}/reveal", json={"field": "phone"}, headers=street
+    )
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "reason"
+
+
+def test_grid_workers_cannot_reveal(client, worker, person):
+    response = client.post(
+        f"/api/v1/persons/{person}/reveal",
+        json={"field": "phone", "reason": "想看看"},
+        headers=worker,
+    )
+    assert response.status_code == 403
+
+
+def test_houses_page_by_code(client, worker):
+    f.upload(
+        client, worker, *[f.envelope("house", f.house_data(room=str(400 + i))) for i in range(3)]
+    )
+    first = client.get("/api/v1/houses?area=440303001001001&limit=2", headers=worker).json
+    rest = client.get(
+        f"/api/v1/houses?area=440303001001001&limit=2&after={first['next']}", headers=worker
+    ).json
+    codes = [h["code"] for h in first["houses"] + rest["houses"]]
+    assert len(codes) == 3 and codes == sorted(codes) and rest["next"] is None

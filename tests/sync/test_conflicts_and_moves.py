@@ -1,0 +1,202 @@
+"""Two devices on one record, moves between grids with history, and the change feed."""
+
+from sqlalchemy import select
+
+from gridgov.extensions import db
+from gridgov.people.models import Residence
+from tests import factories as f
+
+
+def test_two_devices_editing_the_same_record_make_a_conflict_not_a_lost_update(
+    client, worker, house
+):
+    [created] = f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    first = f.envelope("person", f.person_data(7, house, name="甲改"), base_version=1)
+    second = f.envelope(
+        "person", f.person_data(7, house, name="乙改", phone="13700000000"), base_version=1
+    )
+    [a] = f.upload(client, worker, first, device="pda-1")
+    [b] = f.upload(client, worker, second, device="pda-2")
+    assert (a["outcome"], b["outcome"]) == ("updated", "conflict")
+    assert b["status"] == 409 and b["version"] == 2
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    [conflict] = client.get("/api/v1/conflicts", headers=staff).json
+    assert conflict["id"] == b["conflict_id"] and conflict["record_key"] == created["key"]
+    by_field = {x["field"]: x for x in conflict["fields"]}
+    assert by_field["name"] == {"field": "name", "ours": "甲改", "theirs": "乙改"}
+    assert by_field["phone_index"]["theirs"] == "changed"  # no phone number in a conflict listing
+    person = client.get(f"/api/v1/persons/{created['key']}", headers=staff).json
+    assert person["name"] == "甲改"  # nothing applied until someone decides
+
+
+def test_desk_staff_resolve_a_conflict_with_the_devices_version(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="甲改"), base_version=1)
+    )
+    [b] = f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="乙改"), base_version=1)
+    )
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    response = client.post(
+        f"/api/v1/conflicts/{b['conflict_id']}/resolve", json={"choice": "theirs"}, headers=staff
+    )
+    assert response.json == {
+        "conflict": b["conflict_id"],
+        "choice": "theirs",
+        "outcome": "updated",
+        "version": 3,
+    }
+    assert client.get(f"/api/v1/persons/{b['key']}", headers=staff).json["name"] == "乙改"
+    assert client.get("/api/v1/conflicts", headers=staff).json == []
+    again = client.post(
+        f"/api/v1/conflicts/{b['conflict_id']}/resolve", json={"choice": "ours"}, headers=staff
+    )
+    assert again.status_code == 422
+
+
+def test_grid_workers_cannot_resolve_conflicts(client, worker):
+    assert client.get("/api/v1/conflicts", headers=worker).status_code == 403
+
+
+def make_second_worker(client):
+    """A worker for the south cell, with a house there."""
+    other = f.auth_as(client, "grid_worker", ["440303001001002"], username="li")
+    [result] = f.upload(
+        client,
+        other,
+        f.envelope(
+            "house", f.house_data(room="201", point=f.NEIGHBOUR_POINT), position=f.NEIGHBOUR_POINT
+        ),
+    )
+    return other, result["key"]
+
+
+def test_a_move_to_another_grid_keeps_the_history(client, worker, house):
+    data = f.person_data(7, house, moved_in="2026-10-01")
+    [created] = f.upload(client, worker, f.envelope("person", data))
+    other, south_house = make_second_worker(client)
+    move = f.envelope(
+        "person",
+        {"id_number": f.id_number(7), "house_code": south_house, "moved_in": "2026-11-01"},
+        op="move",
+        base_version=1,
+        position=f.NEIGHBOUR_POINT,
+    )
+    [moved] = f.upload(client, other, move)
+    assert (moved["outcome"], moved["version"], moved["key"]) == ("updated", 2, created["key"])
+    history = db.session.execute(
+        select(Residence.moved_in, Residence.moved_out).order_by(Residence.id)
+    ).all()
+    assert [(str(a), str(b) if b else None) for a, b in history] == [
+        ("2026-10-01", "2026-11-01"),
+        ("2026-11-01", None),
+    ]
+    assert client.get(f"/api/v1/persons/{created['key']}", headers=worker).status_code == 404
+    assert (
+        client.get(f"/api/v1/persons/{created['key']}", headers=other).json["grid"]
+        == "440303001001002"
+    )
+
+
+def changes(client, headers, cursor=None):
+    url = "/api/v1/sync/changes" + (f"?cursor={cursor}" if cursor else "")
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_the_change_feed_sends_records_and_a_tombstone_when_one_leaves_my_cells(
+    client, worker, house
+):
+    [created] = f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    feed = changes(client, worker)
+    assert [(c["type"], c["op"]) for c in feed["changes"]] == [
+        ("house", "upsert"),
+        ("person", "upsert"),
+    ]
+    assert feed["changes"][1]["record"]["id_number"].count("*") == 8
+    assert changes(client, worker, feed["cursor"])["changes"] == []
+    other, south_house = make_second_worker(client)
+    move = f.envelope(
+        "person",
+        {"id_number": f.id_number(7), "house_code": south_house},
+        op="move",
+        base_version=1,
+        position=f.NEIGHBOUR_POINT,
+    )
+    f.upload(client, other, move)
+    later = changes(client, worker, feed["cursor"])
+    assert [(c["type"], c["key"], c["op"]) for c in later["changes"]] == [
+        ("person", created["key"], "left")
+    ]
+    assert "record" not in later["changes"][0]
+
+
+def test_a_deleted_record_is_a_tombstone(client, worker, house):
+    [created] = f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    cursor = changes(client, worker)["cursor"]
+    [deleted] = f.upload(
+        client,
+        worker,
+        f.envelope("person", {"id_number": f.id_number(7)}, op="delete", base_version=1),
+    )
+    assert deleted["outcome"] == "updated"
+    feed = changes(client, worker, cursor)
+    assert [(c["key"], c["op"]) for c in feed["changes"]] == [(created["key"], "delete")]
+
+
+def test_the_change_feed_pages(client, worker):
+    f.upload(
+        client, worker, *[f.envelope("house", f.house_data(room=str(300 + i))) for i in range(5)]
+    )
+    seen, cursor = [], None
+    for _ in range(4):
+        page = client.get(
+            "/api/v1/sync/changes?limit=2" + (f"&cursor={cursor}" if cursor else ""), headers=worker
+        ).json
+        seen += [c["key"] for c in page["changes"]]
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    assert len(seen) == 5 and len(set(seen)) == 5
+
+
+def test_a_forged_cursor_names_the_parameter(client, worker):
+    response = client.get("/api/v1/sync/changes?cursor=abc", headers=worker)
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "cursor"
+
+
+def test_a_house_with_residents_cannot_be_deleted(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    [result] = f.upload(
+        client, worker, f.envelope("house", {"code": house}, op="delete", base_version=1)
+    )
+    assert (result["status"], result["code"]) == (409, "house_occupied")
+
+
+def test_reserved_building_numbers_code_houses_made_offline(client, worker):
+    response = client.post(
+        "/api/v1/sync/building-numbers",
+        json={"device_id": "pda-1", "community": "440303001001", "count": 3},
+        headers=worker,
+    )
+    assert response.status_code == 201 and response.json["numbers"] == [1, 2, 3]
+    code = "440303001001" + "00002" + "01" + "005" + "501"
+    [result] = f.upload(
+        client,
+        worker,
+        f.envelope("house", f.house_data(code=code, floor=5, room="501", building="新楼")),
+    )
+    assert (result["outcome"], result["key"]) == ("created", code)
+    stolen = "440303001001" + "00009" + "01" + "005" + "501"
+    [refused] = f.upload(
+        client, worker, f.envelope("house", f.house_data(code=stolen, building="另一楼"))
+    )
+    assert refused["errors"][0]["field"] == "data.code"
+    fresh = client.post(
+        "/api/v1/sync/building-numbers",
+        json={"device_id": "pda-2", "community": "440303001001", "count": 1},
+        headers=worker,
+    )
+    assert fresh.json["numbers"] == [4]  # numbers are never handed out twice
