@@ -1,0 +1,156 @@
+"""A real gunicorn serving the app on loopback, and a TCP proxy in front of PostgreSQL that a
+test can cut: faults are injected on real processes and sockets, never mocked."""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Proxy:
+    """Forwards 127.0.0.1:port to the database; stop() drops every connection and refuses new
+    ones, as a database restart or a cut network would."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server = None
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(64)
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                # shutdown() wakes the thread blocked in accept(); close() alone would not.
+                with contextlib.suppress(OSError):
+                    self._server.shutdown(socket.SHUT_RDWR)
+                self._server.close()
+                self._server = None
+            for conn in self._conns:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                conn.close()
+            self._conns.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+def proxied_url(database_url: str, proxy: Proxy) -> str:
+    return (
+        make_url(database_url)
+        .set(host="127.0.0.1", port=proxy.port)
+        .render_as_string(hide_password=False)
+    )
+
+
+class Server:
+    """gunicorn wsgi:app with the test environment, on a free loopback port."""
+
+    def __init__(self, database_url: str, workers: int = 1):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(self.url("/api/v1/openapi.json"), timeout=1).read()
+                return
+            time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def workers(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True)
+        return [int(pid) for pid in out.stdout.split()]
+
+    def kill_workers(self) -> None:
+        for pid in self.workers():
+            os.kill(pid, signal.SIGKILL)
+
+    def request(self, method: str, path: str, body=None, token=None, timeout=60):
+        """(status, parsed body) of one HTTP request; (None, error) when the connection broke."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url(path), data, headers, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
+            return None, e
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
