@@ -17,10 +17,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from bench.common import WORKERS, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -28,11 +28,9 @@ from gridgov.extensions import db
 from gridgov.geo import tile_of
 from gridgov.hierarchy.models import Area
 
-ROOT = Path(__file__).resolve().parents[1]
 APP_PORT, BARE_PORT = 5091, 5092
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = (4, 16, 64)
-WORKERS = "2"
 
 
 def prepare(app) -> tuple[str, list[tuple[float, float]]]:
@@ -51,36 +49,6 @@ def prepare(app) -> tuple[str, list[tuple[float, float]]]:
             select(func.ST_X(inside), func.ST_Y(inside)).where(Area.level == "grid")
         ).all()
     return password, [tuple(p) for p in points]
-
-
-def serve(target: str, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--workers",
-            WORKERS,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            target,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/healthz"
-                if target == "wsgi:app"
-                else f"http://127.0.0.1:{port}/?lon=114.1&lat=22.55",
-                timeout=1,
-            )
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"{target} did not start")
 
 
 def login(password: str) -> str:

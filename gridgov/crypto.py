@@ -57,7 +57,8 @@ class Vault:
 
 
 def mask_phone(phone: str) -> str:
-    """138****5678 for a mobile number; other numbers keep only their last four digits."""
+    """138****5678 for a mobile number; other numbers (landlines, certificate numbers) keep
+    only their last four characters."""
     if len(phone) == 11 and phone.isdigit():
         return phone[:3] + "****" + phone[-4:]
     return "*" * max(len(phone) - 4, 0) + phone[-4:]

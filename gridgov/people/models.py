@@ -43,6 +43,7 @@ class Person(db.Model):
     inflow_reason: Mapped[str | None] = mapped_column(String(2))
     arrival_date: Mapped[date | None] = mapped_column(Date)
     special_concern: Mapped[bool] = mapped_column(server_default=text("false"))
+    certificate_no_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # 居住证 number
     details: Mapped[dict] = mapped_column(JSONB, server_default="{}")  # the rest of GB/T 31000
     house_id: Mapped[int | None] = mapped_column(ForeignKey("houses.id"), index=True)
     grid_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))

@@ -88,8 +88,17 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
         details["floating"] = {
             k: (v.isoformat() if isinstance(v, date) else v)
             for k, v in floating.items()
-            if k not in ("inflow_reason", "arrival_date", "origin_code", "special_concern")
+            if k
+            not in (
+                "inflow_reason",
+                "arrival_date",
+                "origin_code",
+                "special_concern",
+                "certificate_no",
+            )
         }
+        if floating.get("certificate_no"):
+            details["floating"]["certificate_no"] = mask_phone(floating["certificate_no"])
     phone = data.get("phone")
     values = {
         "id_kind": parsed.kind,
@@ -110,6 +119,10 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
         "house_id": house.id,
         "grid_code": house.grid_code,
     }
+    certificate = floating.get("certificate_no")
+    values["certificate_no_sealed"] = (
+        ctx.vault.seal(certificate, "person.certificate_no") if certificate else None
+    )
     secrets = {"id": parsed, "phone": phone, "moved_in": data.get("moved_in")}
     return secrets, values, house
 
@@ -157,7 +170,7 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
         actor_id=ctx.principal.user_id,
         device_id=ctx.device_id,
         before=before,
-        after=view(person),
+        after=view(person, house.code),
     )
     return Outcome("updated", 200, key=str(person.id), version=person.version, flags=flags)
 
@@ -186,7 +199,7 @@ def _create(ctx, env, secrets, values, house, flags) -> Outcome:
         str(person.id),
         actor_id=ctx.principal.user_id,
         device_id=ctx.device_id,
-        after=view(person),
+        after=view(person, house.code),
     )
     return Outcome("created", 201, key=str(person.id), version=1, flags=flags)
 
@@ -298,9 +311,10 @@ def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]
     return str(person.id), person.grid_code, differences(person, values)
 
 
-def view(person: Person) -> dict:
+def view(person: Person, house_code: str | None = None) -> dict:
     """A person as a scoped reader sees them: ID and phone numbers masked."""
-    house_code = db.session.scalar(select(House.code).where(House.id == person.house_id))
+    if house_code is None:
+        house_code = db.session.scalar(select(House.code).where(House.id == person.house_id))
     return {
         "id": person.id,
         "id_number": person.id_masked,

@@ -71,17 +71,18 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
     if stored is not None:
         return _replay(env["uuid"], stored, digest)
     try:
-        with db.session.begin_nested():
-            result = {"uuid": str(env["uuid"]), **_outcome(ctx, env).as_dict()}
-            db.session.add(
-                SyncRecord(
-                    uuid=env["uuid"],
-                    user_id=ctx.principal.user_id,
-                    device_id=ctx.device_id,
-                    content_hash=digest,
-                    result=result,
-                )
+        try:
+            with db.session.begin_nested():
+                return _keep(ctx, env, digest, _apply(ctx, env))
+        except GridgovError as e:
+            refused = Outcome(
+                "rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None
             )
+        except Stale as e:
+            refused, current_version = None, e.current_version
+        # The record's writes were undone with its savepoint; keep the refusal or the conflict.
+        with db.session.begin_nested():
+            return _keep(ctx, env, digest, refused or _conflict(ctx, env, current_version))
     except IntegrityError:
         # Another upload wrote the same record (or the same UUID) at the same moment and won.
         busy = Outcome(
@@ -91,21 +92,28 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
             detail="Another upload changed this record at the same time; retry.",
         )
         return {"uuid": str(env["uuid"]), **busy.as_dict()}
+
+
+def _apply(ctx: WriteContext, env: dict) -> Outcome:
+    flags = geofence(ctx, env["position"])
+    outcome = HANDLERS[(env["type"], env["op"])](ctx, env)
+    outcome.flags = sorted(set(outcome.flags) | set(flags))
+    return outcome
+
+
+def _keep(ctx: WriteContext, env: dict, digest: bytes, outcome: Outcome) -> dict:
+    """Store the outcome under the record's UUID, in the record's own savepoint."""
+    result = {"uuid": str(env["uuid"]), **outcome.as_dict()}
+    db.session.add(
+        SyncRecord(
+            uuid=env["uuid"],
+            user_id=ctx.principal.user_id,
+            device_id=ctx.device_id,
+            content_hash=digest,
+            result=result,
+        )
+    )
     return result
-
-
-def _outcome(ctx: WriteContext, env: dict) -> Outcome:
-    """Apply one record in its own savepoint; a refusal or a stale edit undoes what it did."""
-    try:
-        with db.session.begin_nested():
-            flags = geofence(ctx, env["position"])
-            outcome = HANDLERS[(env["type"], env["op"])](ctx, env)
-            outcome.flags = sorted(set(outcome.flags) | set(flags))
-            return outcome
-    except GridgovError as e:
-        return Outcome("rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None)
-    except Stale as e:
-        return _conflict(ctx, env, e.current_version)
 
 
 def _replay(uuid: UUID, stored: SyncRecord, digest: bytes) -> dict:

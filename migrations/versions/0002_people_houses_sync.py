@@ -220,6 +220,7 @@ def upgrade():
         sa.Column("inflow_reason", sa.String(length=2), nullable=True),
         sa.Column("arrival_date", sa.Date(), nullable=True),
         sa.Column("special_concern", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("certificate_no_sealed", sa.LargeBinary(), nullable=True),
         sa.Column(
             "details", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False
         ),

@@ -142,6 +142,21 @@ def test_a_floating_person_is_registered_with_encrypted_numbers(client, worker, 
     assert db.session.scalar(select(func.count()).select_from(Residence)) == 1
 
 
+def test_a_residence_permit_number_is_sealed_and_masked(client, worker, house):
+    data = f.person_data(7, house)
+    data["floating"] = {
+        **data["floating"],
+        "certificate_type": "02",
+        "certificate_no": "4403032026000123",
+    }
+    [result] = f.upload(client, worker, f.envelope("person", data))
+    row = db.session.execute(text("SELECT details, certificate_no_sealed FROM persons")).one()
+    assert row.details["floating"]["certificate_no"] == "************0123"
+    assert b"4403032026000123" not in bytes(row.certificate_no_sealed)
+    body = client.get(f"/api/v1/persons/{result['key']}", headers=worker).json
+    assert "4403032026000123" not in str(body)
+
+
 def test_a_person_whose_declared_sex_disagrees_is_flagged_not_rejected(client, worker, house):
     [result] = f.upload(client, worker, f.envelope("person", f.person_data(7, house, sex="2")))
     assert result["outcome"] == "created" and "sex_mismatch" in result["flags"]

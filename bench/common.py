@@ -1,0 +1,40 @@
+"""What the benchmarks share: a gunicorn on loopback for the app or the bare floor."""
+
+import os
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKERS = "2"
+
+
+def serve(target: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--workers",
+            WORKERS,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/healthz"
+                if target == "wsgi:app"
+                else f"http://127.0.0.1:{port}/?lon=114.1&lat=22.55",
+                timeout=1,
+            )
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"{target} did not start")
