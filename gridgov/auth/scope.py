@@ -62,3 +62,8 @@ def visible_area(principal: Principal | Scope, code_column, prefix_column):
 def covers(principal: Principal | Scope, code: str) -> bool:
     """Whether a code lies in one of the principal's areas (the Python twin of inside())."""
     return principal.unrestricted or any(code.startswith(prefix) for _, prefix in principal.areas)
+
+
+def touches(principal: Principal | Scope, code: str) -> bool:
+    """Whether an area overlaps the principal's areas: it lies inside one, or holds one."""
+    return covers(principal, code) or any(own.startswith(code) for own, _ in principal.areas)

@@ -205,6 +205,16 @@ def _features(text: str, errors: _Errors) -> list[dict]:
     return features
 
 
+def _each(features: list, errors: _Errors):
+    """(where, feature, properties) of each feature that is a JSON object."""
+    for i, feature in enumerate(features):
+        where = f"features[{i}]"
+        if isinstance(feature, dict):
+            yield where, feature, feature.get("properties") or {}
+        else:
+            errors.add(where, "must be a GeoJSON Feature")
+
+
 def _check_crs(crs: str) -> None:
     if crs not in CRS_NAMES:
         raise ValidationFailed.field(
@@ -227,12 +237,7 @@ def import_boundaries(text: str, crs: str, actor_id=None) -> ImportResult:
     features = _features(text, errors)
     errors.raise_if_any("Boundaries")
     result = ImportResult()
-    for i, feature in enumerate(features):
-        where = f"features[{i}]"
-        if not isinstance(feature, dict):
-            errors.add(where, "must be a GeoJSON Feature")
-            continue
-        props = feature.get("properties") or {}
+    for where, feature, props in _each(features, errors):
         code = str(props.get("code", "")).strip()
         area = db.session.scalar(select(Area).where(Area.code == code, Area.level != "grid"))
         if area is None:
@@ -256,12 +261,7 @@ def import_grids(text: str, crs: str, tolerance_m2: float, actor_id=None) -> Imp
     errors.raise_if_any("Grid cells")
     result = ImportResult()
     communities = set()
-    for i, feature in enumerate(features):
-        where = f"features[{i}]"
-        if not isinstance(feature, dict):
-            errors.add(where, "must be a GeoJSON Feature")
-            continue
-        props = feature.get("properties") or {}
+    for where, feature, props in _each(features, errors):
         values = _grid_values(props, where, errors)
         geom = _geometry(feature, crs, where, errors)
         if values is None or geom is None:

@@ -9,7 +9,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select, text
 
 from gridgov.audit.service import record
-from gridgov.auth.scope import Principal, inside
+from gridgov.auth.scope import Principal, inside, touches
 from gridgov.crypto import mask_phone
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.extensions import db
@@ -44,40 +44,31 @@ def compose_code(community: str, building_no: int, unit: str, floor: int, room: 
     )
 
 
-def _lock_community(community: str) -> None:
+def _new_numbers(community: str, count: int = 1) -> list[int]:
+    """The next unused building numbers of a community (locked until the transaction ends, so
+    two uploads cannot take the same one)."""
     db.session.execute(
         text("SELECT pg_advisory_xact_lock(hashtext('buildings:' || :c))"), {"c": community}
     )
-
-
-def _next_number(community: str) -> int:
-    _lock_community(community)
     top = db.session.scalar(
         select(func.max(Building.number)).where(Building.community_code == community)
     )
-    number = (top or 0) + 1
-    if number > 99999:
+    first = (top or 0) + 1
+    if first + count - 1 > 99999:
         raise Conflict(
             f"Community {community} has no building numbers left.", code="numbers_exhausted"
         )
-    return number
+    return list(range(first, first + count))
 
 
 def reserve_numbers(principal: Principal, device_id: str, community: str, count: int) -> list[int]:
     """Reserve building numbers for a device to code new buildings while offline."""
-    if (
-        not any(
-            code.startswith(community) or community.startswith(prefix)
-            for code, prefix in principal.areas
-        )
-        and not principal.unrestricted
-    ):
+    if not touches(principal, community):
         raise NotFound(f"No community with code {community} in your scope.", code="unknown_area")
     if not 1 <= count <= MAX_RESERVE:
         raise ValidationFailed.field("count", f"must be between 1 and {MAX_RESERVE}")
-    numbers = []
-    for _ in range(count):
-        number = _next_number(community)
+    numbers = _new_numbers(community, count)
+    for number in numbers:
         db.session.add(
             Building(
                 community_code=community,
@@ -86,8 +77,6 @@ def reserve_numbers(principal: Principal, device_id: str, community: str, count:
                 device_id=device_id,
             )
         )
-        db.session.flush()
-        numbers.append(number)
     record(
         "reserve_building_numbers",
         "community",
@@ -119,7 +108,7 @@ def _building_number(ctx: WriteContext, community: str, data: dict) -> int:
             )
         return known
     if wanted is None:
-        number = _next_number(community)
+        [number] = _new_numbers(community)
         db.session.add(
             Building(
                 community_code=community,

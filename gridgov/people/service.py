@@ -159,20 +159,26 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
     person.updated_at = func.now()
     if old_house != house.id:
         _move_residence(person, house, secrets["moved_in"] or ctx.today)
+    return _saved(ctx, person, "update_person", before, old_grid, house.code, flags)
+
+
+def _saved(ctx, person, action, before, old_grid, house_code, flags=()) -> Outcome:
+    """After a change to a person: the change feed (with a tombstone for the grid they left,
+    if any) and the audit row."""
     if old_grid != person.grid_code:
         note_change("person", str(person.id), old_grid, "left")
     note_change("person", str(person.id), person.grid_code, "upsert")
     db.session.flush()
     record(
-        "update_person",
+        action,
         "person",
         str(person.id),
         actor_id=ctx.principal.user_id,
         device_id=ctx.device_id,
         before=before,
-        after=view(person, house.code),
+        after=view(person, house_code),
     )
-    return Outcome("updated", 200, key=str(person.id), version=person.version, flags=flags)
+    return Outcome("updated", 200, key=str(person.id), version=person.version, flags=list(flags))
 
 
 def _seal_phone(ctx: WriteContext, person: Person, phone: str | None) -> None:
@@ -241,19 +247,7 @@ def move(ctx: WriteContext, env: dict) -> Outcome:
     person.house_id, person.grid_code = house.id, house.grid_code
     person.version += 1
     person.updated_at = func.now()
-    if old_grid != house.grid_code:
-        note_change("person", str(person.id), old_grid, "left")
-    note_change("person", str(person.id), house.grid_code, "upsert")
-    record(
-        "move_person",
-        "person",
-        str(person.id),
-        actor_id=ctx.principal.user_id,
-        device_id=ctx.device_id,
-        before=before,
-        after=view(person),
-    )
-    return Outcome("updated", 200, key=str(person.id), version=person.version)
+    return _saved(ctx, person, "move_person", before, old_grid, house.code)
 
 
 def delete(ctx: WriteContext, env: dict) -> Outcome:

@@ -84,7 +84,12 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
         with db.session.begin_nested():
             return _keep(ctx, env, digest, refused or _conflict(ctx, env, current_version))
     except IntegrityError:
-        # Another upload wrote the same record (or the same UUID) at the same moment and won.
+        # Another upload wrote the same record or the same UUID at the same moment and won. If
+        # it was this very record (a device retrying while its first try still ran), its stored
+        # outcome is the answer.
+        stored = db.session.get(SyncRecord, env["uuid"], populate_existing=True)
+        if stored is not None:
+            return _replay(env["uuid"], stored, digest)
         busy = Outcome(
             "rejected",
             409,

@@ -87,3 +87,30 @@ def test_uploads_get_503_while_the_database_is_down_and_succeed_after(seeded):
     finally:
         server.close()
         proxy.stop()
+
+
+def test_a_retry_that_overlaps_the_first_try_replays_instead_of_failing(seeded):
+    """A device that hung up on a slow answer retries at once: both copies run together."""
+    token, house = seeded
+    server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
+    try:
+        body = batch(house, 1, 300)
+        answers = []
+        threads = [
+            threading.Thread(
+                target=lambda: answers.append(
+                    server.request("POST", "/api/v1/sync/upload", body, token)
+                )
+            )
+            for _ in range(2)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert [status for status, _ in answers] == [200, 200]
+        for _, payload in answers:
+            assert {r["outcome"] for r in payload["results"]} == {"created"}
+        assert persons() == 300
+    finally:
+        server.close()
