@@ -87,8 +87,7 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
         # Another upload wrote the same record or the same UUID at the same moment and won. If
         # it was this very record (a device retrying while its first try still ran), its stored
         # outcome is the answer.
-        stored = db.session.get(SyncRecord, env["uuid"], populate_existing=True)
-        if stored is not None:
+        if (stored := _fresh(env["uuid"])) is not None:
             return _replay(env["uuid"], stored, digest)
         busy = Outcome(
             "rejected",
@@ -97,6 +96,11 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
             detail="Another upload changed this record at the same time; retry.",
         )
         return {"uuid": str(env["uuid"]), **busy.as_dict()}
+
+
+def _fresh(uuid: UUID) -> SyncRecord | None:
+    """The stored outcome of a UUID as committed now (not as this session last saw it)."""
+    return db.session.get(SyncRecord, uuid, populate_existing=True)
 
 
 def _apply(ctx: WriteContext, env: dict) -> Outcome:

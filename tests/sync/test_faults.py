@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from gridgov.extensions import db
 from gridgov.houses.models import House
 from gridgov.people.models import Person
+from gridgov.sync.models import Conflict
 from tests import factories as f
 from tests.live import Proxy, Server, proxied_url
 
@@ -94,23 +95,48 @@ def test_a_retry_that_overlaps_the_first_try_replays_instead_of_failing(seeded):
     token, house = seeded
     server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
     try:
-        body = batch(house, 1, 300)
-        answers = []
-        threads = [
-            threading.Thread(
-                target=lambda: answers.append(
-                    server.request("POST", "/api/v1/sync/upload", body, token)
-                )
-            )
-            for _ in range(2)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        answers = overlapping(server, batch(house, 1, 300), token)
         assert [status for status, _ in answers] == [200, 200]
         for _, payload in answers:
             assert {r["outcome"] for r in payload["results"]} == {"created"}
         assert persons() == 300
     finally:
         server.close()
+
+
+def test_an_overlapping_retry_of_edits_makes_no_conflict_and_no_second_version(seeded, client):
+    token, house = seeded
+    size = 300
+    f.upload(client, f.bearer(token), *batch(house, 1, size)["records"])
+    edits = [
+        f.envelope("person", f.person_data(1 + i, house, name=f"改{i}"), base_version=1)
+        for i in range(size)
+    ]
+    server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
+    try:
+        answers = overlapping(server, {"device_id": "pda-1", "records": edits}, token)
+        assert [status for status, _ in answers] == [200, 200]
+        for first, second in zip(*(payload["results"] for _, payload in answers), strict=True):
+            # whichever copy got there second saw its own edit already applied
+            assert {first["outcome"], second["outcome"]} <= {"updated", "unchanged"}
+            assert first["version"] == second["version"] == 2
+        db.session.remove()
+        assert db.session.scalar(select(func.count()).select_from(Conflict)) == 0
+    finally:
+        server.close()
+
+
+def overlapping(server, body, token) -> list:
+    """Send the same batch twice at the same moment, as a device retrying a slow answer does."""
+    answers, start = [], threading.Barrier(2)
+
+    def send():
+        start.wait()
+        answers.append(server.request("POST", "/api/v1/sync/upload", body, token))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return answers
