@@ -7,7 +7,9 @@ all, a bad record does not sink the others, and a worker killed mid-batch leaves
 savepoint, so a retried record gets the stored outcome again instead of a second write.
 """
 
+import contextlib
 import hashlib
+import itertools
 import json
 from uuid import UUID
 
@@ -20,7 +22,10 @@ from gridgov.auth.scope import Principal, inside
 from gridgov.errors import GridgovError, NotFound, ValidationFailed, schema_errors
 from gridgov.extensions import db
 from gridgov.houses import service as houses
+from gridgov.houses.models import House
+from gridgov.people import idnumber
 from gridgov.people import service as people
+from gridgov.people.models import Person
 from gridgov.sync import schemas
 from gridgov.sync.models import Change, Conflict, SyncRecord
 from gridgov.sync.records import Outcome, Stale, WriteContext, geofence
@@ -42,19 +47,47 @@ def _hash(raw: dict) -> bytes:
 def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
     """Apply a batch; return one result per record, in order. A deadlock with another batch
     rolls this one back and runs it again: every record is idempotent, so that is safe."""
-    for attempt in range(3):
+    for attempt in itertools.count(1):
         try:
+            _lock_rows(ctx, raw_records)
             results = [_one(ctx, raw) for raw in raw_records]
             db.session.commit()
             return results
         except OperationalError as e:
             db.session.rollback()
-            if getattr(e.orig, "sqlstate", None) not in RETRYABLE or attempt == 2:
+            if getattr(e.orig, "sqlstate", None) not in RETRYABLE or attempt == 3:
                 raise
-    raise AssertionError("unreachable")
 
 
 RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
+    """Lock every stored person and house the batch names, in one global order, before any
+    record runs: two batches touching the same rows in different orders then queue instead of
+    deadlocking."""
+    numbers, codes = set(), set()
+    for raw in raw_records:
+        data = raw.get("data") if isinstance(raw, dict) else None
+        if not isinstance(data, dict):
+            continue
+        if raw.get("type") == "person" and isinstance(data.get("id_number"), str):
+            with contextlib.suppress(idnumber.IdNumberError):
+                numbers.add(idnumber.parse(data["id_number"]).number)
+        elif raw.get("type") == "house" and isinstance(data.get("code"), str):
+            codes.add(data["code"])
+    if numbers:
+        indexes = [ctx.vault.index(number, "id_number") for number in numbers]
+        db.session.execute(
+            select(Person.id)
+            .where(Person.id_index.in_(indexes))
+            .order_by(Person.id)
+            .with_for_update()
+        )
+    if codes:
+        db.session.execute(
+            select(House.id).where(House.code.in_(codes)).order_by(House.id).with_for_update()
+        )
 
 
 def _one(ctx: WriteContext, raw: dict) -> dict:
@@ -168,8 +201,13 @@ def _conflict(ctx: WriteContext, env: dict, current_version: int) -> Outcome:
         version=current_version,
         conflict_id=conflict.id,
         code="stale_version",
-        detail=f"Edited from version {env.get('base_version')}, the record is at "
-        f"version {current_version}; desk staff will resolve it.",
+        detail=(
+            f"Edited from version {env['base_version']}, the record is at version "
+            f"{current_version}; desk staff will resolve it."
+            if env.get("base_version")
+            else f"This {env['type']} is registered already (version {current_version}); "
+            "desk staff will resolve it."
+        ),
     )
 
 
@@ -223,9 +261,6 @@ def resolve(ctx: WriteContext, conflict_id: int, choice: str) -> dict:
 
 
 def _current_version(conflict: Conflict) -> int:
-    from gridgov.houses.models import House
-    from gridgov.people.models import Person
-
     if conflict.record_type == "house":
         return db.session.scalar(select(House.version).where(House.code == conflict.record_key))
     return db.session.scalar(select(Person.version).where(Person.id == int(conflict.record_key)))

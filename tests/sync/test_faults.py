@@ -140,3 +140,39 @@ def overlapping(server, body, token) -> list:
     for t in threads:
         t.join(60)
     return answers
+
+
+def test_two_batches_editing_the_same_people_in_opposite_orders_both_get_answers(seeded, client):
+    """Two devices edit the same people in opposite orders at the same moment: without care
+    PostgreSQL would abort one with a deadlock; each device gets an answer for every record."""
+    token, house = seeded
+    size = 100
+    f.upload(client, f.bearer(token), *batch(house, 1, size)["records"])
+
+    def edits(device: str, order) -> dict:
+        records = [
+            f.envelope("person", f.person_data(1 + i, house, name=f"{device}{i}"), base_version=1)
+            for i in order
+        ]
+        return {"device_id": device, "records": records}
+
+    server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
+    try:
+        answers, start = [], threading.Barrier(2)
+
+        def send(body):
+            start.wait()
+            answers.append(server.request("POST", "/api/v1/sync/upload", body, token))
+
+        bodies = [edits("甲", range(size)), edits("乙", reversed(range(size)))]
+        threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(status for status, _ in answers) == [200, 200]
+        outcomes = [r["outcome"] for _, payload in answers for r in payload["results"]]
+        assert sorted(set(outcomes)) == ["conflict", "updated"]
+        assert outcomes.count("updated") == size  # every person edited once, the rest conflicts
+    finally:
+        server.close()
