@@ -158,7 +158,7 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
     person.version += 1
     person.updated_at = func.now()
     if old_house != house.id:
-        _move_residence(person, house, secrets["moved_in"] or ctx.today)
+        _move_residence(person, house, secrets["moved_in"] or env["captured_at"].date())
     return _saved(ctx, person, "update_person", before, old_grid, house.code, flags)
 
 
@@ -210,10 +210,14 @@ def _create(ctx, env, secrets, values, house, flags) -> Outcome:
     return Outcome("created", 201, key=str(person.id), version=1, flags=flags)
 
 
-def _move_residence(person: Person, house: House, on: date) -> None:
-    current = db.session.scalar(
+def _current_residence(person: Person) -> Residence | None:
+    return db.session.scalar(
         select(Residence).where(Residence.person_id == person.id, Residence.moved_out.is_(None))
     )
+
+
+def _move_residence(person: Person, house: House, on: date) -> None:
+    current = _current_residence(person)
     if current is not None:
         if on < current.moved_in:
             raise ValidationFailed.field(
@@ -261,9 +265,7 @@ def delete(ctx: WriteContext, env: dict) -> Outcome:
         return Outcome("unchanged", 200, key=str(person.id), version=person.version)
     if env.get("base_version") != person.version:
         raise Stale(person.version)
-    current = db.session.scalar(
-        select(Residence).where(Residence.person_id == person.id, Residence.moved_out.is_(None))
-    )
+    current = _current_residence(person)
     if current is not None:
         current.moved_out = max(env["captured_at"].date(), current.moved_in)
     person.deleted_at, person.version = func.now(), person.version + 1
