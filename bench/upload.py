@@ -57,7 +57,7 @@ SELECT sha256(('seed' || i)::bytea), sha256(('sealed' || i)::bytea), '440303****
        CASE WHEN i % 3 = 0 THEN '430302' END, CASE WHEN i % 3 = 0 THEN '01' END,
        CASE WHEN i % 3 = 0 THEN date '2025-01-01' END, h.id, h.grid_code
 FROM generate_series(0, :n - 1) AS i
-JOIN houses h ON h.id = (SELECT min(id) FROM houses) + i % :houses
+JOIN houses h ON h.id = (SELECT min(id) FROM houses WHERE compound = 'seed') + i % :houses
 """
 
 
@@ -235,7 +235,8 @@ def floor(url: str):
 
 
 def clean(app) -> None:
-    """Remove the rows an earlier run wrote, so every run writes the same new rows."""
+    """Remove the rows an earlier run wrote, and vacuum, so every run and both paths start from
+    the same tables."""
     with app.app_context():
         db.session.execute(
             text(
@@ -247,6 +248,9 @@ def clean(app) -> None:
         db.session.execute(text("DELETE FROM persons WHERE name LIKE :p"), {"p": "压测%"})
         db.session.execute(text("DELETE FROM conflicts"))
         db.session.commit()
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) persons, residences")
 
 
 def report(name: str, seconds: float, latencies: list[float], records: int) -> float:
