@@ -212,3 +212,41 @@ def test_a_rented_house_keeps_its_rental_details(client, worker):
 def test_a_rented_house_without_rental_details_is_rejected(client, worker):
     [result] = f.upload(client, worker, f.envelope("house", f.house_data(rented=True)))
     assert result["errors"][0]["field"] == "data.rental"
+
+
+def test_a_house_edit_from_the_current_version_applies(client, worker, house):
+    edit = f.house_data(code=house, floor_area="80.00", rented=True, rental=f.rental_data())
+    [result] = f.upload(client, worker, f.envelope("house", edit, base_version=1))
+    assert (result["outcome"], result["version"]) == ("updated", 2)
+    body = client.get(f"/api/v1/houses/{house}", headers=worker).json
+    assert (body["floor_area"], body["rented"], body["rental"]["rental_use"]) == (
+        "80.00",
+        True,
+        "01",
+    )
+
+
+def test_a_stale_house_edit_lists_the_fields_in_conflict(client, worker, house):
+    f.upload(
+        client,
+        worker,
+        f.envelope("house", f.house_data(code=house, floor_area="80.00"), base_version=1),
+    )
+    [stale] = f.upload(
+        client, worker, f.envelope("house", f.house_data(code=house, use="02"), base_version=1)
+    )
+    assert stale["outcome"] == "conflict"
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    [conflict] = client.get("/api/v1/conflicts", headers=staff).json
+    fields = {x["field"]: (x["ours"], x["theirs"]) for x in conflict["fields"]}
+    assert fields == {"use": ("01", "02"), "floor_area": ("80.00", "72.50")}
+
+
+def test_an_empty_house_can_be_deleted_and_its_code_is_never_reissued(client, worker, house):
+    [deleted] = f.upload(
+        client, worker, f.envelope("house", {"code": house}, op="delete", base_version=1)
+    )
+    assert (deleted["outcome"], deleted["version"]) == ("updated", 2)
+    assert client.get(f"/api/v1/houses/{house}", headers=worker).json["deleted"] is True
+    [again] = f.upload(client, worker, f.envelope("house", f.house_data()))
+    assert again["status"] == 409 and again["code"] == "house_code_taken"
