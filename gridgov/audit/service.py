@@ -1,8 +1,12 @@
 """Write audit rows. Called by services inside their own transaction, so a change and its
 audit row commit or roll back together."""
 
+from contextlib import contextmanager
+
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
+
+_PENDING = "gridgov.pending_rows"
 
 
 def record(
@@ -16,7 +20,7 @@ def record(
     after=None,
 ) -> None:
     """Add an audit row to the current transaction (values must already be masked)."""
-    db.session.add(
+    add_row(
         AuditEvent(
             actor_id=actor_id,
             device_id=device_id,
@@ -27,3 +31,25 @@ def record(
             after=after,
         )
     )
+
+
+def add_row(row) -> None:
+    """Add an append-only row (audit, change feed, stored outcome) to the transaction. Inside
+    rows_together() it waits, and all such rows are inserted with one statement per table."""
+    pending = db.session.info.get(_PENDING)
+    if pending is None:
+        db.session.add(row)
+    else:
+        pending.append(row)
+
+
+@contextmanager
+def rows_together():
+    """Collect append-only rows for a batch; the caller drops a failed record's rows (del
+    rows[mark:]) and the rest join the session when the block ends, before the commit."""
+    rows = db.session.info[_PENDING] = []
+    try:
+        yield rows
+    finally:
+        del db.session.info[_PENDING]
+    db.session.add_all(rows)

@@ -62,9 +62,9 @@ def _load(schema, raw: dict) -> dict:
         raise ValidationFailed.of_schema(e.messages, "data.") from None
 
 
-def _house(code: str) -> House:
-    house = db.session.scalar(select(House).where(House.code == code, House.deleted_at.is_(None)))
-    if house is None:
+def _house(ctx: WriteContext, code: str) -> House:
+    house = ctx.houses.get(code) or db.session.scalar(select(House).where(House.code == code))
+    if house is None or house.deleted_at is not None:
         raise ValidationFailed.field("data.house_code", f"{code} is not a known house")
     return house
 
@@ -79,7 +79,7 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
     if errors:
         raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
     parsed = parse_id(data["id_number"], "data.id_number", ctx.today)
-    house = _house(data["house_code"])
+    house = _house(ctx, data["house_code"])
     floating = data.get("floating") or {}
     details = {k: data[k] for k in DETAIL_FIELDS if data.get(k) is not None}
     if data["kind"] == "resident" and data.get("resident"):
@@ -128,7 +128,15 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
 
 
 def _find(ctx: WriteContext, number: str) -> Person | None:
+    """The person with this ID number, locked. A batch has locked and fetched them already;
+    an index it found absent is looked up again if it comes back (an earlier record in the
+    batch may have created that person)."""
     index = ctx.vault.index(number, "id_number")
+    if index in ctx.persons:
+        return ctx.persons[index]
+    if index in ctx.absent:
+        ctx.absent.discard(index)
+        return None
     return db.session.scalar(select(Person).where(Person.id_index == index).with_for_update())
 
 
@@ -239,7 +247,7 @@ def move(ctx: WriteContext, env: dict) -> Outcome:
         raise NotFound(
             "No such person is registered; register them instead.", code="unknown_person"
         )
-    house = _house(data["house_code"])
+    house = _house(ctx, data["house_code"])
     require_scope(ctx, house.grid_code, "The new house")
     if person.house_id == house.id:
         return Outcome("unchanged", 200, key=str(person.id), version=person.version)

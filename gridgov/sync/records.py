@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
+from gridgov.audit.service import add_row
 from gridgov.auth.scope import Principal, covers
 from gridgov.crypto import Vault
 from gridgov.errors import Forbidden, ValidationFailed, field_error
@@ -31,6 +32,11 @@ class WriteContext:
     codes: dict[str, frozenset[str]]
     settings: Settings = field(default_factory=Settings)
     today: date = field(default_factory=date.today)
+    # Filled for a batch upload (sync.service): the stored people (locked) and houses its records
+    # name, and the ID indexes known to have no person yet, so records need no look-ups.
+    persons: dict[bytes, object] = field(default_factory=dict)
+    absent: set[bytes] = field(default_factory=set)
+    houses: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,4 +149,4 @@ def geofence(ctx: WriteContext, position: dict | None) -> list[str]:
 
 
 def note_change(record_type: str, key: str, grid_code: str, op: str) -> None:
-    db.session.add(Change(grid_code=grid_code, record_type=record_type, record_key=key, op=op))
+    add_row(Change(grid_code=grid_code, record_type=record_type, record_key=key, op=op))

@@ -11,13 +11,14 @@ import contextlib
 import hashlib
 import itertools
 import json
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from gridgov.audit.service import record
+from gridgov.audit.service import record, rows_together
 from gridgov.auth.scope import Principal, inside
 from gridgov.errors import GridgovError, NotFound, ValidationFailed, schema_errors
 from gridgov.extensions import db
@@ -50,23 +51,27 @@ def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
     for attempt in itertools.count(1):
         try:
             _lock_rows(ctx, raw_records)
-            results = [_one(ctx, raw) for raw in raw_records]
+            with rows_together() as rows:
+                batch = Batch(rows, _stored(raw_records))
+                results = [_one(ctx, raw, batch) for raw in raw_records]
             db.session.commit()
             return results
-        except OperationalError as e:
+        except (OperationalError, IntegrityError) as e:
             db.session.rollback()
             if getattr(e.orig, "sqlstate", None) not in RETRYABLE or attempt == 3:
                 raise
 
 
-RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
+# Deadlock, serialization failure, and a unique violation at commit: another upload stored the
+# same UUIDs first (a device retrying while its first try still ran); the rerun replays them.
+RETRYABLE = ("40P01", "40001", "23505")
 
 
 def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
-    """Lock every stored person and house the batch names, in one global order, before any
-    record runs: two batches touching the same rows in different orders then queue instead of
-    deadlocking."""
-    numbers, codes = set(), set()
+    """Fetch every stored person and house the batch names into the context, locking them in
+    one global order before any record runs: two batches touching the same rows in different
+    orders then queue instead of deadlocking, and records need no look-ups of their own."""
+    numbers, locked_codes, codes = set(), set(), set()
     for raw in raw_records:
         data = raw.get("data") if isinstance(raw, dict) else None
         if not isinstance(data, dict):
@@ -74,23 +79,48 @@ def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
         if raw.get("type") == "person" and isinstance(data.get("id_number"), str):
             with contextlib.suppress(idnumber.IdNumberError):
                 numbers.add(idnumber.parse(data["id_number"]).number)
+            if isinstance(data.get("house_code"), str):
+                codes.add(data["house_code"])
         elif raw.get("type") == "house" and isinstance(data.get("code"), str):
-            codes.add(data["code"])
-    if numbers:
-        indexes = [ctx.vault.index(number, "id_number") for number in numbers]
-        db.session.execute(
-            select(Person.id)
-            .where(Person.id_index.in_(indexes))
-            .order_by(Person.id)
-            .with_for_update()
+            locked_codes.add(data["code"])
+    indexes = {ctx.vault.index(number, "id_number") for number in numbers}
+    ctx.persons = {
+        p.id_index: p
+        for p in db.session.scalars(
+            select(Person).where(Person.id_index.in_(indexes)).order_by(Person.id).with_for_update()
         )
-    if codes:
-        db.session.execute(
-            select(House.id).where(House.code.in_(codes)).order_by(House.id).with_for_update()
+    }
+    ctx.absent = indexes - set(ctx.persons)
+    ctx.houses = {
+        h.code: h
+        for h in db.session.scalars(
+            select(House).where(House.code.in_(locked_codes)).order_by(House.id).with_for_update()
         )
+    }
+    ctx.houses.update(
+        (h.code, h)
+        for h in db.session.scalars(select(House).where(House.code.in_(codes - locked_codes)))
+    )
 
 
-def _one(ctx: WriteContext, raw: dict) -> dict:
+@dataclass
+class Batch:
+    rows: list  # audit, change and outcome rows, written together when the batch ends
+    stored: dict[UUID, SyncRecord]  # outcomes stored by earlier uploads
+    done: dict[UUID, tuple[bytes, dict]] = field(default_factory=dict)  # earlier in this batch
+
+
+def _stored(raw_records: list) -> dict[UUID, SyncRecord]:
+    uuids = set()
+    for raw in raw_records:
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            uuids.add(UUID(raw.get("uuid")))
+    found = db.session.scalars(select(SyncRecord).where(SyncRecord.uuid.in_(uuids)))
+    return {record.uuid: record for record in found}
+
+
+def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
+    """One record: its writes in a savepoint, its other rows in the batch's."""
     try:
         env = schemas.RecordSchema().load(raw)
     except MarshmallowError as e:
@@ -100,13 +130,16 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
         )
         return {"uuid": uuid, **failed.as_dict()}
     digest = _hash(raw)
-    stored = db.session.get(SyncRecord, env["uuid"])
-    if stored is not None:
-        return _replay(env["uuid"], stored, digest)
+    if (stored := batch.stored.get(env["uuid"])) is not None:
+        return _replay(env["uuid"], bytes(stored.content_hash), stored.result, digest)
+    if (earlier := batch.done.get(env["uuid"])) is not None:
+        return _replay(env["uuid"], *earlier, digest)
+    rows, mark = batch.rows, len(batch.rows)
     try:
         try:
             with db.session.begin_nested():
-                return _keep(ctx, env, digest, _apply(ctx, env))
+                outcome = _apply(ctx, env)
+            return _keep(ctx, env, digest, outcome, batch)
         except GridgovError as e:
             refused = Outcome(
                 "rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None
@@ -114,14 +147,17 @@ def _one(ctx: WriteContext, raw: dict) -> dict:
         except Stale as e:
             refused, current_version = None, e.current_version
         # The record's writes were undone with its savepoint; keep the refusal or the conflict.
+        del rows[mark:]
         with db.session.begin_nested():
-            return _keep(ctx, env, digest, refused or _conflict(ctx, env, current_version))
+            outcome = refused or _conflict(ctx, env, current_version)
+        return _keep(ctx, env, digest, outcome, batch)
     except IntegrityError:
+        del rows[mark:]
         # Another upload wrote the same record or the same UUID at the same moment and won. If
         # it was this very record (a device retrying while its first try still ran), its stored
         # outcome is the answer.
         if (stored := _fresh(env["uuid"])) is not None:
-            return _replay(env["uuid"], stored, digest)
+            return _replay(env["uuid"], bytes(stored.content_hash), stored.result, digest)
         busy = Outcome(
             "rejected",
             409,
@@ -143,10 +179,11 @@ def _apply(ctx: WriteContext, env: dict) -> Outcome:
     return outcome
 
 
-def _keep(ctx: WriteContext, env: dict, digest: bytes, outcome: Outcome) -> dict:
-    """Store the outcome under the record's UUID, in the record's own savepoint."""
+def _keep(ctx: WriteContext, env: dict, digest: bytes, outcome: Outcome, batch: Batch) -> dict:
+    """Store the outcome under the record's UUID, in the same transaction as its writes."""
     result = {"uuid": str(env["uuid"]), **outcome.as_dict()}
-    db.session.add(
+    batch.done[env["uuid"]] = (digest, result)
+    batch.rows.append(
         SyncRecord(
             uuid=env["uuid"],
             user_id=ctx.principal.user_id,
@@ -158,8 +195,8 @@ def _keep(ctx: WriteContext, env: dict, digest: bytes, outcome: Outcome) -> dict
     return result
 
 
-def _replay(uuid: UUID, stored: SyncRecord, digest: bytes) -> dict:
-    if bytes(stored.content_hash) != digest:
+def _replay(uuid: UUID, stored_digest: bytes, result: dict, digest: bytes) -> dict:
+    if stored_digest != digest:
         return {
             "uuid": str(uuid),
             **Outcome(
@@ -169,7 +206,7 @@ def _replay(uuid: UUID, stored: SyncRecord, digest: bytes) -> dict:
                 detail="This UUID was already used for a different record.",
             ).as_dict(),
         }
-    return {**stored.result, "replayed": True}
+    return {**result, "replayed": True}
 
 
 def _conflict(ctx: WriteContext, env: dict, current_version: int) -> Outcome:

@@ -250,3 +250,16 @@ def test_an_empty_house_can_be_deleted_and_its_code_is_never_reissued(client, wo
     assert client.get(f"/api/v1/houses/{house}", headers=worker).json["deleted"] is True
     [again] = f.upload(client, worker, f.envelope("house", f.house_data()))
     assert again["status"] == 409 and again["code"] == "house_code_taken"
+
+
+def test_the_same_uuid_twice_in_one_batch_is_written_once(client, worker):
+    record = f.envelope("house", f.house_data())
+    other = {**record, "data": f.house_data(room="909")}
+    first, again, clash = f.upload(client, worker, record, record, other)
+    assert (first["outcome"], again["outcome"], again.get("replayed")) == (
+        "created",
+        "created",
+        True,
+    )
+    assert (clash["status"], clash["code"]) == (409, "uuid_reused")
+    assert count(House) == 1
