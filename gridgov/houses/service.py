@@ -449,6 +449,18 @@ def get_house(principal: Principal, code: str) -> dict:
     return view(house, db.session.get(Rental, house.id))
 
 
+def views_by_code(principal: Principal, codes: set[str]) -> dict[str, dict]:
+    """The houses among `codes` the principal may see (deleted ones flagged), by code."""
+    if not codes:
+        return {}
+    stmt = (
+        select(House, Rental)
+        .outerjoin(Rental, Rental.house_id == House.id)
+        .where(House.code.in_(codes), inside(principal, House.grid_code))
+    )
+    return {h.code: view(h, r) for h, r in db.session.execute(stmt)}
+
+
 def list_houses(principal: Principal, prefix: str, after: str | None, limit: int) -> list[dict]:
     """Houses (not deleted) below an area, by code, keyset-paged after a code."""
     stmt = (

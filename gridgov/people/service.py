@@ -362,7 +362,24 @@ def list_persons(
         stmt = stmt.where(Person.kind == kind)
     if after:
         stmt = stmt.where(Person.id > after)
-    return [view(p) for p in db.session.scalars(stmt.order_by(Person.id).limit(limit))]
+    return views(list(db.session.scalars(stmt.order_by(Person.id).limit(limit))))
+
+
+def views(persons: list[Person]) -> list[dict]:
+    """Views of several people, with one query for all their house codes."""
+    house_ids = {p.house_id for p in persons}
+    codes = (
+        dict(db.session.execute(select(House.id, House.code).where(House.id.in_(house_ids))).all())
+        if persons
+        else {}
+    )
+    return [view(p, codes.get(p.house_id)) for p in persons]
+
+
+def views_by_id(principal: Principal, ids: set[int]) -> dict[int, dict]:
+    """The people among `ids` the principal may see (not deleted), by id."""
+    persons = list(db.session.scalars(_scoped(principal).where(Person.id.in_(ids)))) if ids else []
+    return {p.id: v for p, v in zip(persons, views(persons), strict=True)}
 
 
 def lookup(principal: Principal, vault, id_number: str) -> dict:

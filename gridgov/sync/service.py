@@ -325,7 +325,8 @@ def changes(principal: Principal, cursor: str | None, limit: int) -> dict:
         .order_by(Change.txid, Change.seq)
         .limit(limit)
     ).all()
-    items = [_change_item(principal, c) for c in rows]
+    records = _current_records(principal, rows)
+    items = [_change_item(c, records) for c in rows]
     if len(rows) == limit:
         last = rows[-1]
         next_cursor, more = f"{last.txid}.{last.seq}.{horizon}", True
@@ -346,7 +347,19 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int, int]:
     return txid, seq, horizon
 
 
-def _change_item(principal: Principal, change: Change) -> dict:
+def _current_records(principal: Principal, rows: list[Change]) -> dict[tuple[str, str], dict]:
+    """The records the page's upserts point to, as the caller may see them now: two queries."""
+    keys = {"house": set(), "person": set()}
+    for change in rows:
+        if change.op == "upsert":
+            keys[change.record_type].add(change.record_key)
+    found = {("house", k): v for k, v in houses.views_by_code(principal, keys["house"]).items()}
+    people_now = people.views_by_id(principal, {int(k) for k in keys["person"]})
+    found.update((("person", str(k)), v) for k, v in people_now.items())
+    return found
+
+
+def _change_item(change: Change, records: dict[tuple[str, str], dict]) -> dict:
     item = {
         "seq": change.seq,
         "type": change.record_type,
@@ -355,16 +368,8 @@ def _change_item(principal: Principal, change: Change) -> dict:
         "op": change.op,
     }
     if change.op == "upsert":
-        item["record"] = _current(principal, change)
+        item["record"] = records.get((change.record_type, change.record_key))
         if item["record"] is None:  # changed again since, and now out of scope or deleted
             item["op"] = "left"
+            del item["record"]
     return item
-
-
-def _current(principal: Principal, change: Change) -> dict | None:
-    try:
-        if change.record_type == "house":
-            return houses.get_house(principal, change.record_key)
-        return people.get_person(principal, int(change.record_key))
-    except NotFound:
-        return None

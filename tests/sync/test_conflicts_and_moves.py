@@ -200,3 +200,24 @@ def test_reserved_building_numbers_code_houses_made_offline(client, worker):
         headers=worker,
     )
     assert fresh.json["numbers"] == [4]  # numbers are never handed out twice
+
+
+def test_an_old_upsert_of_a_record_that_has_left_my_cells_comes_as_a_tombstone(
+    client, worker, house
+):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    other, south_house = make_second_worker(client)
+    move = f.envelope(
+        "person",
+        {"id_number": f.id_number(7), "house_code": south_house},
+        op="move",
+        base_version=1,
+        position=f.NEIGHBOUR_POINT,
+    )
+    f.upload(client, other, move)
+    feed = changes(client, worker)  # from the start: the registration, then the move away
+    assert [(c["type"], c["op"], "record" in c) for c in feed["changes"]] == [
+        ("house", "upsert", True),
+        ("person", "left", False),
+        ("person", "left", False),
+    ]
