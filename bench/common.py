@@ -1,5 +1,6 @@
 """What the benchmarks share: a gunicorn on loopback for the app or the bare floor."""
 
+import json
 import os
 import subprocess
 import time
@@ -38,3 +39,12 @@ def serve(target: str, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit(f"{target} did not start")
+
+
+def login(port: int, username: str, password: str) -> str:
+    """An access token from the app served on port."""
+    body = json.dumps({"username": username, "password": password}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/login", body, {"Content-Type": "application/json"}
+    )
+    return json.load(urllib.request.urlopen(request, timeout=30))["access_token"]

@@ -6,7 +6,6 @@ Run with `make bench` (it provisions the database and installs wrk). Prints a ta
 assertions: the figures go to the README.
 """
 
-import json
 import os
 import random
 import re
@@ -20,7 +19,7 @@ import urllib.request
 
 from sqlalchemy import func, select, text
 
-from bench.common import WORKERS, serve
+from bench.common import WORKERS, login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -49,14 +48,6 @@ def prepare(app) -> tuple[str, list[tuple[float, float]]]:
             select(func.ST_X(inside), func.ST_Y(inside)).where(Area.level == "grid")
         ).all()
     return password, [tuple(p) for p in points]
-
-
-def login(password: str) -> str:
-    body = json.dumps({"username": "bench_district", "password": password}).encode()
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{APP_PORT}/api/v1/auth/login", body, {"Content-Type": "application/json"}
-    )
-    return json.load(urllib.request.urlopen(req))["access_token"]
 
 
 LUA = """
@@ -132,7 +123,7 @@ def main() -> None:
     password, points = prepare(app)
     servers = [serve("wsgi:app", APP_PORT), serve("bench.bare:app", BARE_PORT)]
     try:
-        token = login(password)
+        token = login(APP_PORT, "bench_district", password)
         auth = [f"Authorization: Bearer {token}"]
         print(
             f"locate: {len(points)} points, {SECONDS}s per run, gunicorn {WORKERS} sync workers, "

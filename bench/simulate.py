@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from bench.common import serve
+from bench.common import login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -268,17 +268,8 @@ def setup(app) -> list[Device]:
                 accounts.update_user(None, user.id, {"areas": [cell], "unlock": True})
             devices.append(Device(n, cell, (lon, lat)))
     for device in devices:
-        status, tokens = post_login(device)
-        device.token = tokens["access_token"]
+        device.token = login(PORT, f"sim_worker_{device.n}", "sim-pass-123")
     return devices
-
-
-def post_login(device: Device):
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    body = json.dumps({"username": f"sim_worker_{device.n}", "password": "sim-pass-123"})
-    conn.request("POST", "/api/v1/auth/login", body, {"Content-Type": "application/json"})
-    response = conn.getresponse()
-    return response.status, json.loads(response.read())
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import psycopg
 from sqlalchemy import text
 
-from bench.common import serve
+from bench.common import login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.extensions import db
@@ -287,16 +287,7 @@ def main() -> int:
     clean(app)  # take the floor's rows out again so the API writes the same ones
     server = serve("wsgi:app", PORT)
     try:
-        login = json.dumps({"username": "bench_writer", "password": "bench-pass-123"}).encode()
-        token = json.load(
-            urllib.request.urlopen(
-                urllib.request.Request(
-                    f"http://127.0.0.1:{PORT}/api/v1/auth/login",
-                    login,
-                    {"Content-Type": "application/json"},
-                )
-            )
-        )["access_token"]
+        token = login(PORT, "bench_writer", "bench-pass-123")
         seconds, lat = timed(work, lambda b: post(token, b))
         api = report("API upload", seconds, lat, BATCH * BATCHES)
         seconds, lat = timed(work, lambda b: post(token, b))

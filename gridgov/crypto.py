@@ -56,9 +56,13 @@ class Vault:
         return hmac.new(self._index_key, message, hashlib.sha256).digest()
 
 
+def mask_tail(value: str) -> str:
+    """Only the last four characters stay readable (landlines, certificate numbers)."""
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
 def mask_phone(phone: str) -> str:
-    """138****5678 for a mobile number; other numbers (landlines, certificate numbers) keep
-    only their last four characters."""
+    """138****5678 for a mobile number; other numbers keep only their last four digits."""
     if len(phone) == 11 and phone.isdigit():
         return phone[:3] + "****" + phone[-4:]
-    return "*" * max(len(phone) - 4, 0) + phone[-4:]
+    return mask_tail(phone)

@@ -18,11 +18,10 @@ from gridgov.extensions import db
 from gridgov.geo import geometry_to_wgs84
 from gridgov.hierarchy import importer
 
-GEODATA = GEODATA_DIR
-CODES = GEODATA / "luohu_440303_codes_nbs2023.csv"
-DISTRICT = GEODATA / "luohu_440303_district_gcj02.geojson"
-AREAS = GEODATA / "luohu_440303_streets_communities_synthetic_wgs84.geojson"
-GRIDS = GEODATA / "luohu_440303_grids_synthetic_wgs84.geojson"
+CODES = GEODATA_DIR / "luohu_440303_codes_nbs2023.csv"
+DISTRICT = GEODATA_DIR / "luohu_440303_district_gcj02.geojson"
+AREAS = GEODATA_DIR / "luohu_440303_streets_communities_synthetic_wgs84.geojson"
+GRIDS = GEODATA_DIR / "luohu_440303_grids_synthetic_wgs84.geojson"
 DEMO_START = date(2024, 1, 1)
 CELL_KM2 = 0.15  # roughly one cell per 0.15 km², 2 to 10 cells a community
 

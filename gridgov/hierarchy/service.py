@@ -14,7 +14,7 @@ from gridgov.auth.scope import Principal, Scope, inside, visible_area
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.geo import SRID
-from gridgov.hierarchy.models import LEVELS, Area
+from gridgov.hierarchy.models import LEVELS, Area, prefix_of
 
 
 @dataclass
@@ -102,15 +102,21 @@ def list_grids(principal: Principal, area_code: str | None, bbox=None, on=None) 
         Area.level == "grid", valid_on(on), inside(principal, Area.code)
     )
     if area_code:
-        area = get_area(principal, area_code)
-        stmt = stmt.where(Area.code.like(_prefix(area) + "%"))
+        stmt = stmt.where(Area.code.like(area_prefix(principal, area_code) + "%"))
     if bbox:
         stmt = stmt.where(func.ST_Intersects(Area.geom, func.ST_MakeEnvelope(*bbox, SRID)))
     return [_view(r) for r in db.session.execute(stmt.order_by(Area.code))]
 
 
-def _prefix(area: AreaView) -> str:
-    return {"district": area.code[:6], "street": area.code[:9]}.get(area.level, area.code)
+def area_prefix(principal: Principal, code: str) -> str:
+    """The code prefix of everything below an area the principal may see (404 otherwise);
+    a light look-up for lists that filter by area, without the area's outline."""
+    row = db.session.execute(
+        select(Area.code, Area.level).where(Area.code == code, _visible(principal))
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No area with code {code} in your scope.", code="unknown_area")
+    return prefix_of(row.code, row.level)
 
 
 def get_grid(principal: Principal, code: str) -> AreaView:

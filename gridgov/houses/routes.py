@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 from gridgov.auth.guard import authenticated, current_principal
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy import service as hierarchy
-from gridgov.hierarchy.models import prefix_of
 from gridgov.hierarchy.schemas import AREA_CODE
 from gridgov.houses import service
 
@@ -19,18 +18,16 @@ class HousesArgsSchema(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 
-def area_prefix(code: str) -> str:
-    area = hierarchy.get_area(current_principal(), code)
-    return prefix_of(area.code, area.level)
-
-
 @blp.get("")
 @authenticated()
 @blp.arguments(HousesArgsSchema, location="query")
 def list_houses(args):
     """Houses below an area, by code; page with after=<last code>."""
     items = service.list_houses(
-        current_principal(), area_prefix(args["area"]), args.get("after"), args["limit"]
+        current_principal(),
+        hierarchy.area_prefix(current_principal(), args["area"]),
+        args.get("after"),
+        args["limit"],
     )
     return {"houses": items, "next": items[-1]["code"] if len(items) == args["limit"] else None}
 

@@ -273,6 +273,13 @@ def _show(source, name: str):
     )
 
 
+def _locked(ctx: WriteContext, code: str) -> House | None:
+    """The house with this code, locked; a batch upload fetched and locked it already."""
+    if code in ctx.houses:
+        return ctx.houses[code]
+    return db.session.scalar(select(House).where(House.code == code).with_for_update())
+
+
 def upsert(ctx: WriteContext, env: dict) -> Outcome:
     data, values, rental_values = _prepare(ctx, env["data"])
     community = values["community_code"]
@@ -283,7 +290,7 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
             raise ValidationFailed.field(
                 "data.code", f"does not begin with {community}, the community of its location"
             )
-        house = db.session.scalar(select(House).where(House.code == data["code"]).with_for_update())
+        house = _locked(ctx, data["code"])
     if house is None:
         return _create(ctx, data, values, rental_values, community)
     return _update(ctx, env, house, values, rental_values)
@@ -369,7 +376,7 @@ def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]
 
 def delete(ctx: WriteContext, env: dict) -> Outcome:
     data = _load_key(env["data"])
-    house = db.session.scalar(select(House).where(House.code == data["code"]).with_for_update())
+    house = _locked(ctx, data["code"])
     if house is None:
         raise NotFound(f"No house with code {data['code']}.", code="unknown_house")
     require_scope(ctx, house.grid_code, "The house")

@@ -6,8 +6,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from gridgov.auth.guard import authenticated, current_principal
+from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.houses.routes import area_prefix
 from gridgov.people import service
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="People")
@@ -36,7 +36,7 @@ def list_persons(args):
     """People living below an area (kind=resident|floating); page with after=<last id>."""
     items = service.list_persons(
         current_principal(),
-        area_prefix(args["area"]),
+        hierarchy.area_prefix(current_principal(), args["area"]),
         args.get("kind"),
         args.get("after"),
         args["limit"],

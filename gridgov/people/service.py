@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from gridgov.audit.service import record
 from gridgov.auth.scope import Principal, inside
-from gridgov.crypto import mask_phone
+from gridgov.crypto import mask_phone, mask_tail
 from gridgov.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.houses.models import House
@@ -98,7 +98,7 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
             )
         }
         if floating.get("certificate_no"):
-            details["floating"]["certificate_no"] = mask_phone(floating["certificate_no"])
+            details["floating"]["certificate_no"] = mask_tail(floating["certificate_no"])
     phone = data.get("phone")
     values = {
         "id_kind": parsed.kind,

@@ -94,38 +94,29 @@ def test_moving_a_worker_to_another_cell_is_audited_before_and_after(client, adm
     assert client.get("/api/v1/grids/440303001001001", headers=f.bearer(token)).status_code == 404
 
 
+def create_by_cli(cli, role: str, area: str):
+    args = [
+        "users",
+        "create",
+        "chen",
+        "--role",
+        role,
+        "--area",
+        area,
+        "--password",
+        "another-pass-9",
+    ]
+    return cli.invoke(args=args)
+
+
 def test_the_cli_creates_an_account(cli):
     f.make_district()
-    result = cli.invoke(
-        args=[
-            "users",
-            "create",
-            "chen",
-            "--role",
-            "district_staff",
-            "--area",
-            f.DISTRICT,
-            "--password",
-            "another-pass-9",
-        ]
-    )
+    result = create_by_cli(cli, "district_staff", f.DISTRICT)
     assert result.exit_code == 0, result.output
     assert "created chen (district_staff)" in result.output
 
 
 def test_the_cli_refuses_a_worker_bound_to_a_street(cli):
     f.make_district()
-    result = cli.invoke(
-        args=[
-            "users",
-            "create",
-            "chen",
-            "--role",
-            "grid_worker",
-            "--area",
-            "440303001000",
-            "--password",
-            "another-pass-9",
-        ]
-    )
+    result = create_by_cli(cli, "grid_worker", "440303001000")
     assert result.exit_code == 1 and "a grid_worker is bound to grids" in result.output

@@ -72,18 +72,20 @@ def make_second_worker(client):
     return other, result["key"]
 
 
+def move_south(client, number: str, moved_in: str | None = None) -> tuple[dict, list[dict]]:
+    """The south cell's worker registers the person's move into a house there."""
+    other, south_house = make_second_worker(client)
+    data = {"id_number": number, "house_code": south_house}
+    if moved_in:
+        data["moved_in"] = moved_in
+    move = f.envelope("person", data, op="move", base_version=1, position=f.NEIGHBOUR_POINT)
+    return other, f.upload(client, other, move)
+
+
 def test_a_move_to_another_grid_keeps_the_history(client, worker, house):
     data = f.person_data(7, house, moved_in="2026-10-01")
     [created] = f.upload(client, worker, f.envelope("person", data))
-    other, south_house = make_second_worker(client)
-    move = f.envelope(
-        "person",
-        {"id_number": f.id_number(7), "house_code": south_house, "moved_in": "2026-11-01"},
-        op="move",
-        base_version=1,
-        position=f.NEIGHBOUR_POINT,
-    )
-    [moved] = f.upload(client, other, move)
+    other, [moved] = move_south(client, f.id_number(7), moved_in="2026-11-01")
     assert (moved["outcome"], moved["version"], moved["key"]) == ("updated", 2, created["key"])
     history = db.session.execute(
         select(Residence.moved_in, Residence.moved_out).order_by(Residence.id)
@@ -117,15 +119,7 @@ def test_the_change_feed_sends_records_and_a_tombstone_when_one_leaves_my_cells(
     ]
     assert feed["changes"][1]["record"]["id_number"].count("*") == 8
     assert changes(client, worker, feed["cursor"])["changes"] == []
-    other, south_house = make_second_worker(client)
-    move = f.envelope(
-        "person",
-        {"id_number": f.id_number(7), "house_code": south_house},
-        op="move",
-        base_version=1,
-        position=f.NEIGHBOUR_POINT,
-    )
-    f.upload(client, other, move)
+    move_south(client, f.id_number(7))
     later = changes(client, worker, feed["cursor"])
     assert [(c["type"], c["key"], c["op"]) for c in later["changes"]] == [
         ("person", created["key"], "left")
@@ -206,15 +200,7 @@ def test_an_old_upsert_of_a_record_that_has_left_my_cells_comes_as_a_tombstone(
     client, worker, house
 ):
     f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
-    other, south_house = make_second_worker(client)
-    move = f.envelope(
-        "person",
-        {"id_number": f.id_number(7), "house_code": south_house},
-        op="move",
-        base_version=1,
-        position=f.NEIGHBOUR_POINT,
-    )
-    f.upload(client, other, move)
+    move_south(client, f.id_number(7))
     feed = changes(client, worker)  # from the start: the registration, then the move away
     assert [(c["type"], c["op"], "record" in c) for c in feed["changes"]] == [
         ("house", "upsert", True),
