@@ -367,7 +367,10 @@ def _update(ctx, env, house: House, values, rental_values) -> Outcome:
 
 
 def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]:
-    """(key, grid, field differences) of a stale house edit, for the conflict record."""
+    """(key, grid, field differences) of a stale house edit or delete, for the conflict."""
+    if env["op"] == "delete":
+        house = db.session.scalar(select(House).where(House.code == env["data"]["code"]))
+        return house.code, house.grid_code, [{"field": "deleted", "ours": False, "theirs": True}]
     data, values, rental_values = _prepare(ctx, env["data"])
     house = db.session.scalar(select(House).where(House.code == data["code"]))
     rental = db.session.get(Rental, house.id)

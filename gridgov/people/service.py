@@ -310,9 +310,19 @@ def _show(value, name: str):
 
 
 def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]:
-    secrets, values, _ = _prepare(ctx, env["data"])
-    person = _find(ctx, secrets["id"].number)
-    return str(person.id), person.grid_code, differences(person, values)
+    """(key, grid, field differences) of a stale edit, move or delete, for the conflict."""
+    data = env["data"]
+    if env["op"] == "upsert":
+        secrets, values, _ = _prepare(ctx, data)
+        person = _find(ctx, secrets["id"].number)
+        return str(person.id), person.grid_code, differences(person, values)
+    person = _find(ctx, parse_id(data["id_number"], "data.id_number", ctx.today).number)
+    if env["op"] == "delete":
+        fields = [{"field": "deleted", "ours": False, "theirs": True}]
+    else:
+        house = db.session.scalar(select(House.code).where(House.id == person.house_id))
+        fields = [{"field": "house", "ours": house, "theirs": data["house_code"]}]
+    return str(person.id), person.grid_code, fields
 
 
 def view(person: Person, house_code: str | None = None) -> dict:

@@ -213,6 +213,7 @@ def _conflict(ctx: WriteContext, env: dict, current_version: int) -> Outcome:
     key, grid, fields = CONFLICT_FIELDS[env["type"]](ctx, env)
     conflict = Conflict(
         record_type=env["type"],
+        op=env["op"],
         record_key=key,
         grid_code=grid,
         client_uuid=env["uuid"],
@@ -275,14 +276,14 @@ def resolve(ctx: WriteContext, conflict_id: int, choice: str) -> dict:
         env = {
             "uuid": conflict.client_uuid,
             "type": conflict.record_type,
-            "op": "upsert",
+            "op": conflict.op,
             "data": data,
             "captured_at": conflict.created_at,
             "position": None,
         }
         current = _current_version(conflict)
         env["base_version"] = current
-        outcome = HANDLERS[(conflict.record_type, "upsert")](ctx, env)
+        outcome = HANDLERS[(conflict.record_type, conflict.op)](ctx, env)
         result.update(outcome=outcome.outcome, version=outcome.version)
     conflict.status, conflict.resolved_by = "resolved", ctx.principal.user_id
     conflict.resolved_at = db.func.now()

@@ -55,6 +55,50 @@ def test_desk_staff_resolve_a_conflict_with_the_devices_version(client, worker, 
     assert again.status_code == 422
 
 
+def test_a_stale_delete_or_move_is_a_conflict_that_resolves_as_that_operation(
+    client, worker, house
+):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    f.upload(client, worker, f.envelope("person", f.person_data(8, house)))
+    f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="甲改"), base_version=1)
+    )
+    f.upload(
+        client, worker, f.envelope("person", f.person_data(8, house, name="乙改"), base_version=1)
+    )
+    other, south_house = make_second_worker(client)
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    stale_delete, stale_move = f.upload(
+        client,
+        staff,
+        f.envelope("person", {"id_number": f.id_number(7)}, op="delete", base_version=1),
+        f.envelope(
+            "person",
+            {"id_number": f.id_number(8), "house_code": south_house},
+            op="move",
+            base_version=1,
+        ),
+    )
+    assert (stale_delete["outcome"], stale_move["outcome"]) == ("conflict", "conflict")
+    listed = {c["id"]: c["fields"] for c in client.get("/api/v1/conflicts", headers=staff).json}
+    assert listed[stale_delete["conflict_id"]] == [
+        {"field": "deleted", "ours": False, "theirs": True}
+    ]
+    assert listed[stale_move["conflict_id"]] == [
+        {"field": "house", "ours": house, "theirs": south_house}
+    ]
+    for result in (stale_delete, stale_move):
+        response = client.post(
+            f"/api/v1/conflicts/{result['conflict_id']}/resolve",
+            json={"choice": "theirs"},
+            headers=staff,
+        )
+        assert response.json["outcome"] == "updated", response.json
+    assert client.get(f"/api/v1/persons/{stale_delete['key']}", headers=staff).status_code == 404
+    moved = client.get(f"/api/v1/persons/{stale_move['key']}", headers=staff).json
+    assert moved["house"] == south_house
+
+
 def test_grid_workers_cannot_resolve_conflicts(client, worker):
     assert client.get("/api/v1/conflicts", headers=worker).status_code == 403
 
