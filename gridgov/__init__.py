@@ -57,9 +57,10 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.hierarchy.routes import blp as hierarchy
     from gridgov.houses.routes import blp as houses
     from gridgov.people.routes import blp as people
+    from gridgov.stats.routes import blp as stats
     from gridgov.sync.routes import blp as sync
 
-    for blp in (auth, hierarchy, sync, houses, people, users, health):
+    for blp in (auth, hierarchy, sync, houses, people, stats, users, health):
         api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
 
@@ -70,6 +71,7 @@ def _register_cli(app: Flask) -> None:
     from gridgov.codes.cli import codes_cli
     from gridgov.demo.cli import demo_cli
     from gridgov.hierarchy.cli import areas_cli, grids_cli
+    from gridgov.stats.cli import stats_cli
 
-    for group in (areas_cli, grids_cli, users_cli, auth_cli, codes_cli, demo_cli):
+    for group in (areas_cli, grids_cli, users_cli, auth_cli, codes_cli, demo_cli, stats_cli):
         app.cli.add_command(group)

@@ -39,7 +39,15 @@ def from_env() -> dict:
     secret = os.environ.get("GRIDGOV_JWT_SECRET")
     if not secret or len(secret) < 32:
         raise RuntimeError("GRIDGOV_JWT_SECRET must be set to at least 32 characters")
+    timezone = os.environ.get("GRIDGOV_TIMEZONE", "Asia/Shanghai")
     return {
+        # The district's clock: what "today" is for statistics and dated records.
+        "GRIDGOV_TIMEZONE": timezone,
+        # A rental house with more people than this counts as overcrowded (群租).
+        "GRIDGOV_CROWDED_ABOVE": _int("GRIDGOV_CROWDED_ABOVE", 6),
+        # Pending count deltas above which a statistics request folds them into the totals.
+        "GRIDGOV_STATS_FOLD_ROWS": _int("GRIDGOV_STATS_FOLD_ROWS", 5000),
+        "GRIDGOV_SERIES_MAX_MONTHS": _int("GRIDGOV_SERIES_MAX_MONTHS", 60),
         # AES-GCM keys for personal values, "VERSION:BASE64,..."; the highest version encrypts.
         "GRIDGOV_DATA_KEYS": _required("GRIDGOV_DATA_KEYS"),
         "GRIDGOV_BLIND_INDEX_KEY": _required("GRIDGOV_BLIND_INDEX_KEY"),
@@ -49,6 +57,8 @@ def from_env() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_size": _int("GRIDGOV_DB_POOL_SIZE", 5),
             "pool_recycle": 3600,
+            # Dates the database derives (the day a house changed cell) are the district's.
+            "connect_args": {"options": f"-c timezone={timezone}"},
         },
         "JWT_SECRET_KEY": secret,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("GRIDGOV_ACCESS_MINUTES", 15)),

@@ -18,7 +18,8 @@ from tests import factories as f
 # Everything but the code tables, which are loaded once.
 TABLES = (
     "areas, users, user_areas, refresh_tokens, revocations, audit_events, houses, rentals, "
-    "buildings, persons, residences, sync_records, conflicts, changes"
+    "buildings, persons, residences, sync_records, conflicts, changes, "
+    "stat_pending, stat_totals, house_grids"
 )
 
 

@@ -13,7 +13,7 @@ blp = Blueprint("hierarchy", __name__, url_prefix="/api/v1", description="Areas 
 MAX_ZOOM = 22
 
 
-def _path_code(code: str, lengths=(12, 15)) -> str:
+def path_code(code: str, lengths=(12, 15)) -> str:
     if not (code.isdigit() and len(code) in lengths):
         digits = " or ".join(map(str, lengths))
         raise ValidationFailed.field("code", f"must be a {digits}-digit code", location="path")
@@ -25,7 +25,7 @@ def _path_code(code: str, lengths=(12, 15)) -> str:
 @blp.response(200, schemas.FeatureSchema)
 def get_area(code):
     """An area as a GeoJSON Feature with its level, parent and children codes."""
-    return service.get_area(current_principal(), _path_code(code))
+    return service.get_area(current_principal(), path_code(code))
 
 
 @blp.get("/areas/<code>/children")
@@ -33,7 +33,7 @@ def get_area(code):
 @blp.response(200, schemas.FeatureCollectionSchema)
 def area_children(code):
     """The child areas in force today, as a FeatureCollection."""
-    return service.children(current_principal(), _path_code(code))
+    return service.children(current_principal(), path_code(code))
 
 
 @blp.get("/grids")
@@ -62,7 +62,7 @@ def check_grids(args):
 @blp.response(200, schemas.FeatureSchema)
 def get_grid(code):
     """One grid cell, open or closed."""
-    return service.get_grid(current_principal(), _path_code(code, (15,)))
+    return service.get_grid(current_principal(), path_code(code, (15,)))
 
 
 @blp.get("/locate")

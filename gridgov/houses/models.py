@@ -48,6 +48,7 @@ class House(db.Model):
     owner_id_index: Mapped[bytes | None] = mapped_column(LargeBinary, index=True)
     owner_id_masked: Mapped[str | None] = mapped_column(String(18))
     rented: Mapped[bool] = mapped_column(server_default=text("false"))
+    occupants: Mapped[int] = mapped_column(Integer, server_default="0")  # kept by a trigger
     geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Statistics per area at every level: live counts kept by triggers, recounts for past dates."""

@@ -1,0 +1,43 @@
+"""The tables behind the statistics (migration 0003 creates them and the triggers that fill them).
+
+stat_pending holds each write's net change to the counts of a grid cell; stat_totals holds the
+folded counts of every area at every level. A count is the sum over both.
+"""
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Identity, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridgov.extensions import db
+
+
+class StatPending(db.Model):
+    __tablename__ = "stat_pending"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(15))
+    measure: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(10))
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class StatTotal(db.Model):
+    __tablename__ = "stat_totals"
+
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class HouseGrid(db.Model):
+    """The grid cell a house lay in from valid_from until valid_to."""
+
+    __tablename__ = "house_grids"
+
+    house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(15))
+    valid_to: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,76 @@
+"""HTTP routes for statistics: per area and its children, monthly series, choropleth features."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from gridgov.auth.guard import authenticated, current_principal
+from gridgov.errors import ValidationFailed
+from gridgov.hierarchy.routes import path_code
+from gridgov.stats import schemas, service
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics per area")
+
+
+def today():
+    return datetime.now(ZoneInfo(current_app.config["GRIDGOV_TIMEZONE"])).date()
+
+
+def settings() -> service.Settings:
+    config = current_app.config
+    return service.Settings(
+        today=today(),
+        crowded_above=config["GRIDGOV_CROWDED_ABOVE"],
+        fold_rows=config["GRIDGOV_STATS_FOLD_ROWS"],
+    )
+
+
+def question(code: str, args: dict) -> service.Question:
+    return service.Question(
+        code=path_code(code),
+        by=args.get("by"),
+        day=args.get("as_of"),
+        wanted=args.get("measures", service.measures.MEASURES),
+        start=args.get("start"),
+        stop=args.get("stop"),
+    )
+
+
+@blp.get("/stats/<code>")
+@authenticated()
+@blp.arguments(schemas.StatsQueryArgsSchema, location="query")
+@blp.response(200)
+def area_statistics(args, code):
+    """Counts of an area (and of its children with `by`), today or as of a past day."""
+    return service.statistics(current_principal(), question(code, args), settings())
+
+
+@blp.get("/stats/<code>/series")
+@authenticated()
+@blp.arguments(schemas.SeriesQueryArgsSchema, location="query")
+@blp.response(200)
+def area_series(args, code):
+    """People at the end of each month (the last point: today, if the month is not over)."""
+    now, start = today(), args["start"]
+    if args["stop"] > now:
+        raise ValidationFailed.field("to", "must not be after this month", location="query")
+    longest = current_app.config["GRIDGOV_SERIES_MAX_MONTHS"]
+    months = (args["stop"].year - start.year) * 12 + args["stop"].month - start.month + 1
+    if months > longest:
+        raise ValidationFailed.field(
+            "to", f"the series spans {months} months; at most {longest}", location="query"
+        )
+    stop = min(now, service.month_end(args["stop"]))
+    return service.series(current_principal(), path_code(code), start, stop)
+
+
+@blp.get("/stats/<code>/features")
+@authenticated()
+@blp.arguments(schemas.FeaturesQueryArgsSchema, location="query")
+@blp.response(200)
+def area_features(args, code):
+    """The children as a GeoJSON FeatureCollection with their counts as flat properties
+    (nested counts as 'age_bands.80+'), ready for a choropleth."""
+    return service.features(current_principal(), question(code, args), settings())

@@ -1,0 +1,259 @@
+"""Statistics of an area and its children: today's from the live counts, a past day's from a
+recount of the dated records; monthly series; the check that both agree."""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select, text
+
+from gridgov.auth.scope import Principal, covers
+from gridgov.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.extensions import db
+from gridgov.hierarchy.models import LEVELS, Area, prefix_of
+from gridgov.stats import measures, queries
+
+FOLD_LOCK = 0x67726964  # pg advisory lock key: one fold at a time
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    by: str | None = None
+    day: date | None = None  # None: today
+    wanted: tuple[str, ...] = measures.MEASURES
+    start: date | None = None  # the period of arrivals and departures
+    stop: date | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    today: date
+    crowded_above: int
+    fold_rows: int = 5000
+
+
+def area_in_scope(principal: Principal, code: str):
+    """The area (any validity) if the principal's scope holds all of it."""
+    row = db.session.execute(
+        select(Area.code, Area.name, Area.level).where(Area.code == code)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No area with code {code}.", code="unknown_area")
+    if not covers(principal, code):
+        raise Forbidden(f"Area {code} is outside your scope.", code="outside_scope")
+    return row
+
+
+def _child_level(area_level: str, by: str | None) -> str:
+    if by is None:
+        return area_level
+    if LEVELS.index(by) <= LEVELS.index(area_level):
+        below = ", ".join(LEVELS[LEVELS.index(area_level) + 1 :]) or "nothing"
+        raise ValidationFailed.field(
+            "by", f"must be a level below {area_level} ({below})", location="query"
+        )
+    return by
+
+
+def _children(prefix: str, level: str, day: date) -> dict[str, str]:
+    rows = db.session.execute(
+        select(Area.code, Area.name)
+        .where(
+            Area.level == level,
+            Area.code.like(prefix + "%"),
+            Area.valid_from <= day,
+            (Area.valid_to.is_(None)) | (Area.valid_to > day),
+        )
+        .order_by(Area.code)
+    )
+    return dict(rows.all())
+
+
+def raw_counts(prefix: str, level: str, day: date, live: bool) -> dict[str, dict]:
+    stmt = queries.live(level) if live else queries.recount(level)
+    out: dict[str, dict] = defaultdict(dict)
+    for child, measure, key, n in db.session.execute(stmt, {"prefix": prefix, "day": day}):
+        out[child][(measure, key)] = int(n)
+    return out
+
+
+def _add_flows(out: dict, prefix: str, level: str, start: date, stop: date) -> None:
+    params = {"prefix": prefix, "start": start, "stop": stop}
+    for child, measure, key, n in db.session.execute(queries.flows(level), params):
+        out[child][(measure, key)] = int(n)
+
+
+def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
+    area = area_in_scope(principal, q.code)
+    level = _child_level(area.level, q.by)
+    day = q.day or settings.today
+    if day > settings.today:
+        raise ValidationFailed.field("as_of", "must not be in the future", location="query")
+    prefix = prefix_of(area.code, area.level)
+    raw = raw_counts(prefix, level, day, live=day == settings.today)
+    names = _children(prefix, level, day) if q.by else {area.code: area.name}
+    total: dict = defaultdict(int)
+    for counts in raw.values():
+        for key, n in counts.items():
+            total[key] += n
+    if measures.PERIOD_MEASURES & set(q.wanted):
+        # A move between two children is a flow for each of them but not for the area.
+        stop = q.stop or day
+        start = q.start or stop - timedelta(days=29)
+        _add_flows(raw, prefix, level, start, stop)
+        own: dict = defaultdict(dict)
+        _add_flows(own, prefix, area.level, start, stop)
+        total.update(own.get(area.code, {}))
+
+    def shown(counts):
+        return measures.values(counts, q.wanted, settings.crowded_above)
+
+    result = {
+        "area": {"code": area.code, "name": area.name, "level": area.level},
+        "as_of": day.isoformat(),
+        "measures": list(q.wanted),
+        "total": shown(total),
+    }
+    if q.by:
+        codes = sorted(set(names) | set(raw))
+        result["by"] = level
+        result["children"] = [
+            {"code": c, "name": names.get(c), "values": shown(raw.get(c, {}))} for c in codes
+        ]
+    if day == settings.today:
+        fold_if_due(settings.fold_rows)
+    return result
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def features(principal: Principal, q: Question, settings: Settings) -> dict:
+    stats = statistics(principal, q, settings)
+    shapes = dict(
+        db.session.execute(
+            select(Area.code, func.ST_AsGeoJSON(Area.geom, 7)).where(
+                Area.code.in_([c["code"] for c in stats["children"]])
+            )
+        ).all()
+    )
+    return {
+        "type": "FeatureCollection",
+        "as_of": stats["as_of"],
+        "features": [
+            {
+                "type": "Feature",
+                "id": child["code"],
+                "geometry": json.loads(shapes[child["code"]])
+                if shapes.get(child["code"])
+                else None,
+                "properties": {
+                    "code": child["code"],
+                    "name": child["name"],
+                    **_flat(child["values"]),
+                },
+            }
+            for child in stats["children"]
+        ],
+    }
+
+
+def _flat(values: dict) -> dict:
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, dict):
+            out.update({f"{name}.{key}": n for key, n in value.items()})
+        else:
+            out[name] = value
+    return out
+
+
+def series(principal: Principal, code: str, start: date, stop: date) -> dict:
+    """People at the end of each month from start's month to stop's (stop if it comes first)."""
+    area = area_in_scope(principal, code)
+    params = {"prefix": prefix_of(area.code, area.level), "start": start, "stop": stop}
+    changes: dict = defaultdict(lambda: defaultdict(int))
+    for kind, month, n in db.session.execute(queries.SERIES, params):
+        changes[month][kind] += int(n)
+    running: dict = defaultdict(int)
+    points, month = [], start
+    while month <= stop:
+        for kind, n in changes.get(month, {}).items():
+            running[kind] += n
+        residents, floating = running["resident"], running["floating"]
+        points.append(
+            {
+                "month": month.strftime("%Y-%m"),
+                "as_of": min(month_end(month), stop).isoformat(),
+                "population": residents + floating,
+                "residents": residents,
+                "floating": floating,
+            }
+        )
+        month = month_end(month) + timedelta(days=1)
+    return {
+        "area": {"code": area.code, "name": area.name, "level": area.level},
+        "measures": list(measures.SERIES_MEASURES),
+        "points": points,
+    }
+
+
+def fold_if_due(threshold: int) -> None:
+    due = db.session.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM stat_pending LIMIT :n) p"), {"n": threshold}
+    ).scalar_one()
+    if due >= threshold:
+        fold()
+
+
+def fold() -> int:
+    """Move the pending deltas into the totals of every level, in one transaction of its own.
+    Deltas that commit meanwhile stay pending for the next fold; none is counted twice."""
+    levels = " UNION ALL ".join(
+        f"SELECT '{level}', {queries.child_code('grid_code', level)}, measure, key, n FROM moved"
+        for level in LEVELS
+    )
+    with db.engine.begin() as conn:
+        if not conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": FOLD_LOCK}
+        ).scalar():
+            return 0
+        return conn.execute(
+            text(
+                f"""
+                WITH moved AS (DELETE FROM stat_pending RETURNING grid_code, measure, key, n),
+                folded AS (
+                  INSERT INTO stat_totals (level, area_code, measure, key, n)
+                  SELECT level, area_code, measure, key, sum(n)
+                  FROM ({levels}) l (level, area_code, measure, key, n) GROUP BY 1, 2, 3, 4
+                  ON CONFLICT (level, area_code, measure, key)
+                  DO UPDATE SET n = stat_totals.n + excluded.n)
+                SELECT count(*) FROM moved
+                """
+            )
+        ).scalar_one()
+
+
+def verify(code: str, today: date) -> list[dict]:
+    """Every difference between the live counts and a full recount of the area, at each level
+    from the area itself down to its grid cells."""
+    area = db.session.execute(select(Area.code, Area.level).where(Area.code == code)).one_or_none()
+    if area is None:
+        raise NotFound(f"No area with code {code}.", code="unknown_area")
+    prefix = prefix_of(area.code, area.level)
+    differences = []
+    for level in LEVELS[LEVELS.index(area.level) :]:
+        fast = raw_counts(prefix, level, today, live=True)
+        slow = raw_counts(prefix, level, today, live=False)
+        for child in sorted(set(fast) | set(slow)):
+            keys = set(fast.get(child, {})) | set(slow.get(child, {}))
+            for key in sorted(keys):
+                a, b = fast.get(child, {}).get(key, 0), slow.get(child, {}).get(key, 0)
+                if a != b:
+                    differences.append(
+                        {"area": child, "measure": key[0], "key": key[1], "live": a, "recount": b}
+                    )
+    return differences

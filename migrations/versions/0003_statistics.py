@@ -1,0 +1,212 @@
+"""Statistics kept fresh by triggers: pending deltas, compacted totals, house occupancy and the
+dated grid cell of each house
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-22 03:40:00
+
+Every statement that changes persons or houses appends its net effect on the counts to
+stat_pending, in the same transaction, so a committed upload is counted by the next query. The
+deltas are only appended (never updated), so concurrent uploads never wait on a shared counter
+row; the service folds them into stat_totals for every level from time to time.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+FUNCTIONS = r"""
+CREATE FUNCTION stat_effective_date() RETURNS date LANGUAGE sql STABLE AS $$
+  SELECT coalesce(nullif(current_setting('gridgov.effective_date', true), '')::date, current_date)
+$$;
+
+-- Age in completed years counted by birth month, as the census counts it.
+CREATE FUNCTION stat_age_band(birth_month text, on_day date) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN age < 6 THEN '0-5' WHEN age < 18 THEN '6-17' WHEN age < 60 THEN '18-59'
+    WHEN age < 80 THEN '60-79' ELSE '80+' END
+  FROM (SELECT ((extract(year FROM on_day)::int * 12 + extract(month FROM on_day)::int)
+               - (left(birth_month, 4)::int * 12 + right(birth_month, 2)::int)) / 12 AS age) a
+$$;
+
+CREATE FUNCTION stat_person_keys(kind text, origin_code text, reason text, birth date)
+RETURNS TABLE (measure text, key text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT * FROM (VALUES
+    ('kind', kind),
+    ('birth', to_char(birth, 'YYYY-MM')),
+    ('origin', CASE WHEN kind = 'floating' THEN coalesce(left(origin_code, 2), '00') END),
+    ('reason', CASE WHEN kind = 'floating' THEN coalesce(reason, '00') END)
+  ) k (measure, key) WHERE key IS NOT NULL
+$$;
+
+CREATE FUNCTION stat_house_keys(rented boolean, occupants integer)
+RETURNS TABLE (measure text, key text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT * FROM (VALUES
+    ('houses', occupants::text),
+    ('rentals', CASE WHEN rented THEN occupants::text END)
+  ) k (measure, key) WHERE key IS NOT NULL
+$$;
+
+"""
+
+# One function per table and event, made from one template, so each keeps static SQL with
+# cached plans (a trigger with dynamic SQL would plan again on every statement of an upload).
+EVENTS = {
+    "INSERT": ("NEW TABLE AS new_rows", "SELECT 1 AS sign, * FROM new_rows"),
+    "UPDATE": (
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows",
+    ),
+    "DELETE": ("OLD TABLE AS old_rows", "SELECT -1 AS sign, * FROM old_rows"),
+}
+
+PERSONS = """
+WITH d AS (SELECT * FROM ({rows}) r WHERE deleted_at IS NULL),
+pending AS (
+  INSERT INTO stat_pending (grid_code, measure, key, n)
+  SELECT d.grid_code, k.measure, k.key, sum(d.sign)
+  FROM d, stat_person_keys(d.kind, d.origin_code, d.inflow_reason, d.birth_date) k
+  WHERE d.grid_code IS NOT NULL GROUP BY 1, 2, 3 HAVING sum(d.sign) <> 0)
+UPDATE houses h SET occupants = h.occupants + c.n
+FROM (SELECT house_id, sum(sign) AS n FROM d WHERE house_id IS NOT NULL
+      GROUP BY 1 HAVING sum(sign) <> 0) c
+WHERE h.id = c.house_id;
+"""
+
+HOUSES = """
+INSERT INTO stat_pending (grid_code, measure, key, n)
+SELECT d.grid_code, k.measure, k.key, sum(d.sign)
+FROM (SELECT * FROM ({rows}) r WHERE deleted_at IS NULL) d,
+     stat_house_keys(d.rented, d.occupants) k
+GROUP BY 1, 2, 3 HAVING sum(d.sign) <> 0;
+"""
+
+# The cell each house lay in, by date: statistics as of a past date follow it across redraws.
+# A house's first cell holds for all the time before, as its residents may predate the record.
+HOUSE_CELLS = {
+    "INSERT": """
+INSERT INTO house_grids (house_id, grid_code, valid_from)
+SELECT id, grid_code, '-infinity' FROM new_rows;
+""",
+    "UPDATE": """
+WITH moved AS (SELECT n.id, n.grid_code FROM new_rows n JOIN old_rows o ON o.id = n.id
+               WHERE n.grid_code <> o.grid_code),
+closed AS (UPDATE house_grids g SET valid_to = stat_effective_date() FROM moved
+           WHERE g.house_id = moved.id AND g.valid_to IS NULL)
+INSERT INTO house_grids (house_id, grid_code, valid_from)
+SELECT id, grid_code, stat_effective_date() FROM moved
+ON CONFLICT (house_id, valid_from) DO UPDATE SET grid_code = excluded.grid_code, valid_to = NULL;
+""",
+    "DELETE": "",
+}
+
+
+def _trigger_functions() -> str:
+    out = []
+    for event, (_, rows) in EVENTS.items():
+        bodies = {
+            "persons": PERSONS.format(rows=rows),
+            "houses": HOUSE_CELLS[event] + HOUSES.format(rows=rows),
+        }
+        for table, body in bodies.items():
+            out.append(
+                f"CREATE FUNCTION stat_{table}_{event.lower()}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$;"
+            )
+    return "\n".join(out)
+
+
+def upgrade():
+    op.add_column(
+        "houses", sa.Column("occupants", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.create_table(
+        "stat_pending",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+        sa.Column("grid_code", sa.String(15), nullable=False),
+        sa.Column("measure", sa.String(10), nullable=False),
+        sa.Column("key", sa.String(10), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
+    op.create_index(
+        "ix_stat_pending_grid",
+        "stat_pending",
+        ["grid_code"],
+        postgresql_ops={"grid_code": "varchar_pattern_ops"},
+    )
+    op.create_table(
+        "stat_totals",
+        sa.Column("level", sa.String(10), nullable=False),
+        sa.Column("area_code", sa.String(15), nullable=False),
+        sa.Column("measure", sa.String(10), nullable=False),
+        sa.Column("key", sa.String(10), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("level", "area_code", "measure", "key", name="pk_stat_totals"),
+    )
+    op.create_table(
+        "house_grids",
+        sa.Column("house_id", sa.BigInteger(), sa.ForeignKey("houses.id"), nullable=False),
+        sa.Column("grid_code", sa.String(15), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date()),
+        sa.PrimaryKeyConstraint("house_id", "valid_from", name="pk_house_grids"),
+    )
+    op.create_index(
+        "ix_house_grids_grid",
+        "house_grids",
+        ["grid_code"],
+        postgresql_ops={"grid_code": "varchar_pattern_ops"},
+    )
+    op.create_index("ix_residences_moved_in", "residences", ["moved_in"])
+    op.create_index("ix_residences_moved_out", "residences", ["moved_out"])
+    op.execute(FUNCTIONS)
+    op.execute(_trigger_functions())
+    for table in ("persons", "houses"):
+        for event, (ref, _) in EVENTS.items():
+            name = f"stat_{table}_{event.lower()}"
+            op.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {ref} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+            )
+    # Existing rows: occupancy, cell history and the counts they already make.
+    op.execute(
+        "UPDATE houses h SET occupants = c.n FROM (SELECT house_id, count(*) AS n FROM persons "
+        "WHERE deleted_at IS NULL AND house_id IS NOT NULL GROUP BY 1) c WHERE h.id = c.house_id"
+    )
+    op.execute(
+        "INSERT INTO house_grids (house_id, grid_code, valid_from) "
+        "SELECT id, grid_code, '-infinity' FROM houses"
+    )
+    op.execute(
+        "INSERT INTO stat_pending (grid_code, measure, key, n) "
+        "SELECT p.grid_code, k.measure, k.key, count(*) FROM persons p, "
+        "stat_person_keys(p.kind, p.origin_code, p.inflow_reason, p.birth_date) k "
+        "WHERE p.deleted_at IS NULL AND p.grid_code IS NOT NULL GROUP BY 1, 2, 3"
+    )
+    op.execute(
+        "INSERT INTO stat_pending (grid_code, measure, key, n) "
+        "SELECT h.grid_code, k.measure, k.key, count(*) FROM houses h, "
+        "stat_house_keys(h.rented, h.occupants) k WHERE h.deleted_at IS NULL GROUP BY 1, 2, 3"
+    )
+
+
+def downgrade():
+    for table in ("persons", "houses"):
+        for event in EVENTS:
+            name = f"stat_{table}_{event.lower()}"
+            op.execute(f"DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}()")
+    op.execute(
+        "DROP FUNCTION stat_house_keys(boolean, integer), stat_person_keys(text, text, text, date), "
+        "stat_age_band(text, date), stat_effective_date()"
+    )
+    op.drop_index("ix_residences_moved_out", "residences")
+    op.drop_index("ix_residences_moved_in", "residences")
+    op.drop_table("house_grids")
+    op.drop_table("stat_totals")
+    op.drop_table("stat_pending")
+    op.drop_column("houses", "occupants")

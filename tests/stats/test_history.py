@@ -1,0 +1,158 @@
+"""Statistics as of a past day and monthly series: from dated residences and the cells valid
+on the day, across a move and across a redrawn grid cell."""
+
+from datetime import date
+
+from sqlalchemy import text
+
+from gridgov.extensions import db
+from gridgov.stats import service
+from tests import factories as f
+from tests.stats import helpers as h
+from tests.stats.test_statistics import COMMUNITY, SOUTH_CELL, stats, today
+
+NORTH_CELL = f.OWN_CELL
+WEST_HALF, EAST_HALF = COMMUNITY + "003", COMMUNITY + "004"
+REDRAWN = "2026-06-01"
+
+
+def redraw_north_cell() -> None:
+    """Split the north cell into a west and an east half from REDRAWN, and reassign its houses
+    and people by point in polygon, as an approved redraw does."""
+    db.session.execute(text("SET LOCAL gridgov.effective_date = '2026-06-01'"))
+    db.session.execute(
+        text("UPDATE areas SET valid_to = :on WHERE code = :old"),
+        {"on": REDRAWN, "old": NORTH_CELL},
+    )
+    for code, (west, east) in ((WEST_HALF, (114.00, 114.005)), (EAST_HALF, (114.005, 114.01))):
+        db.session.execute(
+            text(
+                "INSERT INTO areas (code, name, level, parent_code, grid_type, geom, valid_from) "
+                "VALUES (:code, :code, 'grid', :parent, 'general', "
+                "ST_Multi(ST_MakeEnvelope(:w, 22.51, :e, 22.52, 4326)), :on)"
+            ),
+            {"code": code, "parent": COMMUNITY, "w": west, "e": east, "on": REDRAWN},
+        )
+    db.session.execute(
+        text(
+            "UPDATE houses h SET grid_code = a.code FROM areas a WHERE h.grid_code = :old "
+            "AND a.code IN (:west, :east) AND ST_Covers(a.geom, h.geom)"
+        ),
+        {"old": NORTH_CELL, "west": WEST_HALF, "east": EAST_HALF},
+    )
+    db.session.execute(
+        text(
+            "UPDATE persons p SET grid_code = h.grid_code FROM houses h "
+            "WHERE p.house_id = h.id AND p.grid_code <> h.grid_code"
+        )
+    )
+    db.session.commit()
+
+
+def populations(client, headers, as_of=None) -> dict:
+    params = {"by": "grid", "measures": "population,houses"}
+    if as_of:
+        params["as_of"] = as_of
+    body = stats(client, headers, COMMUNITY, **params)
+    return {c["code"]: c["values"]["population"] for c in body["children"]}
+
+
+def test_as_of_counts_people_where_they_lived_in_the_cells_valid_that_day(client):
+    f.make_district()
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    north = h.add_house(client, staff, NORTH_CELL, "101")  # in the west half, see cell_point
+    south = h.add_house(client, staff, SOUTH_CELL, "102")
+    h.add_person(client, staff, 1, north, moved_in="2026-01-15")
+    h.add_person(client, staff, 2, north, moved_in="2026-01-15")
+    [moved] = f.upload(
+        client,
+        staff,
+        f.envelope(
+            "person",
+            {"id_number": f.id_number(2), "house_code": south, "moved_in": "2026-08-01"},
+            op="move",
+            base_version=1,
+            position=None,
+        ),
+    )
+    assert moved["outcome"] == "updated"
+    redraw_north_cell()
+
+    assert populations(client, staff, "2025-12-31") == {NORTH_CELL: 0, SOUTH_CELL: 0}
+    assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 2, SOUTH_CELL: 0}
+    assert populations(client, staff, "2026-07-01") == {
+        SOUTH_CELL: 0,
+        WEST_HALF: 2,
+        EAST_HALF: 0,
+    }
+    assert populations(client, staff, "2026-09-01") == {
+        SOUTH_CELL: 1,
+        WEST_HALF: 1,
+        EAST_HALF: 0,
+    }
+    assert populations(client, staff) == {SOUTH_CELL: 1, WEST_HALF: 1, EAST_HALF: 0}
+    assert service.verify(f.DISTRICT, today()) == []
+
+    earlier = stats(client, staff, COMMUNITY, as_of="2026-03-01", measures="houses,vacant")
+    assert earlier["total"] == {"houses": 2, "vacant": 1}
+
+    response = client.get(
+        f"/api/v1/stats/{COMMUNITY}/series",
+        query_string={"from": "2025-12", "to": "2026-09"},
+        headers=staff,
+    )
+    assert response.status_code == 200
+    points = response.json["points"]
+    assert [p["month"] for p in points][:2] == ["2025-12", "2026-01"]
+    assert [p["population"] for p in points] == [0] + [2] * 9
+    assert [p["floating"] for p in points] == [0] + [2] * 9
+    assert points[-1]["as_of"] == "2026-09-30"
+    south_series = client.get(
+        f"/api/v1/stats/{SOUTH_CELL}/series",
+        query_string={"from": "2026-06", "to": "2026-09"},
+        headers=staff,
+    ).json["points"]
+    assert [p["population"] for p in south_series] == [0, 0, 1, 1]
+
+
+def test_arrivals_and_departures_count_moves_across_the_area_edge_only(client):
+    f.make_district()
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    north = h.add_house(client, staff, NORTH_CELL, "101")
+    south = h.add_house(client, staff, SOUTH_CELL, "102")
+    h.add_person(client, staff, 1, north, moved_in="2026-10-05")
+    f.upload(
+        client,
+        staff,
+        f.envelope(
+            "person",
+            {"id_number": f.id_number(1), "house_code": south, "moved_in": "2026-10-20"},
+            op="move",
+            base_version=1,
+            position=None,
+        ),
+    )
+    period = {"from": "2026-10-01", "to": "2026-10-31", "measures": "arrivals,departures"}
+    by_grid = stats(client, staff, COMMUNITY, by="grid", **period)
+    flows = {c["code"]: c["values"] for c in by_grid["children"]}
+    assert flows[NORTH_CELL] == {"arrivals": 1, "departures": 1}
+    assert flows[SOUTH_CELL] == {"arrivals": 1, "departures": 0}
+    # Seen from the community, the move inside it is neither an arrival nor a departure.
+    assert by_grid["total"] == {"arrivals": 1, "departures": 0}
+    assert stats(client, staff, COMMUNITY, **period)["total"] == by_grid["total"]
+
+
+def test_a_series_rejects_a_range_too_long_or_in_the_future(client, worker):
+    cases = [
+        ({"from": "2020-01", "to": "2026-01"}, "to"),
+        ({"from": "2026-01", "to": f"{date.today().year + 1}-01"}, "to"),
+        ({"from": "2026-05", "to": "2026-01"}, "from"),
+        ({"from": "2026-13", "to": "2026-01"}, "from"),
+        ({"to": "2026-01"}, "from"),
+    ]
+    for params, field in cases:
+        response = client.get(
+            f"/api/v1/stats/{f.OWN_CELL}/series", query_string=params, headers=worker
+        )
+        assert response.status_code == 422, (params, response.json)
+        assert field in [e["field"] for e in response.json["errors"]]

@@ -1,0 +1,218 @@
+"""Statistics per area: fresh after uploads, equal to a recount at every level, scoped."""
+
+import random
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+
+from gridgov.extensions import db
+from gridgov.people.models import Person
+from gridgov.stats import service
+from tests import factories as f
+from tests.stats import helpers as h
+
+STREET = "440303001000"
+COMMUNITY = "440303001001"
+SOUTH_CELL = "440303001001002"
+
+
+def today():
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def stats(client, headers, code, **params):
+    response = client.get(f"/api/v1/stats/{code}", query_string=params, headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_a_committed_upload_is_counted_by_the_next_query(client, worker):
+    staff = f.auth_as(client, "district_staff", [f.DISTRICT])
+    before = stats(client, staff, f.DISTRICT, measures="population,floating,houses")["total"]
+    assert before == {"population": 0, "floating": 0, "houses": 0}
+    house = h.add_house(client, worker, f.OWN_CELL, "101", rented=True)
+    h.add_person(client, worker, 1, house)
+    h.add_person(client, worker, 2, house, kind="resident")
+    after = stats(client, staff, f.DISTRICT, by="street")
+    assert after["total"]["population"] == 2
+    west, east = after["children"]
+    assert (west["code"], west["values"]["floating"], west["values"]["residents"]) == (
+        STREET,
+        1,
+        1,
+    )
+    assert (west["values"]["rentals"], west["values"]["tenants"]) == (1, 2)
+    assert west["values"]["people_per_rental"] == 2.0
+    assert west["values"]["floating_by_province"] == {"43": 1}
+    assert west["values"]["floating_by_reason"] == {"01": 1}
+    assert east["values"]["population"] == 0 and east["values"]["people_per_rental"] is None
+
+
+def test_vacant_houses_households_and_overcrowded_rentals_follow_the_occupants(client, worker, app):
+    empty = h.add_house(client, worker, f.OWN_CELL, "101")
+    crowded = h.add_house(client, worker, f.OWN_CELL, "102", rented=True)
+    for seq in range(1, app.config["GRIDGOV_CROWDED_ABOVE"] + 2):
+        h.add_person(client, worker, seq, crowded)
+    values = stats(client, worker, f.OWN_CELL)["total"]
+    assert (values["houses"], values["vacant"], values["households"]) == (2, 1, 1)
+    assert values["overcrowded_rentals"] == 1
+    assert values["tenants"] == app.config["GRIDGOV_CROWDED_ABOVE"] + 1
+    assert empty != crowded
+
+
+def test_age_bands_count_completed_years_by_birth_month(client, worker):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    now = today()
+    births = {
+        "0-5": date(now.year - 1, 1, 1),
+        "6-17": date(now.year - 17, 1, 1),
+        "18-59": date(now.year - 59, 1, 1),
+        "60-79": date(now.year - 60, 1, 1),
+        "80+": date(now.year - 81, 1, 1),
+    }
+    for seq, born in enumerate(births.values(), start=1):
+        h.add_person(client, worker, seq, house, id_number=f.id_number(seq, f"{born:%Y%m%d}"))
+    bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
+    assert bands == {band: 1 for band in births}
+
+
+def test_every_measure_at_every_level_equals_a_recount_after_random_uploads_moves_and_deletes(
+    client, app, cli
+):
+    f.make_district()
+    staff = f.auth_as(client, "district_staff", [f.DISTRICT])
+    rng = random.Random(20261122)
+    cells = [c + s for c in f.COMMUNITIES for s in ("001", "002")]
+    houses = [
+        h.add_house(client, staff, cell, f"{100 + n}", rented=n % 3 == 0)
+        for n, cell in enumerate(cells * 3)
+    ]
+    people, seen = {}, set()
+    for batch in range(3):
+        records = []
+        while len(records) < 400:
+            born = date(rng.randint(1935, 2025), rng.randint(1, 12), rng.randint(1, 28))
+            number = f.id_number(rng.randint(0, 999), f"{born:%Y%m%d}")
+            if number in seen:
+                continue
+            seen.add(number)
+            kind = rng.choice(["floating", "resident"])
+            data = f.person_data(1, rng.choice(houses), kind=kind, id_number=number)
+            if kind == "floating":
+                data["floating"]["origin_code"] = rng.choice(["430302", "510104", "350102"])
+                data["floating"]["inflow_reason"] = rng.choice(["01", "02", "03"])
+            records.append(f.envelope("person", data, position=None))
+        for result in f.upload(client, staff, *records):
+            assert result["outcome"] == "created", result
+            people[result["key"]] = result["version"]
+        if batch == 1:
+            app.config["GRIDGOV_STATS_FOLD_ROWS"] = 1  # fold on the next query
+            stats(client, staff, f.DISTRICT)
+            app.config["GRIDGOV_STATS_FOLD_ROWS"] = 5000
+    numbers = {}
+    vault = app.extensions["vault"]
+    for person in db.session.scalars(select(Person)):
+        numbers[str(person.id)] = vault.open(person.id_sealed, "person.id_number")
+    keys = sorted(people)
+    rng.shuffle(keys)
+    moves = [
+        f.envelope(
+            "person",
+            {"id_number": numbers[k], "house_code": rng.choice(houses)},
+            op="move",
+            base_version=people[k],
+            position=None,
+        )
+        for k in keys[:500]
+    ]
+    for result in f.upload(client, staff, *moves):
+        assert result["outcome"] in ("updated", "unchanged"), result
+        people[result["key"]] = result["version"]
+    deletes = [
+        f.envelope("person", {"id_number": numbers[k]}, op="delete", base_version=people[k])
+        for k in keys[:150] + keys[500:650]
+    ]
+    outcomes = [r["outcome"] for r in f.upload(client, staff, *deletes)]
+    assert set(outcomes) == {"updated"}
+
+    now = today()
+    for code, by in ((f.DISTRICT, "street"), (f.DISTRICT, "community"), (STREET, "grid")):
+        body = stats(client, staff, code, by=by)
+        for child in body["children"]:
+            expected = h.python_recount(child["code"][: {"street": 9}.get(by, 15)], now)
+            if by == "community":
+                expected = h.python_recount(child["code"], now)
+            for name, n in expected.items():
+                measure, _, band = name.partition(".")
+                got = child["values"][measure]
+                assert (got[band] if band else got) == n, (child["code"], name)
+    assert service.verify(f.DISTRICT, now) == []
+    result = cli.invoke(args=["stats", "verify", f.DISTRICT])
+    assert result.exit_code == 0 and "equal the recount" in result.output
+
+
+def test_verify_reports_a_count_that_drifted(client, worker, cli):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    h.add_person(client, worker, 1, house)
+    db.session.execute(
+        text(
+            "INSERT INTO stat_pending (grid_code, measure, key, n) "
+            "VALUES (:g, 'kind', 'floating', 1)"
+        ),
+        {"g": f.OWN_CELL},
+    )
+    db.session.commit()
+    result = cli.invoke(args=["stats", "verify", f.DISTRICT])
+    assert result.exit_code == 1
+    assert f"{f.OWN_CELL} kind:floating live 2 recount 1" in result.output
+
+
+def test_each_role_sees_only_the_statistics_of_its_scope(client, worker):
+    street = f.auth_as(client, "street_staff", [STREET])
+    assert stats(client, street, STREET, by="community")["area"]["code"] == STREET
+    for headers, code in ((worker, COMMUNITY), (street, "440303002000"), (street, f.DISTRICT)):
+        response = client.get(f"/api/v1/stats/{code}", headers=headers)
+        assert (response.status_code, response.json["code"]) == (403, "outside_scope")
+    assert stats(client, worker, f.OWN_CELL)["area"]["level"] == "grid"
+
+
+def test_the_features_are_the_children_with_flat_counts(client, worker):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    h.add_person(client, worker, 1, house)
+    staff = f.auth_as(client, "street_staff", [STREET])
+    response = client.get(
+        f"/api/v1/stats/{COMMUNITY}/features",
+        query_string={"by": "grid", "measures": "population,age_bands"},
+        headers=staff,
+    )
+    assert response.status_code == 200
+    north, south = response.json["features"]
+    assert north["geometry"]["type"] == "MultiPolygon"
+    assert north["properties"]["population"] == 1 and south["properties"]["population"] == 0
+    assert north["properties"]["age_bands.18-59"] == 1
+    assert north["properties"]["name"] == "北网格"
+
+
+def test_bad_parameters_get_a_problem_naming_them(client, worker):
+    staff = f.auth_as(client, "district_staff", [f.DISTRICT])
+    tomorrow = date.fromordinal(today().toordinal() + 1).isoformat()
+    cases = [
+        ("440303009000", {}, 404, None),
+        ("4403", {}, 422, "code"),
+        (STREET, {"by": "street"}, 422, "by"),
+        (f.OWN_CELL, {"by": "grid"}, 422, "by"),
+        (STREET, {"by": "town"}, 422, "by"),
+        (STREET, {"as_of": tomorrow}, 422, "as_of"),
+        (STREET, {"as_of": "2026-02-30"}, 422, "as_of"),
+        (STREET, {"measures": "population,happiness"}, 422, "measures"),
+        (STREET, {"from": "2026-03-01", "to": "2026-02-01"}, 422, "from"),
+    ]
+    for code, params, status, field in cases:
+        response = client.get(f"/api/v1/stats/{code}", query_string=params, headers=staff)
+        assert response.status_code == status, (code, params, response.json)
+        assert response.content_type == "application/problem+json"
+        if field:
+            assert field in [e["field"] for e in response.json["errors"]], response.json
+    response = client.get(f"/api/v1/stats/{STREET}/features", headers=staff)
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "by"
