@@ -3,6 +3,8 @@ areas of one level below a code prefix, so the fast path and the recount can be 
 row. Measures and keys are those of stat_person_keys() and stat_house_keys() (migration 0003),
 with birth months already folded into age bands for the day asked."""
 
+from datetime import date
+
 from sqlalchemy import text
 
 PREFIX_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
@@ -18,7 +20,24 @@ def child_code(column: str, level: str) -> str:
     }[level]
 
 
-BANDED_KEY = "CASE WHEN measure = 'birth' THEN stat_age_band(key, :day) ELSE key END"
+# Age in completed years counted by birth month, as the census counts it: on a day of month M
+# someone born in month B is (M - B) // 12, so each band begins at a birth month ('YYYY-MM' keys
+# sort by date) and a comparison per row places it.
+BANDED_KEY = (
+    "CASE WHEN measure <> 'birth' THEN key WHEN key > :born6 THEN '0-5' "
+    "WHEN key > :born18 THEN '6-17' WHEN key > :born60 THEN '18-59' "
+    "WHEN key > :born80 THEN '60-79' ELSE '80+' END"
+)
+
+
+def band_limits(day: date) -> dict[str, str]:
+    """The last birth month before each band's first, on a day: the parameters of BANDED_KEY."""
+    index = day.year * 12 + day.month - 1
+    limits = {}
+    for age in (6, 18, 60, 80):
+        year, month = divmod(index - 12 * age, 12)
+        limits[f"born{age}"] = f"{year:04d}-{month + 1:02d}"
+    return limits
 
 
 def live(level: str):

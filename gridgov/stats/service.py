@@ -74,7 +74,8 @@ def _children(prefix: str, level: str, day: date) -> dict[str, str]:
 def raw_counts(prefix: str, level: str, day: date, live: bool) -> dict[str, dict]:
     stmt = queries.live(level) if live else queries.recount(level)
     out: dict[str, dict] = defaultdict(dict)
-    for child, measure, key, n in db.session.execute(stmt, {"prefix": prefix, "day": day}):
+    params = {"prefix": prefix, "day": day, **queries.band_limits(day)}
+    for child, measure, key, n in db.session.execute(stmt, params):
         out[child][(measure, key)] = int(n)
     return out
 

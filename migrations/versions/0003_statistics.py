@@ -24,16 +24,6 @@ CREATE FUNCTION stat_effective_date() RETURNS date LANGUAGE sql STABLE AS $$
   SELECT coalesce(nullif(current_setting('gridgov.effective_date', true), '')::date, current_date)
 $$;
 
--- Age in completed years counted by birth month, as the census counts it.
-CREATE FUNCTION stat_age_band(birth_month text, on_day date) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN age < 6 THEN '0-5' WHEN age < 18 THEN '6-17' WHEN age < 60 THEN '18-59'
-    WHEN age < 80 THEN '60-79' ELSE '80+' END
-  FROM (SELECT ((extract(year FROM on_day)::int * 12 + extract(month FROM on_day)::int)
-               - (left(birth_month, 4)::int * 12 + right(birth_month, 2)::int)) / 12 AS age) a
-$$;
-
 CREATE FUNCTION stat_person_keys(kind text, origin_code text, reason text, birth date)
 RETURNS TABLE (measure text, key text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT * FROM (VALUES
@@ -202,7 +192,7 @@ def downgrade():
             op.execute(f"DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}()")
     op.execute(
         "DROP FUNCTION stat_house_keys(boolean, integer), stat_person_keys(text, text, text, date), "
-        "stat_age_band(text, date), stat_effective_date()"
+        "stat_effective_date()"
     )
     op.drop_index("ix_residences_moved_out", "residences")
     op.drop_index("ix_residences_moved_in", "residences")

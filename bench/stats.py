@@ -1,0 +1,184 @@
+"""Benchmark the statistics API on a district-scale population against the naive floor: the same
+questions answered by a plain GROUP BY over the record tables, in the same run.
+
+Fills the bench database with `flask demo generate` up to STATS_PERSONS (default 3,000,000)
+people first if it holds fewer. Requests go one at a time over a kept-alive connection to
+gunicorn (2 workers); each question is asked ROUNDS times and reported as p50/p95. No
+assertions: the figures go to the README.
+"""
+
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+
+from sqlalchemy import select, text
+
+from bench.common import ROOT, login, serve
+from gridgov import create_app
+from gridgov.accounts import service as accounts
+from gridgov.accounts.models import User
+from gridgov.extensions import db
+
+PORT = 5093
+PERSONS = int(os.environ.get("STATS_PERSONS", "3000000"))
+ROUNDS = int(os.environ.get("STATS_ROUNDS", "40"))
+DISTRICT, STREET = "440303000000", "440303001000"
+
+# The plain GROUP BY a report writer would reach for: people by area, kind and age band, houses
+# by area and rental, straight from the record tables.
+NAIVE = """
+SELECT child, kind, band, count(*) FROM (
+  SELECT {child} AS child, kind,
+    (extract(year FROM age(current_date, birth_date)) / 20)::int AS band
+  FROM persons WHERE deleted_at IS NULL AND grid_code LIKE '{prefix}%') p GROUP BY 1, 2, 3
+UNION ALL
+SELECT {child}, rented::text, (occupants = 0)::text, count(*) FROM houses
+WHERE deleted_at IS NULL AND grid_code LIKE '{prefix}%' GROUP BY 1, 2, 3
+"""
+CHILD = {"street": "left(grid_code, 9)", "community": "left(grid_code, 12)", "grid": "grid_code"}
+
+
+def fill(app) -> dict:
+    with app.app_context():
+        have = db.session.scalar(text("SELECT count(*) FROM persons"))
+    generated = None
+    if have < PERSONS:
+        started = time.perf_counter()
+        subprocess.run(
+            [str(ROOT / ".venv/bin/flask"), "demo", "generate", "--persons", str(PERSONS - have)],
+            check=True,
+            cwd=ROOT,
+        )
+        generated = time.perf_counter() - started
+    with app.app_context():
+        if generated:
+            db.session.execute(text("ANALYZE"))
+        counts = db.session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM houses), "
+                "(SELECT count(*) FROM residences), "
+                "pg_size_pretty(pg_database_size(current_database()))"
+            )
+        ).one()
+    return {
+        "persons": counts[0],
+        "houses": counts[1],
+        "residences": counts[2],
+        "size": counts[3],
+        "generated_s": generated,
+    }
+
+
+def account(app) -> str:
+    with app.app_context():
+        password = "bench-" + secrets.token_urlsafe(12)
+        user = db.session.scalar(select(User).where(User.username == "bench_district"))
+        if user is None:
+            accounts.create_user(None, "bench_district", password, "district_staff", [DISTRICT])
+        else:
+            accounts.update_user(None, user.id, {"password": password, "unlock": True})
+    return password
+
+
+def timed(call) -> tuple[float, float]:
+    call()  # warm: plans, caches
+    samples = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def api(conn: http.client.HTTPConnection, token: str, path: str):
+    def call():
+        conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"{path}: {response.status} {body[:300]!r}")
+        return json.loads(body)
+
+    return call
+
+
+def naive(app, prefix: str, level: str):
+    sql = text(NAIVE.format(child=CHILD[level], prefix=prefix))
+
+    def call():
+        with app.app_context():
+            db.session.execute(sql).all()
+
+    return call
+
+
+def main() -> int:
+    app = create_app()
+    facts = fill(app)
+    print(
+        f"population: {facts['persons']:,} persons, {facts['houses']:,} houses, "
+        f"{facts['residences']:,} residences; database {facts['size']}"
+        + (f"; generated in {facts['generated_s']:.0f} s" if facts["generated_s"] else "")
+    )
+    password = account(app)
+    server = serve("wsgi:app", PORT)
+    try:
+        token = login(PORT, "bench_district", password)
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+        past = "2025-06-30"
+        questions = [
+            ("district by street", f"/api/v1/stats/{DISTRICT}?by=street", ("44030", "street")),
+            (
+                "district by community",
+                f"/api/v1/stats/{DISTRICT}?by=community",
+                ("44030", "community"),
+            ),
+            ("street by grid", f"/api/v1/stats/{STREET}?by=grid", ("440303001", "grid")),
+            (
+                "choropleth, district by community",
+                f"/api/v1/stats/{DISTRICT}/features?by=community",
+                ("44030", "community"),
+            ),
+            (
+                f"district by street as of {past}",
+                f"/api/v1/stats/{DISTRICT}?by=street&as_of={past}",
+                ("44030", "street"),
+            ),
+            (
+                f"street by grid as of {past}",
+                f"/api/v1/stats/{STREET}?by=grid&as_of={past}",
+                ("440303001", "grid"),
+            ),
+            (
+                "district series, 24 months",
+                f"/api/v1/stats/{DISTRICT}/series?from=2024-12&to=2026-11",
+                ("44030", "street"),
+            ),
+            (
+                "street series, 24 months",
+                f"/api/v1/stats/{STREET}/series?from=2024-12&to=2026-11",
+                ("440303001", "grid"),
+            ),
+        ]
+        print(f"\n{ROUNDS} requests each, one at a time; naive = a plain GROUP BY, in ms")
+        heads = ("API p50", "API p95", "naive p50", "naive p95", "ratio")
+        print(f"{'question':42}" + "".join(f"{h:>11}" for h in heads))
+        for name, path, (prefix, level) in questions:
+            p50, p95 = timed(api(conn, token, path))
+            n50, n95 = timed(naive(app, prefix, level))
+            figures = "".join(f"{v:11.1f}" for v in (p50, p95, n50, n95))
+            print(f"{name:42}{figures}{n50 / p50:10.1f}x")
+    finally:
+        server.terminate()
+        server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
