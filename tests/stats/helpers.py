@@ -57,17 +57,14 @@ def python_recount(prefix: str, today: date) -> Counter:
     out["vacant"] = sum(living[h.id] == 0 for h in houses)
     out["rentals"] = sum(h.rented for h in houses)
     out["tenants"] = sum(living[h.id] for h in houses if h.rented)
+    out["households"] = out["houses"] - out["vacant"]
     for p in people:
+        if p.kind == "floating":
+            out[f"floating_by_province.{p.origin_code[:2]}"] += 1
+            out[f"floating_by_reason.{p.inflow_reason}"] += 1
         months = (today.year - p.birth_date.year) * 12 + today.month - p.birth_date.month
         age = months // 12
-        band = (
-            next(
-                b
-                for top, b in ((6, "0-5"), (18, "6-17"), (60, "18-59"), (80, "60-79"))
-                if age < top
-            )
-            if age < 80
-            else "80+"
-        )
+        bands = ((6, "0-5"), (18, "6-17"), (60, "18-59"), (80, "60-79"), (999, "80+"))
+        band = next(name for top, name in bands if age < top)
         out[f"age_bands.{band}"] += 1
     return out
