@@ -53,6 +53,7 @@ def _migrations_dir() -> str:
 def _register_blueprints(app: Flask) -> None:
     from gridgov.accounts.routes import blp as users
     from gridgov.auth.routes import blp as auth
+    from gridgov.exports.routes import blp as exports
     from gridgov.health.routes import blp as health
     from gridgov.hierarchy.routes import blp as hierarchy
     from gridgov.houses.routes import blp as houses
@@ -60,7 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.stats.routes import blp as stats
     from gridgov.sync.routes import blp as sync
 
-    for blp in (auth, hierarchy, sync, houses, people, stats, users, health):
+    for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health):
         api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
 

@@ -1,5 +1,6 @@
-"""Desk reads of houses: scoped and masked."""
+"""Desk reads of houses: scoped and masked; and houses as vector tiles for the map."""
 
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -7,9 +8,10 @@ from gridgov.auth.guard import authenticated, current_principal
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.houses import service
+from gridgov.houses import service, tiles
 
-blp = Blueprint("houses", __name__, url_prefix="/api/v1/houses", description="Houses")
+# One blueprint for /houses and /tiles/houses, so the paths below are relative to /api/v1.
+blp = Blueprint("houses", __name__, url_prefix="/api/v1", description="Houses")
 
 
 class HousesArgsSchema(Schema):
@@ -18,7 +20,7 @@ class HousesArgsSchema(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 
-@blp.get("")
+@blp.get("/houses")
 @authenticated()
 @blp.arguments(HousesArgsSchema, location="query")
 def list_houses(args):
@@ -32,9 +34,32 @@ def list_houses(args):
     return {"houses": items, "next": items[-1]["code"] if len(items) == args["limit"] else None}
 
 
-@blp.get("/<code>")
+@blp.get("/houses/<code>")
 @authenticated()
 def get_house(code):
     if not (code.isdigit() and len(code) == 25):
         raise ValidationFailed.field("code", "must be a 25-digit house code", location="path")
     return service.get_house(current_principal(), code)
+
+
+@blp.get("/tiles/houses/<int:z>/<int:x>/<int:y>.mvt")
+@authenticated()
+@blp.response(200, content_type="application/vnd.mapbox-vector-tile")
+def house_tile(z, x, y):
+    """Houses in your scope as a Mapbox Vector Tile (layer 'houses': code, grid, use, rented,
+    occupants), from zoom 14 to 22, Web Mercator XYZ numbering."""
+    if not tiles.MIN_ZOOM <= z <= tiles.MAX_ZOOM:
+        raise ValidationFailed.field(
+            "z",
+            f"must be between {tiles.MIN_ZOOM} and {tiles.MAX_ZOOM}: houses are drawn from "
+            f"zoom {tiles.MIN_ZOOM}, below it use the grid tiles",
+            location="path",
+        )
+    for name, value in (("x", x), ("y", y)):
+        if value >= 2**z:
+            raise ValidationFailed.field(name, f"must be below 2^z = {2**z}", location="path")
+    return Response(
+        tiles.house_tile(current_principal(), z, x, y),
+        mimetype="application/vnd.mapbox-vector-tile",
+        headers={"Cache-Control": "private, max-age=60"},
+    )

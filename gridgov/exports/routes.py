@@ -1,0 +1,87 @@
+"""HTTP routes for exports: the statistics and the masked record lists of an area as CSV or
+XLSX downloads. CSV streams as it is read; XLSX is written to a temporary file first (a zip
+file cannot be streamed before it is complete)."""
+
+import os
+from urllib.parse import quote
+
+from flask import Response, current_app, send_file, stream_with_context
+from flask_smorest import Blueprint
+
+from gridgov.auth.guard import authenticated, current_principal
+from gridgov.exports import schemas, service
+from gridgov.stats import routes as stats
+
+blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports", description="Exports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOAD = {
+    "200": {
+        "description": "The file, as an attachment",
+        "content": {"text/csv": {}, XLSX: {}},
+    }
+}
+
+
+def page_rows() -> int:
+    return current_app.config.get("GRIDGOV_EXPORT_PAGE_ROWS", service.PAGE_ROWS)
+
+
+def download(export: service.Export, fmt: str) -> Response:
+    if fmt == "csv":
+        response = Response(stream_with_context(service.csv_chunks(export)), mimetype="text/csv")
+    else:
+        handle = service.xlsx_file(export)
+        response = send_file(handle, mimetype=XLSX, download_name=export.filename)
+        response.content_length = os.fstat(handle.fileno()).st_size
+    # RFC 6266: an ASCII name for every client, the Chinese one (RFC 5987) for those that can
+    response.headers.set(
+        "Content-Disposition",
+        "attachment",
+        filename=export.filename,
+        **{"filename*": "UTF-8''" + quote(export.title, safe="")},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.get("/stats/<code>")
+@authenticated()
+@blp.arguments(schemas.StatsExportArgsSchema, location="query")
+@blp.doc(responses=DOWNLOAD)
+def export_statistics(args, code):
+    """The statistics of an area as a table: a row per child (with `by`), then the total;
+    nested counts as columns such as 'age_bands.80+'."""
+    export = service.stats_export(
+        current_principal(), stats.question(code, args), stats.settings(), args["fmt"]
+    )
+    return download(export, args["fmt"])
+
+
+@blp.get("/houses")
+@authenticated(*service.RECORD_ROLES)
+@blp.arguments(schemas.HousesExportArgsSchema, location="query")
+@blp.doc(responses=DOWNLOAD)
+def export_houses(args):
+    """The houses below an area, masked as in the house list."""
+    export = service.houses_export(
+        current_principal(), args["area"], args["fmt"], stats.today(), page_rows()
+    )
+    return download(export, args["fmt"])
+
+
+@blp.get("/persons")
+@authenticated(*service.RECORD_ROLES)
+@blp.arguments(schemas.PersonsExportArgsSchema, location="query")
+@blp.doc(responses=DOWNLOAD)
+def export_persons(args):
+    """The people living below an area (kind=resident|floating), masked as in the person list."""
+    export = service.persons_export(
+        current_principal(),
+        args["area"],
+        args.get("kind"),
+        args["fmt"],
+        stats.today(),
+        page_rows(),
+    )
+    return download(export, args["fmt"])

@@ -1,0 +1,35 @@
+"""Query arguments of the export API."""
+
+from marshmallow import Schema, fields, validate
+
+from gridgov.exports.service import FORMATS, KINDS
+from gridgov.hierarchy.schemas import AREA_CODE
+from gridgov.stats.schemas import StatsQueryArgsSchema
+
+FORMAT = validate.OneOf(FORMATS, error="must be one of csv, xlsx")
+
+
+def format_field():
+    # data_key: 'format' is a Python built-in
+    return fields.String(
+        data_key="format",
+        load_default="csv",
+        validate=FORMAT,
+        metadata={"description": "csv or xlsx"},
+    )
+
+
+class StatsExportArgsSchema(StatsQueryArgsSchema):
+    fmt = format_field()
+
+
+class HousesExportArgsSchema(Schema):
+    area = fields.String(required=True, validate=AREA_CODE)
+    fmt = format_field()
+
+
+class PersonsExportArgsSchema(HousesExportArgsSchema):
+    kind = fields.String(
+        validate=validate.OneOf(KINDS, error="must be one of resident, floating"),
+        metadata={"description": "resident or floating (default: everyone)"},
+    )

@@ -1,0 +1,353 @@
+"""Exports: CSV with a BOM and XLSX, formula-like text neutralised, masked values only, scoped,
+audited, paged; the statistics table equal to the statistics API."""
+
+import csv
+import io
+import re
+import zipfile
+from decimal import Decimal
+from urllib.parse import quote
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select
+
+from gridgov.accounts.models import User
+from gridgov.audit.models import AuditEvent
+from gridgov.exports import service
+from gridgov.extensions import db
+from tests import factories as f
+from tests.stats import helpers as h
+
+WEST_STREET, EAST_STREET = "440303001000", "440303002000"
+EAST_CELL = "440303002001001"
+NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+@pytest.fixture
+def staff(client):
+    f.make_district()
+    return f.auth_as(client, "district_staff", [f.DISTRICT])
+
+
+@pytest.fixture
+def street_staff(client, staff):
+    return f.auth_as(client, "street_staff", [WEST_STREET])
+
+
+def add_house(client, headers, cell: str, room: str, **overrides) -> str:
+    point = h.cell_point(cell, int(room))
+    data = f.house_data(room=room, point=point, **overrides)
+    [result] = f.upload(client, headers, f.envelope("house", data, position=point))
+    assert result["outcome"] == "created", result
+    return result["key"]
+
+
+@pytest.fixture
+def town(client, staff):
+    """Two houses and two people in the west street (with formula-like text), one of each in
+    the east street."""
+    west = add_house(
+        client,
+        staff,
+        f.OWN_CELL,
+        "101",
+        owner_name="+1",
+        compound="@SUM(A1)",
+        rented=True,
+        rental=f.rental_data(landlord_name="-2+3"),
+    )
+    quiet = add_house(client, staff, f.OWN_CELL, "102")
+    east = add_house(client, staff, EAST_CELL, "101", owner_name="东边业主")
+    h.add_person(client, staff, 1, west, name="张三")
+    h.add_person(client, staff, 2, quiet, kind="resident", name='=HYPERLINK("x")')
+    h.add_person(client, staff, 3, east, name="李四")
+    return {"west": west, "quiet": quiet, "east": east}
+
+
+def export(client, headers, path, status=200, **params):
+    response = client.get(f"/api/v1/exports/{path}", query_string=params, headers=headers)
+    response.get_data()  # read it all, then close it as a WSGI server would
+    response.close()
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return response
+
+
+def csv_rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def xlsx_cells(data: bytes) -> tuple[list[list], bool]:
+    """(rows of cell values, whether any cell holds a formula) of the first sheet, read with
+    zipfile: inline and shared strings as text, booleans as bool, other values as numbers."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        sheet = ElementTree.fromstring(book.read("xl/worksheets/sheet1.xml"))
+        shared = []
+        if "xl/sharedStrings.xml" in book.namelist():
+            strings = ElementTree.fromstring(book.read("xl/sharedStrings.xml"))
+            shared = ["".join(si.itertext()) for si in strings.findall("x:si", NS)]
+    rows, formula = [], False
+    for row in sheet.iterfind(".//x:sheetData/x:row", NS):
+        values = {}
+        for c in row.findall("x:c", NS):
+            formula = formula or c.find("x:f", NS) is not None
+            kind, v = c.get("t"), c.findtext("x:v", namespaces=NS)
+            if kind == "inlineStr":
+                value = unescape("".join(c.find("x:is", NS).itertext()))
+            elif kind == "s":
+                value = unescape(shared[int(v)])
+            elif kind == "b":
+                value = v == "1"
+            else:
+                value = Decimal(v)
+            values[column_index(c.get("r"))] = value
+        rows.append([values.get(i) for i in range(max(values, default=-1) + 1)])
+    return rows, formula
+
+
+def unescape(text: str) -> str:
+    """OOXML writes control characters as _xHHHH_."""
+    return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def column_index(reference: str) -> int:
+    """0 for 'A7', 27 for 'AB7'."""
+    n = 0
+    for letter in reference.rstrip("0123456789"):
+        n = n * 26 + ord(letter) - ord("A") + 1
+    return n - 1
+
+
+def test_a_csv_export_starts_with_a_bom_and_keeps_chinese_text(client, street_staff, town):
+    response = export(client, street_staff, "houses", area=WEST_STREET)
+    assert response.data.startswith("\ufeff".encode())
+    assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment; filename=houses_440303001000_")
+    assert f"filename*=UTF-8''{quote('街道001_房屋_')}" in disposition
+    rows = csv_rows(response)
+    assert [r["code"] for r in rows] == [town["west"], town["quiet"]]
+    assert rows[1]["compound"] == "翠竹苑" and rows[1]["owner_name"] == "陈大文"
+
+
+def test_formula_like_text_is_neutralised_in_csv(client, street_staff, town):
+    houses = csv_rows(export(client, street_staff, "houses", area=WEST_STREET))
+    assert houses[0]["owner_name"] == "'+1"
+    assert houses[0]["compound"] == "'@SUM(A1)"
+    assert houses[0]["rental.landlord_name"] == "'-2+3"
+    persons = csv_rows(export(client, street_staff, "persons", area=WEST_STREET))
+    assert {p["name"] for p in persons} == {"张三", '\'=HYPERLINK("x")'}
+
+
+def test_formula_like_text_is_a_plain_string_in_xlsx(client, street_staff, town):
+    response = export(client, street_staff, "persons", area=WEST_STREET, format="xlsx")
+    assert response.mimetype == service_xlsx_mimetype()
+    assert response.content_length == len(response.data)
+    assert response.headers["Content-Disposition"].startswith(
+        "attachment; filename=persons_440303001000_"
+    )
+    rows, formula = xlsx_cells(response.data)
+    assert not formula
+    header = rows[0]
+    names = {row[header.index("name")] for row in rows[1:]}
+    assert names == {"张三", '\'=HYPERLINK("x")'}
+    houses, formula = xlsx_cells(
+        export(client, street_staff, "houses", area=WEST_STREET, format="xlsx").data
+    )
+    assert not formula
+    first = dict(zip(houses[0], houses[1], strict=False))
+    assert (first["owner_name"], first["compound"]) == ("'+1", "'@SUM(A1)")
+    assert first["floor"] == 1 and first["floor_area"] == Decimal("72.5")  # numbers
+    assert first["rented"] is True and first["code"] == town["west"]  # a code stays text
+
+
+def service_xlsx_mimetype():
+    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_numbers_stay_numbers_and_only_text_gets_the_quote():
+    table = service.Export(
+        "t",
+        ("n", "text", "tab", "cr", "wide", "plain", "flag", "none"),
+        [[-5, "-5", "\tx", "\rx", "＝1+1", "a=b", False, None]],
+        "t.csv",
+        "t.csv",
+    )
+    body = b"".join(service.csv_chunks(table)).decode("utf-8-sig")
+    assert body.split("\r\n")[1] == "-5,'-5,'\tx,\"'\rx\",'＝1+1,a=b,false,"
+    with service.xlsx_file(table) as handle:
+        rows, formula = xlsx_cells(handle.read())
+    assert rows[1] == [Decimal(-5), "'-5", "'\tx", "'\rx", "'＝1+1", "a=b", False]
+    assert not formula
+
+
+def test_exports_hold_masked_numbers_only(client, staff, town):
+    full = [f.id_number(seq) for seq in (1, 2, 3, 900)] + ["13912345678", "13812345678"]
+    for fmt in ("csv", "xlsx"):
+        for path in ("houses", "persons"):
+            data = export(client, staff, path, area=f.DISTRICT, format=fmt).data
+            if fmt == "xlsx":
+                with zipfile.ZipFile(io.BytesIO(data)) as book:
+                    data = b"".join(book.read(name) for name in book.namelist())
+            assert not [number for number in full if number.encode() in data], (fmt, path)
+    persons = csv_rows(export(client, staff, "persons", area=f.DISTRICT))
+    assert persons[0]["id_number"] == f.id_number(1)[:6] + "********" + f.id_number(1)[-4:]
+    assert persons[0]["phone"] == "139****5678"
+
+
+def test_exported_rows_are_the_values_of_the_list_apis(client, staff, town):
+    listed = client.get(f"/api/v1/persons?area={f.DISTRICT}", headers=staff).json["persons"]
+    exported = csv_rows(export(client, staff, "persons", area=f.DISTRICT))
+    assert len(exported) == len(listed) == 3
+    for view, row in zip(listed, exported, strict=True):
+        expected = service.person_row(view)
+        assert list(row.values()) == [str(service._csv_value(v)) for v in expected]
+        flat = set(service.flatten(view)) - service.NOT_EXPORTED
+        assert flat <= set(service.PERSON_COLUMNS), flat - set(service.PERSON_COLUMNS)
+    houses = client.get(f"/api/v1/houses?area={f.DISTRICT}", headers=staff).json["houses"]
+    exported = csv_rows(export(client, staff, "houses", area=f.DISTRICT))
+    for view, row in zip(houses, exported, strict=True):
+        assert list(row.values()) == [str(service._csv_value(v)) for v in service.house_row(view)]
+        flat = set(service.flatten(view)) - service.NOT_EXPORTED - {"location"}
+        assert flat <= set(service.HOUSE_COLUMNS), flat - set(service.HOUSE_COLUMNS)
+
+
+def test_a_person_export_can_hold_one_kind(client, staff, town):
+    rows = csv_rows(export(client, staff, "persons", area=f.DISTRICT, kind="floating"))
+    assert {r["kind"] for r in rows} == {"floating"} and len(rows) == 2
+    assert rows[0]["details.floating.residence_type"] == "01"
+
+
+def test_street_staff_export_their_street_and_not_the_neighbouring_one(client, street_staff, town):
+    own = csv_rows(export(client, street_staff, "houses", area=WEST_STREET))
+    assert town["east"] not in {r["code"] for r in own}
+    for path in ("houses", "persons"):
+        response = export(client, street_staff, path, 404, area=EAST_STREET)
+        assert response.mimetype == "application/problem+json"
+        assert response.json["errors"][0]["field"] == "area"
+    response = export(client, street_staff, f"stats/{EAST_STREET}", 403)
+    assert response.json["errors"][0] == {
+        "field": "code",
+        "in": "path",
+        "message": "Area 440303002000 is outside your scope.",
+    }
+
+
+def test_a_district_wide_export_of_street_staff_holds_only_their_street(client, street_staff, town):
+    # The district is visible (its name and outline) but its records are scoped, as in the list.
+    rows = csv_rows(export(client, street_staff, "houses", area=f.DISTRICT))
+    assert [r["code"] for r in rows] == [town["west"], town["quiet"]]
+
+
+def test_grid_workers_export_their_cell_statistics_but_no_record_lists(client, staff, town):
+    worker = f.auth_as(client, "grid_worker", [f.OWN_CELL])
+    rows = csv_rows(export(client, worker, f"stats/{f.OWN_CELL}"))
+    assert [(r["code"], r["population"]) for r in rows] == [(f.OWN_CELL, "2")]
+    export(client, worker, "stats/440303001001", 403)  # the community holds a neighbour's cell
+    for path in ("houses", "persons"):
+        response = export(client, worker, path, 403, area=f.OWN_CELL)
+        assert response.json["code"] == "forbidden"
+
+
+def test_each_export_leaves_one_audit_row(client, street_staff, town):
+    export(client, street_staff, "persons", area=WEST_STREET, kind="floating", format="xlsx")
+    export(client, street_staff, f"stats/{WEST_STREET}", by="community", measures="population")
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)
+    ).all()
+    user = db.session.scalar(select(User.id).where(User.username == "street_staff_440303001000"))
+    assert [(e.actor_id, e.entity_type, e.entity_key) for e in events] == [
+        (user, "area", WEST_STREET),
+        (user, "area", WEST_STREET),
+    ]
+    assert events[0].after == {"list": "persons", "kind": "floating", "format": "xlsx", "rows": 1}
+    assert events[1].after["list"] == "stats" and events[1].after["rows"] == 3
+    assert events[1].after["by"] == "community" and events[1].after["measures"] == ["population"]
+
+
+def test_a_refused_export_leaves_no_audit_row(client, street_staff, town):
+    export(client, street_staff, "houses", 404, area=EAST_STREET)
+    export(client, street_staff, "houses", 422, area=WEST_STREET, format="pdf")
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all()
+
+
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("houses", {"area": WEST_STREET, "format": "pdf"}, "format"),
+        ("persons", {"area": WEST_STREET, "kind": "tourist"}, "kind"),
+        ("persons", {"area": "12345"}, "area"),
+        ("houses", {}, "area"),
+        (f"stats/{WEST_STREET}", {"format": "ods"}, "format"),
+        (f"stats/{WEST_STREET}", {"by": "district"}, "by"),
+        ("stats/123", {}, "code"),
+    ],
+)
+def test_bad_parameters_are_refused_naming_the_field(client, street_staff, path, params, field):
+    response = export(client, street_staff, path, 422, **params)
+    assert response.mimetype == "application/problem+json"
+    assert field in [e["field"] for e in response.json["errors"]]
+
+
+def test_an_unknown_area_is_not_found_naming_the_area(client, staff):
+    response = export(client, staff, "houses", 404, area="440303009000")
+    assert response.json["errors"][0]["field"] == "area"
+    response = export(client, staff, "stats/440303009000", 404)
+    assert response.json["errors"][0]["field"] == "code"
+
+
+def test_record_lists_are_read_page_by_page(client, staff, app, monkeypatch):
+    codes = [add_house(client, staff, f.OWN_CELL, f"{100 + n}") for n in range(5)]
+    pages = []
+    original = service.houses.list_houses
+
+    def spy(principal, prefix, after, limit):
+        pages.append(after)
+        return original(principal, prefix, after, limit)
+
+    monkeypatch.setattr(service.houses, "list_houses", spy)
+    monkeypatch.setitem(app.config, "GRIDGOV_EXPORT_PAGE_ROWS", 2)
+    for fmt in ("csv", "xlsx"):
+        response = export(client, staff, "houses", area=f.DISTRICT, format=fmt)
+        if fmt == "csv":
+            assert [r["code"] for r in csv_rows(response)] == codes
+        else:
+            assert [row[0] for row in xlsx_cells(response.data)[0][1:]] == codes
+        assert pages == [None, codes[1], codes[3]]
+        pages.clear()
+
+
+def test_the_statistics_export_equals_the_statistics_api(client, staff, town):
+    stats = client.get(
+        f"/api/v1/stats/{f.DISTRICT}", query_string={"by": "community"}, headers=staff
+    ).json
+    rows = csv_rows(export(client, staff, f"stats/{f.DISTRICT}", by="community"))
+    assert len(rows) == len(stats["children"]) + 1
+    expected = [(c["code"], c["name"], c["values"]) for c in stats["children"]]
+    expected.append((f.DISTRICT, "测试区（合计）", stats["total"]))
+    for row, (code, name, values) in zip(rows, expected, strict=True):
+        assert (row["code"], row["name"]) == (code, name)
+        for measure, value in values.items():
+            if isinstance(value, dict):
+                for key, n in value.items():
+                    assert row[f"{measure}.{key}"] == str(n), (code, measure, key)
+            else:
+                assert row[measure] == ("" if value is None else str(value)), (code, measure)
+    assert rows[-1]["floating_by_province.43"] == "2" and rows[-1]["age_bands.18-59"] == "3"
+    assert rows[0]["floating_by_province.43"] == "1"  # a key one child lacks is a zero
+    assert rows[1]["floating_by_province.43"] == "0"
+    cells, formula = xlsx_cells(
+        export(client, staff, f"stats/{f.DISTRICT}", by="community", format="xlsx").data
+    )
+    header = cells[0]
+    assert not formula and header == list(rows[0])
+    total = dict(zip(header, cells[-1], strict=True))
+    assert total["population"] == stats["total"]["population"] == 3
+    assert total["people_per_rental"] == Decimal(str(stats["total"]["people_per_rental"]))
+
+
+def test_a_statistics_export_without_by_is_one_row_of_the_area(client, staff, town):
+    rows = csv_rows(export(client, staff, f"stats/{WEST_STREET}", measures="population,houses"))
+    assert rows == [
+        {"code": WEST_STREET, "name": "街道001", "population": "2", "houses": "2"},
+    ]
