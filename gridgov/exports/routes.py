@@ -24,7 +24,7 @@ DOWNLOAD = {
 
 
 def page_rows() -> int:
-    return current_app.config.get("GRIDGOV_EXPORT_PAGE_ROWS", service.PAGE_ROWS)
+    return current_app.config["GRIDGOV_EXPORT_PAGE_ROWS"]
 
 
 def download(export: service.Export, fmt: str) -> Response:
