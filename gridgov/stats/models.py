@@ -26,7 +26,7 @@ class StatTotal(db.Model):
     __tablename__ = "stat_totals"
 
     level: Mapped[str] = mapped_column(String(10), primary_key=True)
-    area_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(15, collation="C"), primary_key=True)
     measure: Mapped[str] = mapped_column(String(10), primary_key=True)
     key: Mapped[str] = mapped_column(String(10), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)

@@ -135,7 +135,8 @@ def upgrade():
     op.create_table(
         "stat_totals",
         sa.Column("level", sa.String(10), nullable=False),
-        sa.Column("area_code", sa.String(15), nullable=False),
+        # "C" collation: the primary key then serves prefix matches (area_code LIKE '440303%').
+        sa.Column("area_code", sa.String(15, collation="C"), nullable=False),
         sa.Column("measure", sa.String(10), nullable=False),
         sa.Column("key", sa.String(10), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
