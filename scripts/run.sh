@@ -22,6 +22,8 @@ trap stop_all INT TERM EXIT
 .venv/bin/flask codes load >/dev/null
 log "loading the demo district (罗湖区)"
 .venv/bin/flask demo load >/dev/null
+log "generating a synthetic population (first run only; GRIDGOV_DEMO_PERSONS=${GRIDGOV_DEMO_PERSONS:=30000})"
+.venv/bin/flask demo generate --persons "$GRIDGOV_DEMO_PERSONS" --seed 440303 --if-empty | tail -1
 .venv/bin/flask demo accounts --save instance/demo-accounts.txt
 cat <<MSG
 

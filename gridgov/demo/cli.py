@@ -6,8 +6,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from gridgov.demo import service
+from gridgov.demo import population, service
+from gridgov.errors import GridgovError
+from gridgov.extensions import db
+from gridgov.people.models import Person
 
 demo_cli = AppGroup("demo", help="The demo district (罗湖区) and demo accounts.")
 
@@ -24,6 +28,25 @@ def partition(seed):
 def load():
     """Load the demo district (idempotent)."""
     result = service.load(current_app.config["GRIDGOV_TOPOLOGY_TOLERANCE_M2"])
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@demo_cli.command("generate")
+@click.option("--persons", type=click.IntRange(1, 10_000_000), required=True)
+@click.option("--seed", type=int, help="for a repeatable plan (default: a fresh one, printed)")
+@click.option("--if-empty", is_flag=True, help="only when nobody is registered yet (make run)")
+def generate(persons, seed, if_empty):
+    """Add a synthetic population: persons/3 houses, residents and floating people, rentals and
+    dated residences, in the grid cells loaded by demo load. Running it again adds more."""
+    if if_empty and db.session.scalar(select(Person.id).limit(1)) is not None:
+        click.echo("the demo district has people already; nothing generated")
+        return
+    try:
+        result = population.generate(
+            db.session, current_app.extensions["vault"], persons, seed, click.echo
+        )
+    except GridgovError as e:
+        raise click.ClickException(e.detail) from None
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
