@@ -58,10 +58,11 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.hierarchy.routes import blp as hierarchy
     from gridgov.houses.routes import blp as houses
     from gridgov.people.routes import blp as people
+    from gridgov.redraw.routes import blp as redraw
     from gridgov.stats.routes import blp as stats
     from gridgov.sync.routes import blp as sync
 
-    for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health):
+    for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health, redraw):
         api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
 
@@ -72,7 +73,17 @@ def _register_cli(app: Flask) -> None:
     from gridgov.codes.cli import codes_cli
     from gridgov.demo.cli import demo_cli
     from gridgov.hierarchy.cli import areas_cli, grids_cli
+    from gridgov.redraw.cli import redraw_cli
     from gridgov.stats.cli import stats_cli
 
-    for group in (areas_cli, grids_cli, users_cli, auth_cli, codes_cli, demo_cli, stats_cli):
+    for group in (
+        areas_cli,
+        grids_cli,
+        users_cli,
+        auth_cli,
+        codes_cli,
+        demo_cli,
+        stats_cli,
+        redraw_cli,
+    ):
         app.cli.add_command(group)

@@ -48,6 +48,8 @@ def from_env() -> dict:
         # Pending count deltas above which a statistics request folds them into the totals.
         "GRIDGOV_STATS_FOLD_ROWS": _int("GRIDGOV_STATS_FOLD_ROWS", 5000),
         "GRIDGOV_SERIES_MAX_MONTHS": _int("GRIDGOV_SERIES_MAX_MONTHS", 60),
+        # Whether street staff may approve a grid redraw of their street (else district staff).
+        "GRIDGOV_STREET_MAY_APPROVE": os.environ.get("GRIDGOV_STREET_MAY_APPROVE", "") == "1",
         # Rows an export reads per query while it streams.
         "GRIDGOV_EXPORT_PAGE_ROWS": _int("GRIDGOV_EXPORT_PAGE_ROWS", 500),
         # AES-GCM keys for personal values, "VERSION:BASE64,..."; the highest version encrypts.

@@ -1,0 +1,1 @@
+"""Dividing and redrawing a community's grid cells: proposals, edits, approval, lineage."""
