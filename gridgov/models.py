@@ -8,5 +8,13 @@ from gridgov.hierarchy.models import Area  # noqa: F401
 from gridgov.houses.models import Building, House, Rental  # noqa: F401, E402
 from gridgov.people.models import Person, Residence  # noqa: F401, E402
 from gridgov.redraw.models import Lineage, Proposal, ProposalBlock, ProposalHouse  # noqa: F401
-from gridgov.stats.models import HouseGrid, StatPending, StatTotal  # noqa: F401, E402
+from gridgov.stats.models import (  # noqa: F401, E402
+    HouseGrid,
+    StatBand,
+    StatBirth,
+    StatPending,
+    StatSnapshot,
+    StatSnapshotDay,
+    StatTotal,
+)
 from gridgov.sync.models import Change, Conflict, SyncRecord  # noqa: F401, E402

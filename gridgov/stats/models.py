@@ -4,9 +4,9 @@ stat_pending holds each write's net change to the counts of a grid cell; stat_to
 folded counts of every area at every level. A count is the sum over both.
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Identity, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
@@ -41,3 +41,49 @@ class HouseGrid(db.Model):
     valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(15))
     valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class StatBirth(db.Model):
+    """Birth months of the people of each area at every level (folded like stat_totals)."""
+
+    __tablename__ = "stat_births"
+
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(15, collation="C"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatBand(db.Model):
+    """stat_births folded into the age bands of one month (the current one)."""
+
+    __tablename__ = "stat_bands"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(15, collation="C"), primary_key=True)
+    band: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatSnapshotDay(db.Model):
+    """A past day whose counts are kept in stat_snapshots (deleted when a dated change reaches
+    back to it, which deletes its counts too)."""
+
+    __tablename__ = "stat_snapshot_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StatSnapshot(db.Model):
+    __tablename__ = "stat_snapshots"
+
+    day: Mapped[date] = mapped_column(
+        ForeignKey("stat_snapshot_days.day", ondelete="CASCADE"), primary_key=True
+    )
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(15, collation="C"), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

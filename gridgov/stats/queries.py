@@ -23,11 +23,15 @@ def child_code(column: str, level: str) -> str:
 # Age in completed years counted by birth month, as the census counts it: on a day of month M
 # someone born in month B is (M - B) // 12, so each band begins at a birth month ('YYYY-MM' keys
 # sort by date) and a comparison per row places it.
-BANDED_KEY = (
-    "CASE WHEN measure <> 'birth' THEN key WHEN key > :born6 THEN '0-5' "
-    "WHEN key > :born18 THEN '6-17' WHEN key > :born60 THEN '18-59' "
-    "WHEN key > :born80 THEN '60-79' ELSE '80+' END"
-)
+def band_of(month: str) -> str:
+    """SQL for the age band of a 'YYYY-MM' birth month, with band_limits() as parameters."""
+    return (
+        f"CASE WHEN {month} > :born6 THEN '0-5' WHEN {month} > :born18 THEN '6-17' "
+        f"WHEN {month} > :born60 THEN '18-59' WHEN {month} > :born80 THEN '60-79' ELSE '80+' END"
+    )
+
+
+BANDED_KEY = f"CASE WHEN measure <> 'birth' THEN key ELSE {band_of('key')} END"
 
 
 def band_limits(day: date) -> dict[str, str]:
@@ -41,14 +45,17 @@ def band_limits(day: date) -> dict[str, str]:
 
 
 def live(level: str):
-    """Today's counts: folded totals plus the deltas not folded yet."""
+    """Today's counts: folded totals, the age bands of this month, and the deltas not folded."""
     return text(
         f"""
-        SELECT child, measure, {BANDED_KEY} AS key, sum(n) AS n FROM (
+        SELECT child, measure, key, sum(n) AS n FROM (
           SELECT area_code AS child, measure, key, n FROM stat_totals
           WHERE level = :level AND area_code LIKE :prefix || '%'
           UNION ALL
-          SELECT {child_code("grid_code", level)}, measure, key, n FROM stat_pending
+          SELECT area_code, 'birth', band, n FROM stat_bands
+          WHERE month = :month AND level = :level AND area_code LIKE :prefix || '%'
+          UNION ALL
+          SELECT {child_code("grid_code", level)}, measure, {BANDED_KEY}, n FROM stat_pending
           WHERE grid_code LIKE :prefix || '%'
         ) raw GROUP BY 1, 2, 3 HAVING sum(n) <> 0
         """
@@ -68,27 +75,38 @@ def _present(day: str) -> str:
 
 def recount(level: str):
     """The counts on a day from the records themselves: who lived where (dated residences, the
-    cell of each house on that day) and which houses stood. Used for past days and to check the
-    fast path. Attributes (kind, origin, rented) are those recorded now."""
+    cell of each house on that day) and which houses stood. The truth the live counts are
+    checked against, and what a past day's snapshot is made of. Attributes (kind, origin,
+    rented) are those recorded when it runs."""
     return text(
         f"""
-        WITH present AS ({_present(":day")}),
+        WITH present AS MATERIALIZED ({_present(":day")}),
+        people AS (
+          SELECT {child_code("x.grid_code", level)} AS child, p.kind, p.origin_code, p.inflow_reason,
+                 to_char(p.birth_date, 'YYYY-MM') AS born
+          FROM present x JOIN persons p ON p.id = x.person_id),
         occupancy AS (SELECT house_id, count(*) AS n FROM present GROUP BY 1),
         standing AS (
-          SELECT g.grid_code, h.rented, coalesce(o.n, 0)::int AS occupants
+          SELECT {child_code("g.grid_code", level)} AS child, h.rented, coalesce(o.n, 0)::int AS occupants
           FROM house_grids g JOIN houses h ON h.id = g.house_id
           LEFT JOIN occupancy o ON o.house_id = g.house_id
           WHERE g.valid_from <= :day AND coalesce(g.valid_to, 'infinity') > :day
             AND g.grid_code LIKE :prefix || '%'
             AND (h.deleted_at IS NULL OR h.deleted_at >= :day + 1))
-        SELECT child, measure, {BANDED_KEY} AS key, count(*) AS n FROM (
-          SELECT {child_code("x.grid_code", level)} AS child, k.measure, k.key FROM present x
-          JOIN persons p ON p.id = x.person_id,
-          stat_person_keys(p.kind, p.origin_code, p.inflow_reason, p.birth_date) k
-          UNION ALL
-          SELECT {child_code("s.grid_code", level)}, k.measure, k.key FROM standing s,
-          stat_house_keys(s.rented, s.occupants) k
-        ) raw GROUP BY 1, 2, 3
+        SELECT child, 'kind', kind, count(*) FROM people GROUP BY 1, 3
+        UNION ALL
+        SELECT child, 'origin', coalesce(left(origin_code, 2), '00'), count(*) FROM people
+        WHERE kind = 'floating' GROUP BY 1, 3
+        UNION ALL
+        SELECT child, 'reason', coalesce(inflow_reason, '00'), count(*) FROM people
+        WHERE kind = 'floating' GROUP BY 1, 3
+        UNION ALL
+        SELECT child, 'birth', {band_of("born")}, count(*) FROM people GROUP BY 1, 3
+        UNION ALL
+        SELECT child, 'houses', occupants::text, count(*) FROM standing GROUP BY 1, 3
+        UNION ALL
+        SELECT child, 'rentals', occupants::text, count(*) FROM standing WHERE rented
+        GROUP BY 1, 3
         """
     )
 
@@ -126,22 +144,11 @@ def flows(level: str):
     )
 
 
-# People in the area at the end of each month: the count before the range plus the running sum
-# of moves in and out, from one pass over the area's residences.
-SERIES = text(
-    """
-    WITH spans AS (
-      SELECT r.moved_in, r.moved_out, p.kind FROM residences r
-      JOIN persons p ON p.id = r.person_id
-      JOIN house_grids g ON g.house_id = r.house_id
-       AND g.valid_from <= r.moved_in AND coalesce(g.valid_to, 'infinity') > r.moved_in
-      WHERE g.grid_code LIKE :prefix || '%' AND r.moved_in <= :stop
-        AND coalesce(r.moved_out, 'infinity') > :start),
-    events AS (
-      SELECT kind, moved_in AS day, 1 AS n FROM spans
-      UNION ALL
-      SELECT kind, moved_out, -1 FROM spans WHERE moved_out <= :stop)
-    SELECT kind, greatest(date_trunc('month', day)::date, :start) AS month, sum(n) AS n
-    FROM events GROUP BY 1, 2 ORDER BY 2
-    """
-)
+def snapshot(level: str):
+    """A past day's counts, as store.snapshot() kept them."""
+    return text(
+        """
+        SELECT area_code, measure, key, n FROM stat_snapshots
+        WHERE day = :day AND level = :level AND area_code LIKE :prefix || '%'
+        """
+    ).bindparams(level=level)

@@ -63,7 +63,7 @@ def area_series(args, code):
             "to", f"the series spans {months} months; at most {longest}", location="query"
         )
     stop = min(now, service.month_end(args["stop"]))
-    return service.series(current_principal(), path_code(code), start, stop)
+    return service.series(current_principal(), path_code(code), start, stop, settings())
 
 
 @blp.get("/stats/<code>/features")

@@ -6,15 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from gridgov.auth.scope import Principal, covers
 from gridgov.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
-from gridgov.stats import measures, queries
-
-FOLD_LOCK = 0x67726964  # pg advisory lock key: one fold at a time
+from gridgov.stats import measures, queries, store
 
 
 @dataclass(frozen=True)
@@ -71,11 +69,17 @@ def _children(prefix: str, level: str, day: date) -> dict[str, str]:
     return dict(rows.all())
 
 
-def raw_counts(prefix: str, level: str, day: date, live: bool) -> dict[str, dict]:
-    stmt = queries.live(level) if live else queries.recount(level)
+def raw_counts(prefix: str, level: str, day: date, source: str) -> dict[str, dict]:
+    """(measure, key) -> n of each area of a level below a prefix, on a day, from the live
+    counts (today), a snapshot (a past day) or a recount (the truth both are checked by)."""
+    if source == "snapshot":
+        store.snapshot(day)
+    stmt = {"live": queries.live, "snapshot": queries.snapshot, "recount": queries.recount}
     out: dict[str, dict] = defaultdict(dict)
-    params = {"prefix": prefix, "day": day, **queries.band_limits(day)}
-    for child, measure, key, n in db.session.execute(stmt, params):
+    params = {"prefix": prefix, "day": day, "month": day.replace(day=1)}
+    for child, measure, key, n in db.session.execute(
+        stmt[source](level), {**params, **queries.band_limits(day)}
+    ):
         out[child][(measure, key)] = int(n)
     return out
 
@@ -94,8 +98,9 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
         raise ValidationFailed.field("as_of", "must not be in the future", location="query")
     prefix = prefix_of(area.code, area.level)
     if day == settings.today:
-        fold_if_due(settings.fold_rows)  # before counting: many pending rows slow the count
-    raw = raw_counts(prefix, level, day, live=day == settings.today)
+        # Before counting: many pending rows slow the count, and a new month needs its bands.
+        store.fold_if_due(settings.fold_rows, day.replace(day=1))
+    raw = raw_counts(prefix, level, day, "live" if day == settings.today else "snapshot")
     names = _children(prefix, level, day) if q.by else {area.code: area.name}
     total: dict = defaultdict(int)
     for counts in raw.values():
@@ -172,23 +177,25 @@ def _flat(values: dict) -> dict:
     return out
 
 
-def series(principal: Principal, code: str, start: date, stop: date) -> dict:
-    """People at the end of each month from start's month to stop's (stop if it comes first)."""
+def series(principal: Principal, code: str, start: date, stop: date, settings: Settings) -> dict:
+    """People at the end of each month from start's month to stop's (stop if it comes first;
+    today's point is live)."""
     area = area_in_scope(principal, code)
-    params = {"prefix": prefix_of(area.code, area.level), "start": start, "stop": stop}
-    changes: dict = defaultdict(lambda: defaultdict(int))
-    for kind, month, n in db.session.execute(queries.SERIES, params):
-        changes[month][kind] += int(n)
-    running: dict = defaultdict(int)
+    prefix = prefix_of(area.code, area.level)
     points, month = [], start
     while month <= stop:
-        for kind, n in changes.get(month, {}).items():
-            running[kind] += n
-        residents, floating = running["resident"], running["floating"]
+        day = min(month_end(month), stop)
+        if day == settings.today:
+            store.fold_if_due(settings.fold_rows, day.replace(day=1))
+        counts = raw_counts(
+            prefix, area.level, day, "live" if day == settings.today else "snapshot"
+        )
+        kinds = counts.get(area.code, {})
+        residents, floating = kinds.get(("kind", "resident"), 0), kinds.get(("kind", "floating"), 0)
         points.append(
             {
                 "month": month.strftime("%Y-%m"),
-                "as_of": min(month_end(month), stop).isoformat(),
+                "as_of": day.isoformat(),
                 "population": residents + floating,
                 "residents": residents,
                 "floating": floating,
@@ -202,42 +209,6 @@ def series(principal: Principal, code: str, start: date, stop: date) -> dict:
     }
 
 
-def fold_if_due(threshold: int) -> None:
-    due = db.session.execute(
-        text("SELECT count(*) FROM (SELECT 1 FROM stat_pending LIMIT :n) p"), {"n": threshold}
-    ).scalar_one()
-    if due >= threshold:
-        fold()
-
-
-def fold() -> int:
-    """Move the pending deltas into the totals of every level, in one transaction of its own.
-    Deltas that commit meanwhile stay pending for the next fold; none is counted twice."""
-    levels = " UNION ALL ".join(
-        f"SELECT '{level}', {queries.child_code('grid_code', level)}, measure, key, n FROM moved"
-        for level in LEVELS
-    )
-    with db.engine.begin() as conn:
-        if not conn.execute(
-            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": FOLD_LOCK}
-        ).scalar():
-            return 0
-        return conn.execute(
-            text(
-                f"""
-                WITH moved AS (DELETE FROM stat_pending RETURNING grid_code, measure, key, n),
-                folded AS (
-                  INSERT INTO stat_totals (level, area_code, measure, key, n)
-                  SELECT level, area_code, measure, key, sum(n)
-                  FROM ({levels}) l (level, area_code, measure, key, n) GROUP BY 1, 2, 3, 4
-                  ON CONFLICT (level, area_code, measure, key)
-                  DO UPDATE SET n = stat_totals.n + excluded.n)
-                SELECT count(*) FROM moved
-                """
-            )
-        ).scalar_one()
-
-
 def verify(code: str, today: date) -> list[dict]:
     """Every difference between the live counts and a full recount of the area, at each level
     from the area itself down to its grid cells."""
@@ -247,8 +218,8 @@ def verify(code: str, today: date) -> list[dict]:
     prefix = prefix_of(area.code, area.level)
     differences = []
     for level in LEVELS[LEVELS.index(area.level) :]:
-        fast = raw_counts(prefix, level, today, live=True)
-        slow = raw_counts(prefix, level, today, live=False)
+        fast = raw_counts(prefix, level, today, "live")
+        slow = raw_counts(prefix, level, today, "recount")
         for child in sorted(set(fast) | set(slow)):
             keys = set(fast.get(child, {})) | set(slow.get(child, {}))
             for key in sorted(keys):

@@ -95,6 +95,31 @@ ON CONFLICT (house_id, valid_from) DO UPDATE SET grid_code = excluded.grid_code,
     "DELETE": "",
 }
 
+# A dated change on or before a counted past day makes that day count again: the first day
+# each statement changed, for inserted and deleted rows their whole span, for updated rows
+# only the dates that moved (a move-out today leaves the days before it alone).
+FORGET = {
+    "residences": {
+        "INSERT": "SELECT least(moved_in, moved_out) FROM new_rows",
+        "DELETE": "SELECT least(moved_in, moved_out) FROM old_rows",
+        "UPDATE": """SELECT least(
+            CASE WHEN o.moved_in IS DISTINCT FROM n.moved_in THEN least(o.moved_in, n.moved_in) END,
+            CASE WHEN o.moved_out IS DISTINCT FROM n.moved_out
+                 THEN least(o.moved_out, n.moved_out) END)
+          FROM new_rows n JOIN old_rows o ON o.id = n.id""",
+    },
+    "house_grids": {
+        "INSERT": "SELECT least(nullif(valid_from, '-infinity'), valid_to) FROM new_rows",
+        "DELETE": "SELECT least(nullif(valid_from, '-infinity'), valid_to) FROM old_rows",
+        "UPDATE": """SELECT least(
+            CASE WHEN o.valid_to IS DISTINCT FROM n.valid_to THEN least(o.valid_to, n.valid_to) END,
+            CASE WHEN o.grid_code <> n.grid_code THEN nullif(n.valid_from, '-infinity') END)
+          FROM new_rows n JOIN old_rows o
+            ON o.house_id = n.house_id AND o.valid_from = n.valid_from""",
+    },
+}
+FORGET_BODY = "DELETE FROM stat_snapshot_days WHERE day >= (SELECT min(d) FROM ({first}) c (d));"
+
 
 def _trigger_functions() -> str:
     out = []
@@ -108,7 +133,25 @@ def _trigger_functions() -> str:
                 f"CREATE FUNCTION stat_{table}_{event.lower()}() RETURNS trigger "
                 f"LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$;"
             )
+    for table, events in FORGET.items():
+        for event, first in events.items():
+            out.append(
+                f"CREATE FUNCTION stat_forget_{table}_{event.lower()}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN {FORGET_BODY.format(first=first)} "
+                "RETURN NULL; END $$;"
+            )
     return "\n".join(out)
+
+
+def _triggers() -> list[tuple[str, str, str, str]]:
+    """(name, event, table, referencing) of every statistics trigger."""
+    out = []
+    for event, (ref, _) in EVENTS.items():
+        for table in ("persons", "houses"):
+            out.append((f"stat_{table}_{event.lower()}", event, table, ref))
+        for table in FORGET:
+            out.append((f"stat_forget_{table}_{event.lower()}", event, table, ref))
+    return out
 
 
 def upgrade():
@@ -142,6 +185,48 @@ def upgrade():
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("level", "area_code", "measure", "key", name="pk_stat_totals"),
     )
+    # Birth months apart from the other counts, and folded into the age bands of the current
+    # month: otherwise ~1,000 birth-month rows per area swamp a query of a few dozen measures.
+    op.create_table(
+        "stat_births",
+        sa.Column("level", sa.String(10), nullable=False),
+        sa.Column("area_code", sa.String(15, collation="C"), nullable=False),
+        sa.Column("key", sa.String(10), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("level", "area_code", "key", name="pk_stat_births"),
+    )
+    op.create_table(
+        "stat_bands",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("level", sa.String(10), nullable=False),
+        sa.Column("area_code", sa.String(15, collation="C"), nullable=False),
+        sa.Column("band", sa.String(10), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "level", "area_code", "band", name="pk_stat_bands"),
+    )
+    # Past days, counted once and kept until a dated change reaches back to them.
+    op.create_table(
+        "stat_snapshot_days",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("built_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )
+    op.create_table(
+        "stat_snapshots",
+        sa.Column(
+            "day",
+            sa.Date(),
+            sa.ForeignKey("stat_snapshot_days.day", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("level", sa.String(10), nullable=False),
+        sa.Column("area_code", sa.String(15, collation="C"), nullable=False),
+        sa.Column("measure", sa.String(10), nullable=False),
+        sa.Column("key", sa.String(10), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "day", "level", "area_code", "measure", "key", name="pk_stat_snapshots"
+        ),
+    )
     op.create_table(
         "house_grids",
         sa.Column("house_id", sa.BigInteger(), sa.ForeignKey("houses.id"), nullable=False),
@@ -160,13 +245,11 @@ def upgrade():
     op.create_index("ix_residences_moved_out", "residences", ["moved_out"])
     op.execute(FUNCTIONS)
     op.execute(_trigger_functions())
-    for table in ("persons", "houses"):
-        for event, (ref, _) in EVENTS.items():
-            name = f"stat_{table}_{event.lower()}"
-            op.execute(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {ref} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-            )
+    for name, event, table, ref in _triggers():
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {ref} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
     # Existing rows: occupancy, cell history and the counts they already make.
     op.execute(
         "UPDATE houses h SET occupants = c.n FROM (SELECT house_id, count(*) AS n FROM persons "
@@ -190,10 +273,8 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("persons", "houses"):
-        for event in EVENTS:
-            name = f"stat_{table}_{event.lower()}"
-            op.execute(f"DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}()")
+    for name, _, table, _ in _triggers():
+        op.execute(f"DROP TRIGGER {name} ON {table}; DROP FUNCTION {name}()")
     op.execute(
         "DROP FUNCTION stat_house_keys(boolean, integer), stat_person_keys(text, text, text, date), "
         "stat_effective_date()"
@@ -201,6 +282,10 @@ def downgrade():
     op.drop_index("ix_residences_moved_out", "residences")
     op.drop_index("ix_residences_moved_in", "residences")
     op.drop_table("house_grids")
+    op.drop_table("stat_snapshots")
+    op.drop_table("stat_snapshot_days")
+    op.drop_table("stat_bands")
+    op.drop_table("stat_births")
     op.drop_table("stat_totals")
     op.drop_table("stat_pending")
     op.drop_column("houses", "occupants")

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import text
 
 from gridgov.extensions import db
-from gridgov.stats import service
+from gridgov.stats import service, store
 from tests import factories as f
 from tests.stats import helpers as h
 from tests.stats.test_statistics import COMMUNITY, SOUTH_CELL, stats, today
@@ -156,3 +156,42 @@ def test_a_series_rejects_a_range_too_long_or_in_the_future(client, worker):
         )
         assert response.status_code == 422, (params, response.json)
         assert field in [e["field"] for e in response.json["errors"]]
+
+
+def test_a_counted_past_day_is_counted_again_when_a_dated_change_reaches_back_to_it(client):
+    f.make_district()
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    north = h.add_house(client, staff, NORTH_CELL, "101")
+    south = h.add_house(client, staff, SOUTH_CELL, "102")
+    h.add_person(client, staff, 1, north, moved_in="2026-01-15")
+    assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 1, SOUTH_CELL: 0}
+    kept = text("SELECT count(*) FROM stat_snapshot_days WHERE day = '2026-03-01'")
+    # A move today changes nothing before today: the counted day stays.
+    f.upload(
+        client,
+        staff,
+        f.envelope(
+            "person",
+            {"id_number": f.id_number(1), "house_code": south},
+            op="move",
+            base_version=1,
+            position=None,
+        ),
+    )
+    assert db.session.scalar(kept) == 1
+    # A late registration that moved in before the day makes it count again.
+    h.add_person(client, staff, 2, south, moved_in="2026-02-01")
+    assert db.session.scalar(kept) == 0
+    assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 1, SOUTH_CELL: 1}
+
+
+def test_a_new_month_folds_the_age_bands_again(client, worker):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    now = today()
+    five = date(now.year - 6, now.month, 1)  # six years old this month by birth month
+    h.add_person(client, worker, 1, house, id_number=f.id_number(1, f"{five:%Y%m%d}"))
+    # As if the bands were last folded a year ago: the person was five then.
+    store.fold(date(now.year - 1, now.month, 1))
+    store._bands_month = None  # as a worker that last folded then
+    bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
+    assert (bands["0-5"], bands["6-17"]) == (0, 1)
