@@ -82,12 +82,14 @@ def recount(level: str):
         f"""
         WITH present AS MATERIALIZED ({_present(":day")}),
         people AS (
-          SELECT {child_code("x.grid_code", level)} AS child, p.kind, p.origin_code, p.inflow_reason,
+          SELECT {child_code("x.grid_code", level)} AS child,
+                 p.kind, p.origin_code, p.inflow_reason,
                  to_char(p.birth_date, 'YYYY-MM') AS born
           FROM present x JOIN persons p ON p.id = x.person_id),
         occupancy AS (SELECT house_id, count(*) AS n FROM present GROUP BY 1),
         standing AS (
-          SELECT {child_code("g.grid_code", level)} AS child, h.rented, coalesce(o.n, 0)::int AS occupants
+          SELECT {child_code("g.grid_code", level)} AS child,
+                 h.rented, coalesce(o.n, 0)::int AS occupants
           FROM house_grids g JOIN houses h ON h.id = g.house_id
           LEFT JOIN occupancy o ON o.house_id = g.house_id
           WHERE g.valid_from <= :day AND coalesce(g.valid_to, 'infinity') > :day
