@@ -40,6 +40,17 @@ def add_person(client, headers, seq: int, house: str, kind="floating", **overrid
     return result
 
 
+def move(client, headers, seq: int, house: str, moved_in: str | None = None) -> dict:
+    """Person number seq (at version 1) moves into another house."""
+    data = {"id_number": f.id_number(seq), "house_code": house}
+    if moved_in:
+        data["moved_in"] = moved_in
+    [result] = f.upload(
+        client, headers, f.envelope("person", data, op="move", base_version=1, position=None)
+    )
+    return result
+
+
 def python_recount(prefix: str, today: date) -> Counter:
     """A few measures counted the plain way, from the ORM rows."""
     people = db.session.scalars(

@@ -64,17 +64,7 @@ def test_as_of_counts_people_where_they_lived_in_the_cells_valid_that_day(client
     south = h.add_house(client, staff, SOUTH_CELL, "102")
     h.add_person(client, staff, 1, north, moved_in="2026-01-15")
     h.add_person(client, staff, 2, north, moved_in="2026-01-15")
-    [moved] = f.upload(
-        client,
-        staff,
-        f.envelope(
-            "person",
-            {"id_number": f.id_number(2), "house_code": south, "moved_in": "2026-08-01"},
-            op="move",
-            base_version=1,
-            position=None,
-        ),
-    )
+    moved = h.move(client, staff, 2, south, "2026-08-01")
     assert moved["outcome"] == "updated"
     redraw_north_cell()
 
@@ -121,17 +111,7 @@ def test_arrivals_and_departures_count_moves_across_the_area_edge_only(client):
     north = h.add_house(client, staff, NORTH_CELL, "101")
     south = h.add_house(client, staff, SOUTH_CELL, "102")
     h.add_person(client, staff, 1, north, moved_in="2026-10-05")
-    f.upload(
-        client,
-        staff,
-        f.envelope(
-            "person",
-            {"id_number": f.id_number(1), "house_code": south, "moved_in": "2026-10-20"},
-            op="move",
-            base_version=1,
-            position=None,
-        ),
-    )
+    h.move(client, staff, 1, south, "2026-10-20")
     period = {"from": "2026-10-01", "to": "2026-10-31", "measures": "arrivals,departures"}
     by_grid = stats(client, staff, COMMUNITY, by="grid", **period)
     flows = {c["code"]: c["values"] for c in by_grid["children"]}
@@ -167,17 +147,7 @@ def test_a_counted_past_day_is_counted_again_when_a_dated_change_reaches_back_to
     assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 1, SOUTH_CELL: 0}
     kept = text("SELECT count(*) FROM stat_snapshot_days WHERE day = '2026-03-01'")
     # A move today changes nothing before today: the counted day stays.
-    f.upload(
-        client,
-        staff,
-        f.envelope(
-            "person",
-            {"id_number": f.id_number(1), "house_code": south},
-            op="move",
-            base_version=1,
-            position=None,
-        ),
-    )
+    h.move(client, staff, 1, south)
     assert db.session.scalar(kept) == 1
     # A late registration that moved in before the day makes it count again.
     h.add_person(client, staff, 2, south, moved_in="2026-02-01")
