@@ -21,6 +21,8 @@ MEASURES = (
     "departures",
 )
 PERIOD_MEASURES = frozenset({"arrivals", "departures"})
+# Asked for by default; arrivals and departures too when a period is given.
+DAY_MEASURES = tuple(m for m in MEASURES if m not in PERIOD_MEASURES)
 SERIES_MEASURES = ("population", "residents", "floating")
 
 

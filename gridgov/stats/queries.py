@@ -113,34 +113,40 @@ def recount(level: str):
     )
 
 
+def _cell(residence: str, on: str) -> str:
+    """SQL: the cell a residence's house lay in on a day (its latest cell begun by then; the
+    key of house_grids finds it in one probe)."""
+    return (
+        f"(SELECT hg.grid_code FROM house_grids hg WHERE hg.house_id = {residence}.house_id "
+        f"AND hg.valid_from <= {on} ORDER BY hg.valid_from DESC LIMIT 1)"
+    )
+
+
 def flows(level: str):
     """Arrivals and departures between two days (inclusive). A move between two houses of the
     same area is neither: only residences that begin or end across the area's edge count."""
     length = PREFIX_LENGTH[level]
-    cell_on = "g.valid_from <= {d} AND coalesce(g.valid_to, 'infinity') > {d}"
     return text(
         f"""
-        SELECT {child_code("g.grid_code", level)} AS child, 'arrivals' AS measure, '' AS key,
+        WITH arrived AS MATERIALIZED (
+          SELECT {_cell("r", "r.moved_in")} AS cell,
+                 (SELECT {_cell("b", "b.moved_out - 1")} FROM residences b
+                  WHERE b.person_id = r.person_id AND b.moved_out = r.moved_in LIMIT 1) AS came
+          FROM residences r WHERE r.moved_in BETWEEN :start AND :stop),
+        departed AS MATERIALIZED (
+          SELECT {_cell("r", "r.moved_out - 1")} AS cell,
+                 (SELECT {_cell("a", "a.moved_in")} FROM residences a
+                  WHERE a.person_id = r.person_id AND a.moved_in = r.moved_out LIMIT 1) AS went
+          FROM residences r WHERE r.moved_out BETWEEN :start AND :stop)
+        SELECT {child_code("cell", level)} AS child, 'arrivals' AS measure, '' AS key,
                count(*) AS n
-        FROM residences r JOIN house_grids g ON g.house_id = r.house_id
-         AND {cell_on.format(d="r.moved_in")}
-        WHERE r.moved_in BETWEEN :start AND :stop AND g.grid_code LIKE :prefix || '%'
-          AND NOT EXISTS (
-            SELECT 1 FROM residences b JOIN house_grids bg ON bg.house_id = b.house_id
-             AND bg.valid_from < b.moved_out AND coalesce(bg.valid_to, 'infinity') >= b.moved_out
-            WHERE b.person_id = r.person_id AND b.moved_out = r.moved_in
-              AND left(bg.grid_code, {length}) = left(g.grid_code, {length}))
+        FROM arrived WHERE cell LIKE :prefix || '%'
+          AND left(cell, {length}) IS DISTINCT FROM left(came, {length})
         GROUP BY 1
         UNION ALL
-        SELECT {child_code("g.grid_code", level)}, 'departures', '', count(*)
-        FROM residences r JOIN house_grids g ON g.house_id = r.house_id
-         AND g.valid_from < r.moved_out AND coalesce(g.valid_to, 'infinity') >= r.moved_out
-        WHERE r.moved_out BETWEEN :start AND :stop AND g.grid_code LIKE :prefix || '%'
-          AND NOT EXISTS (
-            SELECT 1 FROM residences a JOIN house_grids ag ON ag.house_id = a.house_id
-             AND {cell_on.format(d="a.moved_in").replace("g.", "ag.")}
-            WHERE a.person_id = r.person_id AND a.moved_in = r.moved_out
-              AND left(ag.grid_code, {length}) = left(g.grid_code, {length}))
+        SELECT {child_code("cell", level)}, 'departures', '', count(*)
+        FROM departed WHERE cell LIKE :prefix || '%'
+          AND left(cell, {length}) IS DISTINCT FROM left(went, {length})
         GROUP BY 1
         """
     )

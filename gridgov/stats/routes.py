@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from gridgov.auth.guard import authenticated, current_principal
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy.routes import path_code
-from gridgov.stats import schemas, service
+from gridgov.stats import measures, schemas, service
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics per area")
 
@@ -27,12 +27,20 @@ def settings() -> service.Settings:
     )
 
 
+def default_measures(args: dict) -> tuple[str, ...]:
+    """Everything counted on the day; flows too when a period is named (they cost a pass over
+    the period's moves)."""
+    if args.get("start") or args.get("stop"):
+        return measures.MEASURES
+    return measures.DAY_MEASURES
+
+
 def question(code: str, args: dict) -> service.Question:
     return service.Question(
         code=path_code(code),
         by=args.get("by"),
         day=args.get("as_of"),
-        wanted=args.get("measures", service.measures.MEASURES),
+        wanted=args.get("measures") or default_measures(args),
         start=args.get("start"),
         stop=args.get("stop"),
     )

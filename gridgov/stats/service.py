@@ -20,7 +20,7 @@ class Question:
     code: str
     by: str | None = None
     day: date | None = None  # None: today
-    wanted: tuple[str, ...] = measures.MEASURES
+    wanted: tuple[str, ...] = measures.DAY_MEASURES
     start: date | None = None  # the period of arrivals and departures
     stop: date | None = None
 

@@ -48,6 +48,10 @@ def test_a_committed_upload_is_counted_by_the_next_query(client, worker):
     assert west["values"]["floating_by_province"] == {"43": 1}
     assert west["values"]["floating_by_reason"] == {"01": 1}
     assert east["values"]["population"] == 0 and east["values"]["people_per_rental"] is None
+    # Arrivals and departures come when a period is named (they cost a pass over its moves).
+    assert "arrivals" not in west["values"]
+    period = stats(client, staff, f.DISTRICT, **{"from": "2026-11-01"})["total"]
+    assert (period["arrivals"], period["departures"]) == (2, 0)
 
 
 def test_vacant_houses_households_and_overcrowded_rentals_follow_the_occupants(client, worker, app):
