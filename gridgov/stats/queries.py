@@ -160,3 +160,33 @@ def snapshot(level: str):
         WHERE day = :day AND level = :level AND area_code LIKE :prefix || '%'
         """
     ).bindparams(level=level)
+
+
+# People by kind in one area on counted past days.
+SNAPSHOT_KINDS = text(
+    """
+    SELECT day, key, n FROM stat_snapshots
+    WHERE day = ANY(:days) AND level = :level AND area_code = :code AND measure = 'kind'
+    """
+)
+
+# People by kind in the area at the end of each month, for days not counted yet: the count
+# before the range plus the running sum of moves in and out, from one pass over the area's
+# residences (each followed in the cell its house lay in when it began).
+SERIES = text(
+    """
+    WITH spans AS (
+      SELECT r.moved_in, r.moved_out, p.kind FROM residences r
+      JOIN persons p ON p.id = r.person_id
+      JOIN house_grids g ON g.house_id = r.house_id
+       AND g.valid_from <= r.moved_in AND coalesce(g.valid_to, 'infinity') > r.moved_in
+      WHERE g.grid_code LIKE :prefix || '%' AND r.moved_in <= :stop
+        AND coalesce(r.moved_out, 'infinity') > :start),
+    events AS (
+      SELECT kind, moved_in AS day, 1 AS n FROM spans
+      UNION ALL
+      SELECT kind, moved_out, -1 FROM spans WHERE moved_out <= :stop)
+    SELECT kind, greatest(date_trunc('month', day)::date, :start) AS month, sum(n) AS n
+    FROM events GROUP BY 1, 2 ORDER BY 2
+    """
+)

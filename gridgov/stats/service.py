@@ -13,6 +13,7 @@ from gridgov.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
 from gridgov.stats import measures, queries, store
+from gridgov.stats.models import StatSnapshotDay
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,8 @@ def raw_counts(prefix: str, level: str, day: date, source: str) -> dict[str, dic
     stmt = {"live": queries.live, "snapshot": queries.snapshot, "recount": queries.recount}
     out: dict[str, dict] = defaultdict(dict)
     params = {"prefix": prefix, "day": day, "month": day.replace(day=1)}
-    for child, measure, key, n in db.session.execute(
-        stmt[source](level), {**params, **queries.band_limits(day)}
-    ):
+    rows = db.session.execute(stmt[source](level), {**params, **queries.band_limits(day)}).all()
+    for child, measure, key, n in rows:
         out[child][(measure, key)] = int(n)
     return out
 
@@ -179,19 +179,25 @@ def _flat(values: dict) -> dict:
 
 def series(principal: Principal, code: str, start: date, stop: date, settings: Settings) -> dict:
     """People at the end of each month from start's month to stop's (stop if it comes first;
-    today's point is live)."""
+    today's point is live). Past points come from the counted days when all are counted
+    (`flask stats snapshot`), else from one pass over the area's residences: a request never
+    waits for two dozen days to be counted."""
     area = area_in_scope(principal, code)
     prefix = prefix_of(area.code, area.level)
-    points, month = [], start
+    days, month = [], start
     while month <= stop:
-        day = min(month_end(month), stop)
-        if day == settings.today:
-            store.fold_if_due(settings.fold_rows, day.replace(day=1))
-        counts = raw_counts(
-            prefix, area.level, day, "live" if day == settings.today else "snapshot"
-        )
-        kinds = counts.get(area.code, {})
-        residents, floating = kinds.get(("kind", "resident"), 0), kinds.get(("kind", "floating"), 0)
+        days.append((month, min(month_end(month), stop)))
+        month = month_end(month) + timedelta(days=1)
+    past = [day for _, day in days if day < settings.today]
+    kinds = _counted_kinds(area, past) or _kinds_by_moves(prefix, start, stop, days)
+    if days[-1][1] == settings.today:
+        store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
+        live = raw_counts(prefix, area.level, settings.today, "live").get(area.code, {})
+        kinds[settings.today] = {k: n for (m, k), n in live.items() if m == "kind"}
+    points = []
+    for month, day in days:
+        residents = kinds.get(day, {}).get("resident", 0)
+        floating = kinds.get(day, {}).get("floating", 0)
         points.append(
             {
                 "month": month.strftime("%Y-%m"),
@@ -201,12 +207,39 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
                 "floating": floating,
             }
         )
-        month = month_end(month) + timedelta(days=1)
     return {
         "area": {"code": area.code, "name": area.name, "level": area.level},
         "measures": list(measures.SERIES_MEASURES),
         "points": points,
     }
+
+
+def _counted_kinds(area, days: list[date]) -> dict | None:
+    """{day: {kind: n}} from the snapshots, if every day is counted."""
+    counted = set(
+        db.session.scalars(select(StatSnapshotDay.day).where(StatSnapshotDay.day.in_(days)))
+    )
+    if counted != set(days):
+        return None
+    out: dict = defaultdict(dict)
+    params = {"days": days, "level": area.level, "code": area.code}
+    for day, kind, n in db.session.execute(queries.SNAPSHOT_KINDS, params):
+        out[day][kind] = int(n)
+    return out
+
+
+def _kinds_by_moves(prefix: str, start: date, stop: date, days: list) -> dict:
+    changes: dict = defaultdict(lambda: defaultdict(int))
+    params = {"prefix": prefix, "start": start, "stop": stop}
+    for kind, month, n in db.session.execute(queries.SERIES, params):
+        changes[month][kind] += int(n)
+    running: dict = defaultdict(int)
+    out = {}
+    for month, day in days:
+        for kind, n in changes.get(month, {}).items():
+            running[kind] += n
+        out[day] = dict(running)
+    return out
 
 
 def verify(code: str, today: date) -> list[dict]:

@@ -57,7 +57,7 @@ def populations(client, headers, as_of=None) -> dict:
     return {c["code"]: c["values"]["population"] for c in body["children"]}
 
 
-def test_as_of_counts_people_where_they_lived_in_the_cells_valid_that_day(client):
+def test_as_of_counts_people_where_they_lived_in_the_cells_valid_that_day(client, cli):
     f.make_district()
     staff = f.auth_as(client, "street_staff", ["440303001000"])
     north = h.add_house(client, staff, NORTH_CELL, "101")  # in the west half, see cell_point
@@ -103,6 +103,14 @@ def test_as_of_counts_people_where_they_lived_in_the_cells_valid_that_day(client
         headers=staff,
     ).json["points"]
     assert [p["population"] for p in south_series] == [0, 0, 1, 1]
+    # Once the month ends are counted, the series reads them and says the same.
+    assert cli.invoke(args=["stats", "snapshot", "--months", "12"]).exit_code == 0
+    counted = client.get(
+        f"/api/v1/stats/{COMMUNITY}/series",
+        query_string={"from": "2025-12", "to": "2026-09"},
+        headers=staff,
+    ).json["points"]
+    assert counted == points
 
 
 def test_arrivals_and_departures_count_moves_across_the_area_edge_only(client):
