@@ -6,7 +6,7 @@ import re
 from geoalchemy2.shape import from_shape, to_shape
 from marshmallow import ValidationError as MarshmallowError
 from shapely.geometry import Point
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from gridgov.audit.service import record
 from gridgov.auth.scope import Principal, inside, touches
@@ -15,6 +15,7 @@ from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.geo import SRID, point_to_wgs84
 from gridgov.houses.models import Building, House, Rental
+from gridgov.people.models import Person
 from gridgov.sync import schemas
 from gridgov.sync.records import (
     Outcome,
@@ -354,6 +355,8 @@ def _update(ctx, env, house: House, values, rental_values) -> Outcome:
         note_change("house", house.code, old_grid, "left")
     note_change("house", house.code, house.grid_code, "upsert")
     db.session.flush()
+    if old_grid != house.grid_code:
+        _move_occupants(house, old_grid)
     record(
         "update_house",
         "house",
@@ -364,6 +367,20 @@ def _update(ctx, env, house: House, values, rental_values) -> Outcome:
         after=view(house, db.session.get(Rental, house.id)),
     )
     return Outcome("updated", 200, key=house.code, version=house.version)
+
+
+def _move_occupants(house: House, old_grid: str) -> None:
+    """People living in a house that moved to another cell move with it (scope, counts and the
+    change feed all follow a person's cell)."""
+    moved = db.session.scalars(
+        update(Person)
+        .where(Person.house_id == house.id, Person.deleted_at.is_(None))
+        .values(grid_code=house.grid_code)
+        .returning(Person.id)
+    ).all()
+    for person_id in moved:
+        note_change("person", str(person_id), old_grid, "left")
+        note_change("person", str(person_id), house.grid_code, "upsert")
 
 
 def conflict_fields(ctx: WriteContext, env: dict) -> tuple[str, str, list[dict]]:

@@ -159,13 +159,14 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
     require_scope(ctx, house.grid_code, "The house")
     before = view(person)
     old_grid, old_house = person.grid_code, person.house_id
+    returning = person.deleted_at is not None  # registered again: their residence was closed
     for name, value in values.items():
         setattr(person, name, value)
     _seal_phone(ctx, person, secrets["phone"])
     person.deleted_at = None
     person.version += 1
     person.updated_at = func.now()
-    if old_house != house.id:
+    if old_house != house.id or returning:
         _move_residence(person, house, secrets["moved_in"] or env["captured_at"].date())
     return _saved(ctx, person, "update_person", before, old_grid, house.code, flags)
 
@@ -233,6 +234,12 @@ def _move_residence(person: Person, house: House, on: date) -> None:
             )
         current.moved_out = on
         db.session.flush()
+    else:
+        left = db.session.scalar(
+            select(func.max(Residence.moved_out)).where(Residence.person_id == person.id)
+        )
+        if left is not None and on < left:
+            raise ValidationFailed.field("data.moved_in", f"is before the last move-out {left}")
     db.session.add(Residence(person_id=person.id, house_id=house.id, moved_in=on))
 
 

@@ -6,7 +6,17 @@ folded counts of every area at every level. A count is the sum over both.
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Identity, Integer, String, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
@@ -67,12 +77,13 @@ class StatBand(db.Model):
 
 
 class StatSnapshotDay(db.Model):
-    """A past day whose counts are kept in stat_snapshots (deleted when a dated change reaches
-    back to it, which deletes its counts too)."""
+    """A month end whose counts are kept in stat_snapshots once ready (deleted when a dated
+    change reaches back to it, which deletes its counts too)."""
 
     __tablename__ = "stat_snapshot_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ready: Mapped[bool] = mapped_column(Boolean, server_default="false")
     built_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -8,6 +8,8 @@ from gridgov.hierarchy.models import LEVELS
 from gridgov.stats.measures import MEASURES
 
 LEVEL_CHOICES = validate.OneOf(LEVELS[1:], error="must be one of street, community, grid")
+# Nobody alive was registered before this; earlier dates only overflow date arithmetic.
+SINCE = validate.Range(min=date(1900, 1, 1), error="must be 1900-01-01 or later")
 
 
 class MeasureList(fields.Field):
@@ -30,18 +32,25 @@ class Month(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         try:
             year, month = str(value).split("-")
-            return date(int(year), int(month), 1)
+            first = date(int(year), int(month), 1)
         except ValueError:
             raise ValidationError("must be a month as YYYY-MM") from None
+        if first.year < 1900:
+            raise ValidationError("must be 1900-01 or later")
+        return first
 
 
 class StatsQueryArgsSchema(Schema):
     by = fields.String(validate=LEVEL_CHOICES, metadata={"description": "children of this level"})
-    as_of = fields.Date(metadata={"description": "the day counted (default today)"})
+    as_of = fields.Date(validate=SINCE, metadata={"description": "the day counted (default today)"})
     measures = MeasureList(metadata={"description": f"comma-separated, from {', '.join(MEASURES)}"})
     # data_key: 'from' is a Python keyword
-    start = fields.Date(data_key="from", metadata={"description": "period start (arrivals)"})
-    stop = fields.Date(data_key="to", metadata={"description": "period end (default as_of)"})
+    start = fields.Date(
+        data_key="from", validate=SINCE, metadata={"description": "period start (arrivals)"}
+    )
+    stop = fields.Date(
+        data_key="to", validate=SINCE, metadata={"description": "period end (default as_of)"}
+    )
 
     @validates_schema
     def period_in_order(self, data, **kwargs):

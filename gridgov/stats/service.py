@@ -70,6 +70,14 @@ def _children(prefix: str, level: str, day: date) -> dict[str, str]:
     return dict(rows.all())
 
 
+def source_of(day: date, today: date) -> str:
+    """Today is live; a month end is counted once for all areas and kept; any other past day is
+    recounted for the area asked (kept days stay few, and no one can fill the disk with them)."""
+    if day == today:
+        return "live"
+    return "snapshot" if day == month_end(day) else "recount"
+
+
 def raw_counts(prefix: str, level: str, day: date, source: str) -> dict[str, dict]:
     """(measure, key) -> n of each area of a level below a prefix, on a day, from the live
     counts (today), a snapshot (a past day) or a recount (the truth both are checked by)."""
@@ -100,7 +108,7 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     if day == settings.today:
         # Before counting: many pending rows slow the count, and a new month needs its bands.
         store.fold_if_due(settings.fold_rows, day.replace(day=1))
-    raw = raw_counts(prefix, level, day, "live" if day == settings.today else "snapshot")
+    raw = raw_counts(prefix, level, day, source_of(day, settings.today))
     names = _children(prefix, level, day) if q.by else {area.code: area.name}
     total: dict = defaultdict(int)
     for counts in raw.values():
@@ -217,7 +225,11 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
 def _counted_kinds(area, days: list[date]) -> dict | None:
     """{day: {kind: n}} from the snapshots, if every day is counted."""
     counted = set(
-        db.session.scalars(select(StatSnapshotDay.day).where(StatSnapshotDay.day.in_(days)))
+        db.session.scalars(
+            select(StatSnapshotDay.day).where(
+                StatSnapshotDay.day.in_(days), StatSnapshotDay.ready.is_(True)
+            )
+        )
     )
     if counted != set(days):
         return None
@@ -249,6 +261,7 @@ def verify(code: str, today: date) -> list[dict]:
     if area is None:
         raise NotFound(f"No area with code {code}.", code="unknown_area")
     prefix = prefix_of(area.code, area.level)
+    store.fold(today.replace(day=1))  # this month's bands, before they are compared
     differences = []
     for level in LEVELS[LEVELS.index(area.level) :]:
         fast = raw_counts(prefix, level, today, "live")

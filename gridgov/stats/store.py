@@ -1,5 +1,5 @@
 """Keeping the stored counts: folding the pending deltas into the totals of every level and into
-this month's age bands, and counting a past day once into a snapshot."""
+this month's age bands, and counting a month end once into a snapshot."""
 
 from datetime import date
 
@@ -9,8 +9,7 @@ from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS
 from gridgov.stats import queries
 
-FOLD_LOCK = 0x67726964  # pg advisory lock keys: one fold, one snapshot build at a time
-SNAPSHOT_LOCK = FOLD_LOCK + 1
+FOLD_LOCK = 0x67726964  # pg advisory lock key: one fold at a time
 
 _bands_month: date | None = None  # the month this worker last saw the bands folded for
 
@@ -65,8 +64,11 @@ def fold(month: date) -> int:
     first refolding the bands if the month has changed. Deltas that commit meanwhile stay
     pending for the next fold; none is counted twice."""
     global _bands_month
-    params = {"month": month, **queries.band_limits(month)}
     with db.engine.begin() as conn:
+        # A request that began before midnight must not fold the bands back a month.
+        newest = conn.execute(text("SELECT max(month) FROM stat_bands")).scalar()
+        month = max(month, newest or month)
+        params = {"month": month, **queries.band_limits(month)}
         lock = {"k": FOLD_LOCK}
         if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), lock).scalar():
             if not _new_month(conn, params):
@@ -98,20 +100,40 @@ FROM ({_spread("counted", "measure, key, n")}) s GROUP BY 2, 3, 4, 5
 
 
 def snapshot(day: date) -> None:
-    """Count a past day for every area at every level, unless it is counted already. It stays
+    """Count a month end for every area at every level, unless it is counted already. It stays
     until a dated change on or before the day (a registration with an earlier move-in, a
-    redrawn cell) deletes it through the triggers of migration 0003."""
-    with db.engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SNAPSHOT_LOCK})
-        known = text("SELECT 1 FROM stat_snapshot_days WHERE day = :day")
-        if conn.execute(known, {"day": day}).first():
+    redrawn cell) deletes it through the triggers of migration 0003.
+
+    The day's row is committed before the counting starts and locked while it runs: a dated
+    change that commits before the lock deletes the row and the count starts again; one that
+    comes during the count waits for it, then deletes what it made. No change is missed."""
+    while True:
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO stat_snapshot_days (day) VALUES (:day) ON CONFLICT DO NOTHING"),
+                {"day": day},
+            )
+        with db.engine.begin() as conn:
+            ready = conn.execute(
+                text("SELECT ready FROM stat_snapshot_days WHERE day = :day FOR UPDATE"),
+                {"day": day},
+            ).scalar()
+            if ready is None:
+                continue  # forgotten before we began: count again
+            if ready:
+                return
+            # One pass over every residence: give it room, and no JIT (seconds to compile).
+            conn.execute(text("SET LOCAL work_mem = '256MB'"))
+            counted = queries.recount("grid").text
+            params = {"day": day, "prefix": "", **queries.band_limits(day)}
+            conn.execute(
+                text(f"WITH counted (grid_code, measure, key, n) AS ({counted}) {SNAPSHOT}"),
+                params,
+            )
+            conn.execute(
+                text(
+                    "UPDATE stat_snapshot_days SET ready = true, built_at = now() WHERE day = :day"
+                ),
+                {"day": day},
+            )
             return
-        # One pass over every residence: give it room, and skip JIT compilation (it costs
-        # seconds here and saves less).
-        conn.execute(text("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off"))
-        conn.execute(text("INSERT INTO stat_snapshot_days (day) VALUES (:day)"), {"day": day})
-        counted = queries.recount("grid").text
-        params = {"day": day, "prefix": "", **queries.band_limits(day)}
-        conn.execute(
-            text(f"WITH counted (grid_code, measure, key, n) AS ({counted}) {SNAPSHOT}"), params
-        )

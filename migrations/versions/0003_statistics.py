@@ -204,10 +204,12 @@ def upgrade():
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("month", "level", "area_code", "band", name="pk_stat_bands"),
     )
-    # Past days, counted once and kept until a dated change reaches back to them.
+    # Month ends, counted once and kept until a dated change reaches back to them.
     op.create_table(
         "stat_snapshot_days",
         sa.Column("day", sa.Date(), primary_key=True),
+        # Committed before its counts are made, so a dated change meanwhile can forget it.
+        sa.Column("ready", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("built_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
     )
     op.create_table(
@@ -249,14 +251,9 @@ def upgrade():
             [column],
             postgresql_include=["person_id", "house_id"],
         )
+    # Existing rows first (occupancy, cell history, the counts they already make), then the
+    # triggers: with the triggers on, the occupancy backfill would count its houses twice.
     op.execute(FUNCTIONS)
-    op.execute(_trigger_functions())
-    for name, event, table, ref in _triggers():
-        op.execute(
-            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {ref} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
-        )
-    # Existing rows: occupancy, cell history and the counts they already make.
     op.execute(
         "UPDATE houses h SET occupants = c.n FROM (SELECT house_id, count(*) AS n FROM persons "
         "WHERE deleted_at IS NULL AND house_id IS NOT NULL GROUP BY 1) c WHERE h.id = c.house_id"
@@ -276,6 +273,12 @@ def upgrade():
         "SELECT h.grid_code, k.measure, k.key, count(*) FROM houses h, "
         "stat_house_keys(h.rented, h.occupants) k WHERE h.deleted_at IS NULL GROUP BY 1, 2, 3"
     )
+    op.execute(_trigger_functions())
+    for name, event, table, ref in _triggers():
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {ref} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
 
 
 def downgrade():

@@ -146,21 +146,25 @@ def test_a_series_rejects_a_range_too_long_or_in_the_future(client, worker):
         assert field in [e["field"] for e in response.json["errors"]]
 
 
-def test_a_counted_past_day_is_counted_again_when_a_dated_change_reaches_back_to_it(client):
+def test_a_counted_month_end_is_counted_again_when_a_dated_change_reaches_back_to_it(client):
     f.make_district()
     staff = f.auth_as(client, "street_staff", ["440303001000"])
     north = h.add_house(client, staff, NORTH_CELL, "101")
     south = h.add_house(client, staff, SOUTH_CELL, "102")
     h.add_person(client, staff, 1, north, moved_in="2026-01-15")
-    assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 1, SOUTH_CELL: 0}
-    kept = text("SELECT count(*) FROM stat_snapshot_days WHERE day = '2026-03-01'")
+    assert populations(client, staff, "2026-02-28") == {NORTH_CELL: 1, SOUTH_CELL: 0}
+    kept = text("SELECT count(*) FROM stat_snapshot_days WHERE day = '2026-02-28' AND ready")
+    assert db.session.scalar(kept) == 1
     # A move today changes nothing before today: the counted day stays.
     h.move(client, staff, 1, south)
     assert db.session.scalar(kept) == 1
     # A late registration that moved in before the day makes it count again.
     h.add_person(client, staff, 2, south, moved_in="2026-02-01")
     assert db.session.scalar(kept) == 0
+    assert populations(client, staff, "2026-02-28") == {NORTH_CELL: 1, SOUTH_CELL: 1}
+    # Other past days are recounted for the area asked, and not kept.
     assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 1, SOUTH_CELL: 1}
+    assert db.session.scalar(text("SELECT count(*) FROM stat_snapshot_days")) == 1
 
 
 def test_a_new_month_folds_the_age_bands_again(client, worker):

@@ -208,6 +208,8 @@ def test_bad_parameters_get_a_problem_naming_them(client, worker):
         (STREET, {"by": "town"}, 422, "by"),
         (STREET, {"as_of": tomorrow}, 422, "as_of"),
         (STREET, {"as_of": "2026-02-30"}, 422, "as_of"),
+        (STREET, {"as_of": "0001-01-10", "measures": "arrivals"}, 422, "as_of"),
+        (STREET, {"to": "0001-01-01"}, 422, "to"),
         (STREET, {"measures": "population,happiness"}, 422, "measures"),
         (STREET, {"from": "2026-03-01", "to": "2026-02-01"}, 422, "from"),
     ]
@@ -219,3 +221,26 @@ def test_bad_parameters_get_a_problem_naming_them(client, worker):
             assert field in [e["field"] for e in response.json["errors"]], response.json
     response = client.get(f"/api/v1/stats/{STREET}/features", headers=staff)
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "by"
+
+
+def test_people_follow_their_house_into_another_cell_and_back_into_the_register(client, worker):
+    staff = f.auth_as(client, "street_staff", [STREET])
+    house = h.add_house(client, staff, f.OWN_CELL, "101")
+    h.add_person(client, staff, 1, house)
+    # The house was placed in the wrong cell: its point is corrected into the south cell.
+    point = h.cell_point(SOUTH_CELL, 1)
+    edit = f.house_data(room="101", point=point, code=house)
+    [moved] = f.upload(client, staff, f.envelope("house", edit, base_version=1, position=point))
+    assert moved["outcome"] == "updated", moved
+    person = client.get(f"/api/v1/persons/{1}", headers=staff)
+    assert db.session.scalar(select(Person.grid_code)) == SOUTH_CELL, person.json
+    # Deleted, then registered again in the same house: they live there again.
+    number = f.id_number(1)
+    [gone] = f.upload(
+        client, staff, f.envelope("person", {"id_number": number}, op="delete", base_version=1)
+    )
+    again = f.person_data(1, house)
+    [back] = f.upload(client, staff, f.envelope("person", again, base_version=gone["version"]))
+    assert back["outcome"] == "updated", back
+    assert service.verify(f.DISTRICT, today()) == []
+    assert stats(client, staff, SOUTH_CELL, measures="population")["total"]["population"] == 1
