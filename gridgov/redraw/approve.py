@@ -273,12 +273,15 @@ def approve(
 
 def _approve(principal, proposal_id: int, effective: date, settings: Settings) -> dict:
     _may_approve(principal, settings)
-    proposal = load_proposal(principal, proposal_id, lock=True)
-    community = proposal.community_code
-    args = {"community": community, "proposal": proposal.id, "on": effective}
+    # The community's lock before the proposal's row: two approvals in one community then
+    # queue on the lock instead of each holding a row the other needs.
+    community = load_proposal(principal, proposal_id).community_code
     db.session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('gridgov.redraw:' || :community))"), args
+        text("SELECT pg_advisory_xact_lock(hashtext('gridgov.redraw:' || :community))"),
+        {"community": community},
     )
+    proposal = load_proposal(principal, proposal_id, lock=True)
+    args = {"community": community, "proposal": proposal.id, "on": effective}
     _check_current(proposal)
     cell_rows = preview.cells(proposal.id, geometry=False)
     broken = [c["cell"] for c in cell_rows if not c["contiguous"]]

@@ -231,7 +231,8 @@ def propose(
 def load_proposal(principal: Principal | None, proposal_id: int, *, lock: bool = False) -> Proposal:
     stmt = select(Proposal).where(Proposal.id == proposal_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # Fresh values: another approval may have changed the row while we waited for it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     proposal = db.session.scalar(stmt)
     if proposal is None or (
         principal is not None and not covers(principal, proposal.community_code)
