@@ -1,4 +1,4 @@
-"""What each measure means, computed from the raw counts (measure, key) -> n of one area."""
+"""What each measure means, computed from the raw counts {measure: {key: n}} of one area."""
 
 AGE_BANDS = ("0-5", "6-17", "18-59", "60-79", "80+")
 
@@ -26,24 +26,15 @@ DAY_MEASURES = tuple(m for m in MEASURES if m not in PERIOD_MEASURES)
 SERIES_MEASURES = ("population", "residents", "floating")
 
 
-def _by_measure(raw: dict) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for (measure, key), n in raw.items():
-        if n:
-            out.setdefault(measure, {})[key] = n
-    return out
-
-
-def values(raw: dict[tuple[str, str], int], wanted: tuple[str, ...], crowded_above: int) -> dict:
+def values(raw: dict[str, dict[str, int]], wanted: tuple[str, ...], crowded_above: int) -> dict:
     """The wanted measures of one area. Houses and rentals are counted by their number of
     occupants, so vacancy, households, tenants and overcrowding all follow from two measures."""
-    keyed = _by_measure(raw)
-    kinds = keyed.get("kind", {})
-    houses = {int(k): n for k, n in keyed.get("houses", {}).items()}
-    rentals = {int(k): n for k, n in keyed.get("rentals", {}).items()}
+    kinds = raw.get("kind", {})
+    houses = {int(k): n for k, n in raw.get("houses", {}).items()}
+    rentals = {int(k): n for k, n in raw.get("rentals", {}).items()}
     tenants = sum(k * n for k, n in rentals.items())
     all_houses = sum(houses.values())
-    ages = keyed.get("birth", {})
+    ages = raw.get("birth", {})
     out = {
         "population": sum(kinds.values()),
         "residents": kinds.get("resident", 0),
@@ -55,10 +46,10 @@ def values(raw: dict[tuple[str, str], int], wanted: tuple[str, ...], crowded_abo
         "tenants": tenants,
         "people_per_rental": round(tenants / sum(rentals.values()), 2) if rentals else None,
         "overcrowded_rentals": sum(n for k, n in rentals.items() if k > crowded_above),
-        "floating_by_province": dict(sorted(keyed.get("origin", {}).items())),
-        "floating_by_reason": dict(sorted(keyed.get("reason", {}).items())),
+        "floating_by_province": dict(sorted(raw.get("origin", {}).items())),
+        "floating_by_reason": dict(sorted(raw.get("reason", {}).items())),
         "age_bands": {band: ages.get(band, 0) for band in AGE_BANDS},
-        "arrivals": raw.get(("arrivals", ""), 0),
-        "departures": raw.get(("departures", ""), 0),
+        "arrivals": raw.get("arrivals", {}).get("", 0),
+        "departures": raw.get("departures", {}).get("", 0),
     }
     return {name: out[name] for name in wanted}

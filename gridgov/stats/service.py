@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridgov.auth.scope import Principal, covers
 from gridgov.errors import Forbidden, NotFound, ValidationFailed
@@ -79,23 +79,23 @@ def source_of(day: date, today: date) -> str:
 
 
 def raw_counts(prefix: str, level: str, day: date, source: str) -> dict[str, dict]:
-    """(measure, key) -> n of each area of a level below a prefix, on a day, from the live
+    """{measure: {key: n}} of each area of a level below a prefix, on a day, from the live
     counts (today), a snapshot (a past day) or a recount (the truth both are checked by)."""
     if source == "snapshot":
         store.snapshot(day)
     stmt = {"live": queries.live, "snapshot": queries.snapshot, "recount": queries.recount}
+    params = {"prefix": prefix, "day": day, "month": day.replace(day=1), "level": level}
+    sql = text(queries.per_child(stmt[source](level)))
     out: dict[str, dict] = defaultdict(dict)
-    params = {"prefix": prefix, "day": day, "month": day.replace(day=1)}
-    rows = db.session.execute(stmt[source](level), {**params, **queries.band_limits(day)}).all()
-    for child, measure, key, n in rows:
-        out[child][(measure, key)] = int(n)
+    for child, counts in db.session.execute(sql, {**params, **queries.band_limits(day)}):
+        out[child] = counts
     return out
 
 
 def _add_flows(out: dict, prefix: str, level: str, start: date, stop: date) -> None:
     params = {"prefix": prefix, "start": start, "stop": stop}
     for child, measure, key, n in db.session.execute(queries.flows(level), params):
-        out[child][(measure, key)] = int(n)
+        out[child][measure] = {key: int(n)}
 
 
 def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
@@ -110,10 +110,11 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
         store.fold_if_due(settings.fold_rows, day.replace(day=1))
     raw = raw_counts(prefix, level, day, source_of(day, settings.today))
     names = _children(prefix, level, day) if q.by else {area.code: area.name}
-    total: dict = defaultdict(int)
+    total: dict = defaultdict(lambda: defaultdict(int))
     for counts in raw.values():
-        for key, n in counts.items():
-            total[key] += n
+        for measure, keys in counts.items():
+            for key, n in keys.items():
+                total[measure][key] += n
     if measures.PERIOD_MEASURES & set(q.wanted):
         # A move between two children is a flow for each of them but not for the area.
         stop = q.stop or day
@@ -201,7 +202,7 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
     if days[-1][1] == settings.today:
         store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
         live = raw_counts(prefix, area.level, settings.today, "live").get(area.code, {})
-        kinds[settings.today] = {k: n for (m, k), n in live.items() if m == "kind"}
+        kinds[settings.today] = live.get("kind", {})
     points = []
     for month, day in days:
         residents = kinds.get(day, {}).get("resident", 0)
@@ -267,11 +268,21 @@ def verify(code: str, today: date) -> list[dict]:
         fast = raw_counts(prefix, level, today, "live")
         slow = raw_counts(prefix, level, today, "recount")
         for child in sorted(set(fast) | set(slow)):
-            keys = set(fast.get(child, {})) | set(slow.get(child, {}))
-            for key in sorted(keys):
-                a, b = fast.get(child, {}).get(key, 0), slow.get(child, {}).get(key, 0)
-                if a != b:
+            a, b = _flat_counts(fast.get(child, {})), _flat_counts(slow.get(child, {}))
+            for measure, key in sorted(set(a) | set(b)):
+                live, recounted = a.get((measure, key), 0), b.get((measure, key), 0)
+                if live != recounted:
                     differences.append(
-                        {"area": child, "measure": key[0], "key": key[1], "live": a, "recount": b}
+                        {
+                            "area": child,
+                            "measure": measure,
+                            "key": key,
+                            "live": live,
+                            "recount": recounted,
+                        }
                     )
     return differences
+
+
+def _flat_counts(counts: dict) -> dict:
+    return {(m, k): n for m, keys in counts.items() for k, n in keys.items() if n}
