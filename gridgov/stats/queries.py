@@ -182,21 +182,25 @@ SNAPSHOT_KINDS = text(
 )
 
 # People by kind in the area at the end of each month, for days not counted yet: the count
-# before the range plus the running sum of moves in and out, from one pass over the area's
-# residences (each followed in the cell its house lay in when it began).
+# before the range plus the running sum of arrivals and departures, from one pass over the
+# area's residences, each cut at the dates its house changed cell (a redraw moves people out
+# of the old cell and into the new one on its effective date, as as_of counts them).
 SERIES = text(
     """
     WITH spans AS (
-      SELECT r.moved_in, r.moved_out, p.kind FROM residences r
+      SELECT greatest(r.moved_in, g.valid_from) AS began,
+             least(coalesce(r.moved_out, 'infinity'), coalesce(g.valid_to, 'infinity')) AS ended,
+             p.kind
+      FROM residences r
       JOIN persons p ON p.id = r.person_id
       JOIN house_grids g ON g.house_id = r.house_id
-       AND g.valid_from <= r.moved_in AND coalesce(g.valid_to, 'infinity') > r.moved_in
-      WHERE g.grid_code LIKE :prefix || '%' AND r.moved_in <= :stop
-        AND coalesce(r.moved_out, 'infinity') > :start),
+       AND g.valid_from < coalesce(r.moved_out, 'infinity')
+       AND coalesce(g.valid_to, 'infinity') > r.moved_in
+      WHERE g.grid_code LIKE :prefix || '%'),
     events AS (
-      SELECT kind, moved_in AS day, 1 AS n FROM spans
+      SELECT kind, began AS day, 1 AS n FROM spans WHERE began <= :stop AND ended > :start
       UNION ALL
-      SELECT kind, moved_out, -1 FROM spans WHERE moved_out <= :stop)
+      SELECT kind, ended, -1 FROM spans WHERE began <= :stop AND ended > :start AND ended <= :stop)
     SELECT kind, greatest(date_trunc('month', day)::date, :start) AS month, sum(n) AS n
     FROM events GROUP BY 1, 2 ORDER BY 2
     """

@@ -103,6 +103,14 @@ def test_as_of_counts_people_where_they_lived_in_the_cells_valid_that_day(client
         headers=staff,
     ).json["points"]
     assert [p["population"] for p in south_series] == [0, 0, 1, 1]
+    # Across the redraw the people leave the old cell and enter the new one on its date.
+    for cell, expected in ((NORTH_CELL, [2, 2, 0, 0, 0, 0]), (WEST_HALF, [0, 0, 2, 2, 1, 1])):
+        cell_series = client.get(
+            f"/api/v1/stats/{cell}/series",
+            query_string={"from": "2026-04", "to": "2026-09"},
+            headers=staff,
+        ).json["points"]
+        assert [p["population"] for p in cell_series] == expected, cell
     # Once the month ends are counted, the series reads them and says the same.
     assert cli.invoke(args=["stats", "snapshot", "--months", "12"]).exit_code == 0
     counted = client.get(
