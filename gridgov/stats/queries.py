@@ -187,16 +187,16 @@ SNAPSHOT_KINDS = text(
 # of the old cell and into the new one on its effective date, as as_of counts them).
 SERIES = text(
     """
-    WITH spans AS (
+    WITH cells AS MATERIALIZED (
+      SELECT house_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to FROM house_grids
+      WHERE grid_code LIKE :prefix || '%'),
+    spans AS (
       SELECT greatest(r.moved_in, g.valid_from) AS began,
-             least(coalesce(r.moved_out, 'infinity'), coalesce(g.valid_to, 'infinity')) AS ended,
-             p.kind
-      FROM residences r
-      JOIN persons p ON p.id = r.person_id
-      JOIN house_grids g ON g.house_id = r.house_id
-       AND g.valid_from < coalesce(r.moved_out, 'infinity')
-       AND coalesce(g.valid_to, 'infinity') > r.moved_in
-      WHERE g.grid_code LIKE :prefix || '%'),
+             least(coalesce(r.moved_out, 'infinity'), g.valid_to) AS ended, p.kind
+      FROM cells g
+      JOIN residences r ON r.house_id = g.house_id
+       AND g.valid_from < coalesce(r.moved_out, 'infinity') AND g.valid_to > r.moved_in
+      JOIN persons p ON p.id = r.person_id),
     events AS (
       SELECT kind, began AS day, 1 AS n FROM spans WHERE began <= :stop AND ended > :start
       UNION ALL
