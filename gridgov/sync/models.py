@@ -42,6 +42,7 @@ class Conflict(db.Model):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     record_type: Mapped[str] = mapped_column(String(20))
     op: Mapped[str] = mapped_column(String(10), server_default="upsert")  # what the device did
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # and when
     record_key: Mapped[str] = mapped_column(String(40), index=True)
     grid_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     client_uuid: Mapped[UUID] = mapped_column(Uuid)

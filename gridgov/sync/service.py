@@ -214,6 +214,7 @@ def _conflict(ctx: WriteContext, env: dict, current_version: int) -> Outcome:
     conflict = Conflict(
         record_type=env["type"],
         op=env["op"],
+        captured_at=env["captured_at"],
         record_key=key,
         grid_code=grid,
         client_uuid=env["uuid"],
@@ -278,7 +279,7 @@ def resolve(ctx: WriteContext, conflict_id: int, choice: str) -> dict:
             "type": conflict.record_type,
             "op": conflict.op,
             "data": data,
-            "captured_at": conflict.created_at,
+            "captured_at": conflict.captured_at or conflict.created_at,
             "position": None,
         }
         current = _current_version(conflict)

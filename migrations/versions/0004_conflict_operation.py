@@ -1,4 +1,5 @@
-"""Conflicts remember the device's operation, so a stale move or delete resolves as one
+"""Conflicts remember the device's operation and capture time, so a stale move or delete
+resolves as one, dated when the device saw it
 
 Revision ID: 0004
 Revises: 0003
@@ -18,7 +19,9 @@ def upgrade():
     op.add_column(
         "conflicts", sa.Column("op", sa.String(10), server_default="upsert", nullable=False)
     )
+    op.add_column("conflicts", sa.Column("captured_at", sa.DateTime(timezone=True)))
 
 
 def downgrade():
+    op.drop_column("conflicts", "captured_at")
     op.drop_column("conflicts", "op")

@@ -1,6 +1,6 @@
 """Two devices on one record, moves between grids with history, and the change feed."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gridgov.extensions import db
 from gridgov.people.models import Residence
@@ -97,6 +97,11 @@ def test_a_stale_delete_or_move_is_a_conflict_that_resolves_as_that_operation(
     assert client.get(f"/api/v1/persons/{stale_delete['key']}", headers=staff).status_code == 404
     moved = client.get(f"/api/v1/persons/{stale_move['key']}", headers=staff).json
     assert moved["house"] == south_house
+    # Dated when the device captured the move, not when the desk resolved it.
+    moved_in = db.session.scalar(
+        select(func.max(Residence.moved_in)).where(Residence.person_id == int(stale_move["key"]))
+    )
+    assert moved_in.isoformat() == "2026-11-20"
 
 
 def test_grid_workers_cannot_resolve_conflicts(client, worker):
