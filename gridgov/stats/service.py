@@ -1,5 +1,6 @@
-"""Statistics of an area and its children: today's from the live counts, a past day's from a
-recount of the dated records; monthly series; the check that both agree."""
+"""Statistics of an area and its children: today's from the live counts, a past day's from the
+dated records (month ends counted once and kept); monthly series; the check that the live
+counts agree with a recount."""
 
 import json
 from collections import defaultdict
@@ -12,6 +13,7 @@ from gridgov.auth.scope import Principal, covers
 from gridgov.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
+from gridgov.hierarchy.service import valid_on
 from gridgov.stats import measures, queries, store
 from gridgov.stats.models import StatSnapshotDay
 
@@ -59,12 +61,7 @@ def _child_level(area_level: str, by: str | None) -> str:
 def _children(prefix: str, level: str, day: date) -> dict[str, str]:
     rows = db.session.execute(
         select(Area.code, Area.name)
-        .where(
-            Area.level == level,
-            Area.code.like(prefix + "%"),
-            Area.valid_from <= day,
-            (Area.valid_to.is_(None)) | (Area.valid_to > day),
-        )
+        .where(Area.level == level, Area.code.like(prefix + "%"), valid_on(day))
         .order_by(Area.code)
     )
     return dict(rows.all())
