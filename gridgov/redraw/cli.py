@@ -58,6 +58,3 @@ def approve(proposal_id, effective):
 
     day: date | None = effective.date() if effective else None
     _run(lambda: approval.approve(None, proposal_id, day, approval_settings()))
-
-
-redraw_cli = grids_cli  # registered with the app once more: adding the same group is harmless

@@ -195,7 +195,9 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
         days.append((month, min(month_end(month), stop)))
         month = month_end(month) + timedelta(days=1)
     past = [day for _, day in days if day < settings.today]
-    kinds = _counted_kinds(area, past) or _kinds_by_moves(prefix, start, stop, days)
+    kinds = _counted_kinds(area, past)
+    if kinds is None:
+        kinds = _kinds_by_moves(prefix, start, stop, days)
     if days[-1][1] == settings.today:
         store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
         live = raw_counts(prefix, area.level, settings.today, "live").get(area.code, {})
