@@ -135,7 +135,7 @@ def _building_number(ctx: WriteContext, community: str, data: dict) -> int:
 def _validate(ctx: WriteContext, raw: dict) -> dict:
     errors = []
     try:
-        data = schemas.HouseSchema().load(raw)
+        data = schemas.HOUSE.load(raw)
     except MarshmallowError as e:
         messages = e.messages
         raise ValidationFailed.of_schema(messages, "data.") from None
@@ -427,7 +427,7 @@ def delete(ctx: WriteContext, env: dict) -> Outcome:
 
 def _load_key(raw: dict) -> dict:
     try:
-        return schemas.HouseKeySchema().load(raw)
+        return schemas.HOUSE_KEY.load(raw)
     except MarshmallowError as e:
         raise ValidationFailed.of_schema(e.messages, "data.") from None
 

@@ -161,3 +161,11 @@ FLOATING_CODES = {
     "residence_type": "residence_type",
     "intended_stay": "intended_stay",
 }
+
+# One instance of each, made once: building a schema copies all its fields, which cost more
+# than loading a record with it.
+RECORD = RecordSchema()
+HOUSE = HouseSchema()
+HOUSE_KEY = HouseKeySchema()
+PERSON = PersonSchema()
+PERSON_KEY = PersonKeySchema()
