@@ -4,6 +4,7 @@ audit row commit or roll back together."""
 from contextlib import contextmanager
 
 from gridgov.audit.models import AuditEvent
+from gridgov.bulk import insert_rows
 from gridgov.extensions import db
 
 _PENDING = "gridgov.pending_rows"
@@ -21,35 +22,37 @@ def record(
 ) -> None:
     """Add an audit row to the current transaction (values must already be masked)."""
     add_row(
-        AuditEvent(
-            actor_id=actor_id,
-            device_id=device_id,
-            action=action,
-            entity_type=entity_type,
-            entity_key=entity_key,
-            before=before,
-            after=after,
-        )
+        AuditEvent,
+        actor_id=actor_id,
+        device_id=device_id,
+        action=action,
+        entity_type=entity_type,
+        entity_key=entity_key,
+        before=before,
+        after=after,
     )
 
 
-def add_row(row) -> None:
+def add_row(model, **values) -> None:
     """Add an append-only row (audit, change feed, stored outcome) to the transaction. Inside
     rows_together() it waits, and all such rows are inserted with one statement per table."""
     pending = db.session.info.get(_PENDING)
     if pending is None:
-        db.session.add(row)
+        db.session.add(model(**values))
     else:
-        pending.append(row)
+        pending.append((model, values))
 
 
 @contextmanager
 def rows_together():
-    """Collect append-only rows for a batch; the caller drops a failed record's rows (del
-    rows[mark:]) and the rest join the session when the block ends, before the commit."""
+    """Collect append-only rows for a batch as (model, values); the caller drops a failed
+    record's rows (del rows[mark:]) and the rest are inserted when the block ends, before the
+    commit."""
     rows = db.session.info[_PENDING] = []
     try:
         yield rows
     finally:
         del db.session.info[_PENDING]
-    db.session.add_all(rows)
+    db.session.flush()
+    for model in dict.fromkeys(model for model, _ in rows):
+        insert_rows(db.session, model, [values for m, values in rows if m is model])

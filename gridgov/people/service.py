@@ -1,13 +1,16 @@
 """People: register, update, move and delete from device uploads; scoped, masked reads; and the
 deliberate, audited act of showing an ID or phone number in full."""
 
+from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from marshmallow import ValidationError as MarshmallowError
 from sqlalchemy import func, select
 
 from gridgov.audit.service import record
 from gridgov.auth.scope import Principal, inside
+from gridgov.bulk import insert_rows
 from gridgov.crypto import mask_phone, mask_tail
 from gridgov.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.extensions import db
@@ -70,7 +73,7 @@ def _house(ctx: WriteContext, code: str) -> House:
 
 
 def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
-    data = _load(schemas.PersonSchema(), raw)
+    data = _load(schemas.PERSON, raw)
     errors = check_codes(data, schemas.PERSON_CODES, ctx.codes, "data.")
     if data.get("resident"):
         errors += check_codes(data["resident"], schemas.RESIDENT_CODES, ctx.codes, "data.resident.")
@@ -140,6 +143,75 @@ def _find(ctx: WriteContext, number: str) -> Person | None:
     return db.session.scalar(select(Person).where(Person.id_index == index).with_for_update())
 
 
+@dataclass
+class NewPerson:
+    """A registration checked and sealed, not yet written (create_many writes it)."""
+
+    values: dict  # the person's columns
+    house_code: str
+    moved_in: date
+    flags: list[str]
+
+
+def plan_create(ctx: WriteContext, env: dict) -> NewPerson | None:
+    """A batch's registration of someone not on record, checked without writing, so the batch
+    can write all its registrations with one statement per table. None when the person is on
+    record or the batch registers them already: upsert then decides."""
+    secrets, values, house = _prepare(ctx, env["data"])
+    index = ctx.vault.index(secrets["id"].number, "id_number")
+    if index not in ctx.absent:
+        return None
+    require_scope(ctx, house.grid_code, "The house")
+    ctx.absent.discard(index)
+    return _new_person(ctx, env, secrets, values, house, index)
+
+
+def _new_person(ctx, env, secrets, values, house, index) -> NewPerson:
+    number = secrets["id"].number
+    row = {
+        **values,
+        "id_index": index,
+        "id_sealed": ctx.vault.seal(number, "person.id_number"),
+        "id_masked": idnumber.mask(number),
+        "phone_sealed": _sealed_phone(ctx, secrets["phone"]),
+    }
+    moved_in = secrets["moved_in"] or env["captured_at"].date()
+    flags = ["sex_mismatch"] if values["sex_mismatch"] else []
+    return NewPerson(row, house.code, moved_in, flags)
+
+
+def create_many(ctx: WriteContext, new: list[NewPerson]) -> list[Outcome]:
+    """Write registrations with one statement per table (the statistics triggers then run once
+    for all of them), each with its residence, change-feed row and audit row."""
+    db.session.flush()  # earlier records' changes first: these rows may follow them
+    inserted = dict(
+        (bytes(index), person_id)
+        for person_id, index in insert_rows(
+            db.session, Person, [n.values for n in new], returning=("id", "id_index")
+        )
+    )
+    ids = [inserted[n.values["id_index"]] for n in new]
+    residences = [
+        {"person_id": i, "house_id": n.values["house_id"], "moved_in": n.moved_in}
+        for i, n in zip(ids, new, strict=True)
+    ]
+    insert_rows(db.session, Residence, residences)
+    outcomes = []
+    for person_id, n in zip(ids, new, strict=True):
+        person = SimpleNamespace(id=person_id, version=1, deleted_at=None, **n.values)
+        note_change("person", str(person_id), person.grid_code, "upsert")
+        record(
+            "create_person",
+            "person",
+            str(person_id),
+            actor_id=ctx.principal.user_id,
+            device_id=ctx.device_id,
+            after=view(person, n.house_code),
+        )
+        outcomes.append(Outcome("created", 201, key=str(person_id), version=1, flags=n.flags))
+    return outcomes
+
+
 def upsert(ctx: WriteContext, env: dict) -> Outcome:
     secrets, values, house = _prepare(ctx, env["data"])
     parsed = secrets["id"]
@@ -147,7 +219,9 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
     flags = ["sex_mismatch"] if values["sex_mismatch"] else []
     if person is None:
         require_scope(ctx, house.grid_code, "The house")
-        return _create(ctx, env, secrets, values, house, flags)
+        index = ctx.vault.index(parsed.number, "id_number")
+        [outcome] = create_many(ctx, [_new_person(ctx, env, secrets, values, house, index)])
+        return outcome
     diffs = differences(person, values)
     if not diffs and person.deleted_at is None:
         return Outcome("unchanged", 200, key=str(person.id), version=person.version, flags=flags)
@@ -162,7 +236,7 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
     returning = person.deleted_at is not None  # registered again: their residence was closed
     for name, value in values.items():
         setattr(person, name, value)
-    _seal_phone(ctx, person, secrets["phone"])
+    person.phone_sealed = _sealed_phone(ctx, secrets["phone"])
     person.deleted_at = None
     person.version += 1
     person.updated_at = func.now()
@@ -190,33 +264,8 @@ def _saved(ctx, person, action, before, old_grid, house_code, flags=()) -> Outco
     return Outcome("updated", 200, key=str(person.id), version=person.version, flags=list(flags))
 
 
-def _seal_phone(ctx: WriteContext, person: Person, phone: str | None) -> None:
-    person.phone_sealed = ctx.vault.seal(phone, "person.phone") if phone else None
-
-
-def _create(ctx, env, secrets, values, house, flags) -> Outcome:
-    parsed = secrets["id"]
-    person = Person(
-        id_index=ctx.vault.index(parsed.number, "id_number"),
-        id_sealed=ctx.vault.seal(parsed.number, "person.id_number"),
-        id_masked=idnumber.mask(parsed.number),
-        **values,
-    )
-    _seal_phone(ctx, person, secrets["phone"])
-    db.session.add(person)
-    db.session.flush()
-    moved_in = secrets["moved_in"] or env["captured_at"].date()
-    db.session.add(Residence(person_id=person.id, house_id=house.id, moved_in=moved_in))
-    note_change("person", str(person.id), house.grid_code, "upsert")
-    record(
-        "create_person",
-        "person",
-        str(person.id),
-        actor_id=ctx.principal.user_id,
-        device_id=ctx.device_id,
-        after=view(person, house.code),
-    )
-    return Outcome("created", 201, key=str(person.id), version=1, flags=flags)
+def _sealed_phone(ctx: WriteContext, phone: str | None) -> bytes | None:
+    return ctx.vault.seal(phone, "person.phone") if phone else None
 
 
 def _current_residence(person: Person) -> Residence | None:
@@ -245,7 +294,7 @@ def _move_residence(person: Person, house: House, on: date) -> None:
 
 def move(ctx: WriteContext, env: dict) -> Outcome:
     """A person moves to another house (often another grid): history is kept."""
-    data = _load(schemas.PersonKeySchema(), env["data"])
+    data = _load(schemas.PERSON_KEY, env["data"])
     if not data.get("house_code"):
         raise ValidationFailed.field("data.house_code", "a move names the new house")
     parsed = parse_id(data["id_number"], "data.id_number", ctx.today)
@@ -270,7 +319,7 @@ def move(ctx: WriteContext, env: dict) -> Outcome:
 
 
 def delete(ctx: WriteContext, env: dict) -> Outcome:
-    data = _load(schemas.PersonKeySchema(), env["data"])
+    data = _load(schemas.PERSON_KEY, env["data"])
     parsed = parse_id(data["id_number"], "data.id_number", ctx.today)
     person = _find(ctx, parsed.number)
     if person is None:

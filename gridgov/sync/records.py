@@ -149,4 +149,4 @@ def geofence(ctx: WriteContext, position: dict | None) -> list[str]:
 
 
 def note_change(record_type: str, key: str, grid_code: str, op: str) -> None:
-    add_row(Change(grid_code=grid_code, record_type=record_type, record_key=key, op=op))
+    add_row(Change, grid_code=grid_code, record_type=record_type, record_key=key, op=op)

@@ -54,6 +54,7 @@ def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
             with rows_together() as rows:
                 batch = Batch(rows, _stored(raw_records))
                 results = [_one(ctx, raw, batch) for raw in raw_records]
+                batch.write(ctx)
             db.session.commit()
             return results
         except (OperationalError, IntegrityError) as e:
@@ -108,6 +109,26 @@ class Batch:
     rows: list  # audit, change and outcome rows, written together when the batch ends
     stored: dict[UUID, SyncRecord]  # outcomes stored by earlier uploads
     done: dict[UUID, tuple[bytes, dict]] = field(default_factory=dict)  # earlier in this batch
+    # Registrations checked but not yet written, with the result each fills in when written.
+    new: list[tuple[dict, bytes, people.NewPerson, dict]] = field(default_factory=list)
+
+    def later(self, env: dict, digest: bytes, new: people.NewPerson) -> dict:
+        result = {"uuid": str(env["uuid"])}
+        self.new.append((env, digest, new, result))
+        self.done[env["uuid"]] = (digest, result)
+        return result
+
+    def write(self, ctx: WriteContext) -> None:
+        """Write the registrations planned so far, all at once. Any record that is not a plain
+        registration calls this first, so it sees every record before it. A unique violation
+        here (another upload registered the same person meanwhile) reruns the batch."""
+        if not self.new:
+            return
+        outcomes = people.create_many(ctx, [new for _, _, new, _ in self.new])
+        for (env, digest, _, result), outcome in zip(self.new, outcomes, strict=True):
+            result.update(outcome.as_dict())
+            self.rows.append(_stored_outcome(ctx, env, digest, result))
+        self.new.clear()
 
 
 def _stored(raw_records: list) -> dict[UUID, SyncRecord]:
@@ -122,7 +143,7 @@ def _stored(raw_records: list) -> dict[UUID, SyncRecord]:
 def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
     """One record: its writes in a savepoint, its other rows in the batch's."""
     try:
-        env = schemas.RecordSchema().load(raw)
+        env = schemas.RECORD.load(raw)
     except MarshmallowError as e:
         uuid = raw.get("uuid") if isinstance(raw, dict) else None
         failed = Outcome(
@@ -133,7 +154,18 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
     if (stored := batch.stored.get(env["uuid"])) is not None:
         return _replay(env["uuid"], bytes(stored.content_hash), stored.result, digest)
     if (earlier := batch.done.get(env["uuid"])) is not None:
+        batch.write(ctx)  # its result is complete once written
         return _replay(env["uuid"], *earlier, digest)
+    if (env["type"], env["op"]) == ("person", "upsert"):
+        try:
+            flags = geofence(ctx, env["position"])
+            new = people.plan_create(ctx, env)
+        except GridgovError as e:
+            return _keep(ctx, env, digest, _refused(e), batch)
+        if new is not None:
+            new.flags = sorted(set(new.flags) | set(flags))
+            return batch.later(env, digest, new)
+    batch.write(ctx)
     rows, mark = batch.rows, len(batch.rows)
     try:
         try:
@@ -141,9 +173,7 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
                 outcome = _apply(ctx, env)
             return _keep(ctx, env, digest, outcome, batch)
         except GridgovError as e:
-            refused = Outcome(
-                "rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None
-            )
+            refused = _refused(e)
         except Stale as e:
             refused, current_version = None, e.current_version
         # The record's writes were undone with its savepoint; keep the refusal or the conflict.
@@ -179,20 +209,28 @@ def _apply(ctx: WriteContext, env: dict) -> Outcome:
     return outcome
 
 
+def _refused(e: GridgovError) -> Outcome:
+    return Outcome("rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None)
+
+
 def _keep(ctx: WriteContext, env: dict, digest: bytes, outcome: Outcome, batch: Batch) -> dict:
     """Store the outcome under the record's UUID, in the same transaction as its writes."""
     result = {"uuid": str(env["uuid"]), **outcome.as_dict()}
     batch.done[env["uuid"]] = (digest, result)
-    batch.rows.append(
-        SyncRecord(
-            uuid=env["uuid"],
-            user_id=ctx.principal.user_id,
-            device_id=ctx.device_id,
-            content_hash=digest,
-            result=result,
-        )
-    )
+    batch.rows.append(_stored_outcome(ctx, env, digest, result))
     return result
+
+
+def _stored_outcome(ctx: WriteContext, env: dict, digest: bytes, result: dict) -> tuple:
+    """The row that keeps a record's outcome under its UUID (for rows_together)."""
+    values = {
+        "uuid": env["uuid"],
+        "user_id": ctx.principal.user_id,
+        "device_id": ctx.device_id,
+        "content_hash": digest,
+        "result": result,
+    }
+    return SyncRecord, values
 
 
 def _replay(uuid: UUID, stored_digest: bytes, result: dict, digest: bytes) -> dict:
