@@ -155,7 +155,7 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[dict, dict, dict | None]:
     data = _validate(ctx, raw)
     where = data["location"]
     lon, lat = point_to_wgs84(where["lon"], where["lat"], where["crs"])
-    found = grid_at(lon, lat)
+    found = grid_at(ctx, where)
     if found is None:
         raise ValidationFailed.field("data.location", "is not inside any grid cell of the district")
     values = {

@@ -1,6 +1,7 @@
 """What every record type's write shares: the write context, outcomes, code-table checks, the
 geofence, the change feed and masked audit snapshots."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,7 +12,7 @@ from gridgov.auth.scope import Principal, covers
 from gridgov.crypto import Vault
 from gridgov.errors import Forbidden, ValidationFailed, field_error
 from gridgov.extensions import db
-from gridgov.geo import SRID, point_to_wgs84
+from gridgov.geo import CRS_NAMES, SRID, point_to_wgs84
 from gridgov.hierarchy.models import Area
 from gridgov.hierarchy.service import valid_on
 from gridgov.people import idnumber
@@ -37,6 +38,11 @@ class WriteContext:
     persons: dict[bytes, object] = field(default_factory=dict)
     absent: set[bytes] = field(default_factory=set)
     houses: dict[str, object] = field(default_factory=dict)
+    # Looked up for a whole batch at once (locate), by the point as sent (lon, lat, crs): the
+    # cell and community of a house's location, and whether a device position is near the
+    # worker's cells.
+    cells: dict[tuple, tuple[str, str] | None] = field(default_factory=dict)
+    near: dict[tuple, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,8 +97,12 @@ def sealed_id(ctx: WriteContext, number: str, purpose: str) -> tuple[bytes, byte
     )
 
 
-def grid_at(lon: float, lat: float) -> tuple[str, str] | None:
-    """(grid code, community code) of the cell in force today at a WGS84 point."""
+def grid_at(ctx: WriteContext, where: dict) -> tuple[str, str] | None:
+    """(grid code, community code) of the cell in force today at a validated location."""
+    key = (where["lon"], where["lat"], where["crs"])
+    if key in ctx.cells:
+        return ctx.cells[key]
+    lon, lat = point_to_wgs84(*key)
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
     row = db.session.execute(
         select(Area.code, Area.parent_code)
@@ -103,22 +113,70 @@ def grid_at(lon: float, lat: float) -> tuple[str, str] | None:
     return (row.code, row.parent_code) if row else None
 
 
+def _point_key(where) -> tuple | None:
+    """(lon, lat, crs) of a location as a device sent it, if it is one (not yet validated)."""
+    if not isinstance(where, dict) or where.get("crs") not in CRS_NAMES:
+        return None
+    lon, lat = where.get("lon"), where.get("lat")
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat))
+    if not numbers or not (math.isfinite(lon) and math.isfinite(lat)):
+        return None
+    return lon, lat, where["crs"]
+
+
+_CELLS = text(
+    """
+    SELECT p.i, a.code, a.parent_code
+    FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) WITH ORDINALITY AS p (lon, lat, i)
+    LEFT JOIN LATERAL (
+      SELECT code, parent_code FROM areas
+      WHERE level = 'grid' AND valid_from <= current_date
+        AND (valid_to IS NULL OR valid_to > current_date)
+        AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+      ORDER BY code LIMIT 1) a ON true
+    """
+)
+
+_NEAR = text(
+    """
+    SELECT p.i, EXISTS (
+      SELECT 1 FROM areas a
+      WHERE a.code = ANY(:codes)
+        AND ST_DWithin(a.geom::geography,
+                       ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, :m))
+    FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) WITH ORDINALITY AS p (lon, lat, i)
+    """
+)
+
+
+def _keys(points: list) -> list[tuple]:
+    return list(dict.fromkeys(k for k in map(_point_key, points) if k is not None))
+
+
+def _at(query, keys: list[tuple], **params):
+    wgs84 = [point_to_wgs84(*key) for key in keys]
+    lon, lat = [p[0] for p in wgs84], [p[1] for p in wgs84]
+    return db.session.execute(query, {"lon": lon, "lat": lat, **params})
+
+
+def locate(ctx: WriteContext, locations: list, positions: list) -> None:
+    """Look up, one query each, the cells of a batch's house locations and whether its device
+    positions are near the worker's cells. Points as sent: anything that is not one is left to
+    the record's own validation."""
+    if keys := _keys(locations):
+        for i, code, community in _at(_CELLS, keys):
+            ctx.cells[keys[i - 1]] = (code, community) if code else None
+    if ctx.principal.role == "grid_worker" and (keys := _keys(positions)):
+        codes, metres = ctx.principal.area_codes, ctx.settings.geofence_metres
+        for i, near in _at(_NEAR, keys, codes=codes, m=metres):
+            ctx.near[keys[i - 1]] = near
+
+
 def require_scope(ctx: WriteContext, grid_code: str, what: str) -> None:
     if not covers(ctx.principal, grid_code):
         raise Forbidden(
             f"{what} lies in grid cell {grid_code}, outside your areas.", code="outside_scope"
         )
-
-
-_NEAR_MY_AREAS = text(
-    """
-    SELECT EXISTS (
-      SELECT 1 FROM areas a
-      WHERE a.code = ANY(:codes)
-        AND ST_DWithin(a.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :m)
-    )
-    """
-)
 
 
 def geofence(ctx: WriteContext, position: dict | None) -> list[str]:
@@ -127,17 +185,10 @@ def geofence(ctx: WriteContext, position: dict | None) -> list[str]:
         return []
     if position is None:
         return ["no_position"]
-    lon, lat = point_to_wgs84(position["lon"], position["lat"], position["crs"])
-    near = db.session.execute(
-        _NEAR_MY_AREAS,
-        {
-            "codes": ctx.principal.area_codes,
-            "lon": lon,
-            "lat": lat,
-            "m": ctx.settings.geofence_metres,
-        },
-    ).scalar()
-    if near:
+    key = (position["lon"], position["lat"], position["crs"])
+    if key not in ctx.near:
+        locate(ctx, [], [position])
+    if ctx.near[key]:
         return []
     if ctx.settings.geofence == "reject":
         raise Forbidden(

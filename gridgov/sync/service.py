@@ -29,7 +29,7 @@ from gridgov.people import service as people
 from gridgov.people.models import Person
 from gridgov.sync import schemas
 from gridgov.sync.models import Change, Conflict, SyncRecord
-from gridgov.sync.records import Outcome, Stale, WriteContext, geofence
+from gridgov.sync.records import Outcome, Stale, WriteContext, geofence, locate
 
 HANDLERS = {
     ("house", "upsert"): houses.upsert,
@@ -51,6 +51,7 @@ def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
     for attempt in itertools.count(1):
         try:
             _lock_rows(ctx, raw_records)
+            _locate(ctx, raw_records)
             with rows_together() as rows:
                 batch = Batch(rows, _stored(raw_records))
                 results = [_one(ctx, raw, batch) for raw in raw_records]
@@ -102,6 +103,18 @@ def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
         (h.code, h)
         for h in db.session.scalars(select(House).where(House.code.in_(codes - locked_codes)))
     )
+
+
+def _locate(ctx: WriteContext, raw_records: list) -> None:
+    locations, positions = [], []
+    for raw in raw_records:
+        if not isinstance(raw, dict):
+            continue
+        positions.append(raw.get("position"))
+        data = raw.get("data")
+        if raw.get("type") == "house" and isinstance(data, dict):
+            locations.append(data.get("location"))
+    locate(ctx, locations, positions)
 
 
 @dataclass

@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridgov.extensions import db
 from gridgov.houses.models import House
@@ -32,6 +32,33 @@ def persons() -> int:
     return db.session.scalar(select(func.count()).select_from(Person))
 
 
+def wait_for_lock_wait(seconds: float = 20) -> None:
+    """Until some session waits for a lock (the upload, at the table the test holds)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.remove()
+        if db.session.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        ):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the upload never reached the held table")
+
+
+def waiting_session_wrote(table: str) -> bool:
+    """Whether the session waiting for a lock has written to `table` (it holds the lock that
+    every insert takes) in the transaction that waits."""
+    db.session.remove()
+    return db.session.scalar(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE a.wait_event_type = 'Lock' AND l.granted AND l.mode = 'RowExclusiveLock' "
+            "AND l.relation = CAST(:t AS regclass))"
+        ),
+        {"t": table},
+    )
+
+
 def test_a_worker_killed_mid_batch_loses_nothing_and_the_retry_duplicates_nothing(seeded):
     token, house = seeded
     server = Server(str(db.engine.url.render_as_string(hide_password=False)))
@@ -43,10 +70,15 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_retry_duplicates_nothin
                 first=server.request("POST", "/api/v1/sync/upload", body, token)
             )
         )
-        upload.start()
-        time.sleep(0.8)  # well into the batch
-        server.kill_workers()
-        upload.join(30)
+        # Hold the batch at its last step (storing outcomes), its people already written.
+        with db.engine.connect() as holder:
+            holder.execute(text("LOCK TABLE sync_records IN SHARE MODE"))
+            upload.start()
+            wait_for_lock_wait()
+            assert waiting_session_wrote("persons") and waiting_session_wrote("residences")
+            server.kill_workers()
+            upload.join(30)
+            holder.rollback()
         assert outcome["first"][0] is None or outcome["first"][0] >= 500  # the device saw it fail
         assert persons() == 0  # the batch's transaction died with the worker
         server.wait_ready()
