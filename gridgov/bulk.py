@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from geoalchemy2.elements import WKTElement
 from sqlalchemy import JSON, Numeric, String, text
 from sqlalchemy.dialects import postgresql
 
@@ -38,6 +39,8 @@ def _encode(value):
         return value.isoformat()
     if isinstance(value, UUID | Decimal):
         return str(value)
+    if isinstance(value, WKTElement):
+        return f"SRID={value.srid};{value.data}"
     raise TypeError(f"cannot store a {type(value).__name__} in bulk")
 
 

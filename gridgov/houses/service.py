@@ -2,14 +2,17 @@
 and the scoped, masked read views."""
 
 import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from geoalchemy2.shape import from_shape, to_shape
+from geoalchemy2.elements import WKTElement
+from geoalchemy2.shape import to_shape
 from marshmallow import ValidationError as MarshmallowError
-from shapely.geometry import Point
 from sqlalchemy import func, select, text, update
 
 from gridgov.audit.service import record
 from gridgov.auth.scope import Principal, inside, touches
+from gridgov.bulk import insert_rows
 from gridgov.crypto import mask_phone
 from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.extensions import db
@@ -48,17 +51,13 @@ def compose_code(community: str, building_no: int, unit: str, floor: int, room: 
 def _new_numbers(community: str, count: int = 1) -> list[int]:
     """The next unused building numbers of a community (locked until the transaction ends, so
     two uploads cannot take the same one)."""
-    db.session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('buildings:' || :c))"), {"c": community}
-    )
+    _lock_numbering([community])
     top = db.session.scalar(
         select(func.max(Building.number)).where(Building.community_code == community)
     )
     first = (top or 0) + 1
     if first + count - 1 > 99999:
-        raise Conflict(
-            f"Community {community} has no building numbers left.", code="numbers_exhausted"
-        )
+        raise _exhausted(community)
     return list(range(first, first + count))
 
 
@@ -90,9 +89,10 @@ def reserve_numbers(principal: Principal, device_id: str, community: str, count:
     return numbers
 
 
-def _building_number(ctx: WriteContext, community: str, data: dict) -> int:
-    """The number of this compound/building, allocating one (or binding the device's
-    reservation, when the device sent a code) for a building seen for the first time."""
+def _reserved_number(ctx: WriteContext, community: str, data: dict) -> int:
+    """The building number of a house the device coded: its building's number if the building
+    is known, else the device's reservation, bound to this building now."""
+    wanted = int(data["code"][12:17])
     known = db.session.scalar(
         select(Building.number).where(
             Building.community_code == community,
@@ -100,25 +100,13 @@ def _building_number(ctx: WriteContext, community: str, data: dict) -> int:
             Building.building == data["building"],
         )
     )
-    wanted = int(data["code"][12:17]) if data.get("code") else None
     if known is not None:
-        if wanted is not None and wanted != known:
+        if wanted != known:
             raise ValidationFailed.field(
                 "data.code",
                 f"building {data['building']} of {data['compound']} has number {known:05d}",
             )
         return known
-    if wanted is None:
-        [number] = _new_numbers(community)
-        db.session.add(
-            Building(
-                community_code=community,
-                number=number,
-                compound=data["compound"],
-                building=data["building"],
-            )
-        )
-        return number
     reserved = db.session.get(Building, (community, wanted), with_for_update=True)
     if (
         reserved is None
@@ -171,7 +159,7 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[dict, dict, dict | None]:
         "floor_area": data.get("floor_area"),
         "owner_name": data.get("owner_name"),
         "rented": data["rented"],
-        "geom": from_shape(Point(lon, lat), srid=SRID),
+        "geom": WKTElement(f"POINT({lon!r} {lat!r})", srid=SRID),
         "owner_id_sealed": None,
         "owner_id_index": None,
         "owner_id_masked": None,
@@ -281,35 +269,169 @@ def _locked(ctx: WriteContext, code: str) -> House | None:
     return db.session.scalar(select(House).where(House.code == code).with_for_update())
 
 
+@dataclass
+class NewHouse:
+    """A house for the server to code, checked but not written (create_many writes it)."""
+
+    values: dict  # the house's columns but its code
+    rental: dict | None
+    place: tuple[str, str, str]  # community, compound, building: the building number's key
+    data: dict  # unit, floor and room: the rest of the code
+    flags: list[str] = field(default_factory=list)
+
+
+def plan_create(ctx: WriteContext, env: dict) -> NewHouse | None:
+    """A batch's new house without a code, checked without writing, so the batch can number
+    and write all of them together. None for a house the device coded (it may be on record, or
+    bind a reserved building number): upsert then decides."""
+    if env["data"].get("code"):
+        return None
+    data, values, rental = _prepare(ctx, env["data"])
+    require_scope(ctx, values["grid_code"], "The house")
+    place = (values["community_code"], data["compound"], data["building"])
+    return NewHouse(values, rental, place, data)
+
+
+def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
+    """Number and write new houses with one statement per table: their buildings' numbers
+    (known, or the next free ones), codes, rentals, change-feed and audit rows. A house whose
+    code is taken, by a stored house or one before it here, is refused alone."""
+    db.session.flush()  # earlier records' changes first
+    numbers = _building_numbers([n.place for n in new])
+    outcomes, rows, codes = [], [], set()
+    for n in new:
+        community, number = n.place[0], numbers.get(n.place)
+        if number is None:
+            outcomes.append(Outcome.refused(_exhausted(community)))
+            continue
+        code = compose_code(community, number, n.data["unit"], n.data["floor"], n.data["room"])
+        outcomes.append(Outcome("created", 201, key=code, version=1, flags=n.flags))
+        codes.add(code)
+        rows.append((len(outcomes) - 1, code, n))
+    taken = set(db.session.scalars(select(House.code).where(House.code.in_(codes))))
+    written = {}
+    for i, code, n in rows:
+        if code in taken or code in written:
+            outcomes[i] = Outcome.refused(_taken(code))
+        else:
+            written[code] = n
+    ids = dict(
+        (code, house_id)
+        for house_id, code in insert_rows(
+            db.session,
+            House,
+            [{**n.values, "code": code} for code, n in written.items()],
+            returning=("id", "code"),
+        )
+    )
+    rentals = [{"house_id": ids[c], **n.rental} for c, n in written.items() if n.rental]
+    insert_rows(db.session, Rental, rentals)
+    for code, n in written.items():
+        house = SimpleNamespace(**n.values, code=code, version=1, deleted_at=None)
+        note_change("house", code, house.grid_code, "upsert")
+        record(
+            "create_house",
+            "house",
+            code,
+            actor_id=ctx.principal.user_id,
+            device_id=ctx.device_id,
+            after=view(house, n.rental and SimpleNamespace(**n.rental)),
+        )
+    return outcomes
+
+
+def _building_numbers(places: list[tuple[str, str, str]]) -> dict[tuple, int]:
+    """The number of each (community, compound, building): known, or the next after the
+    community's highest, under the lock single numbering takes. A community out of numbers
+    leaves its new buildings out."""
+    places = list(dict.fromkeys(places))
+    communities = sorted({c for c, _, _ in places})
+    _lock_numbering(communities)
+    found = db.session.execute(
+        text(
+            "SELECT b.community_code, b.compound, b.building, b.number FROM buildings b "
+            "JOIN unnest(CAST(:c AS text[]), CAST(:p AS text[]), CAST(:b AS text[])) k (c, p, b) "
+            "ON b.community_code = k.c AND b.compound = k.p AND b.building = k.b"
+        ),
+        {"c": [p[0] for p in places], "p": [p[1] for p in places], "b": [p[2] for p in places]},
+    )
+    numbers = {(c, p, b): number for c, p, b, number in found}
+    top = dict(
+        db.session.execute(
+            select(Building.community_code, func.max(Building.number))
+            .where(Building.community_code.in_(communities))
+            .group_by(Building.community_code)
+        ).all()
+    )
+    buildings = []
+    for place in places:
+        if place in numbers or (top.get(place[0]) or 0) >= 99999:
+            continue
+        top[place[0]] = numbers[place] = (top.get(place[0]) or 0) + 1
+        community, compound, building = place
+        buildings.append(
+            {
+                "community_code": community,
+                "number": numbers[place],
+                "compound": compound,
+                "building": building,
+            }
+        )
+    insert_rows(db.session, Building, buildings)
+    return numbers
+
+
+def _lock_numbering(communities: list[str]) -> None:
+    """Building numbering is serialised per community (in one order, so batches queue rather
+    than deadlock)."""
+    db.session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(hashtext('buildings:' || c)) "
+            "FROM unnest(CAST(:c AS text[])) c"
+        ),
+        {"c": sorted(communities)},
+    )
+
+
+def _exhausted(community: str) -> Conflict:
+    return Conflict(
+        f"Community {community} has no building numbers left.", code="numbers_exhausted"
+    )
+
+
+def _taken(code: str) -> Conflict:
+    return Conflict(
+        f"House code {code} is taken: another house has the same building, unit, floor and room.",
+        code="house_code_taken",
+    )
+
+
 def upsert(ctx: WriteContext, env: dict) -> Outcome:
     data, values, rental_values = _prepare(ctx, env["data"])
     community = values["community_code"]
     require_scope(ctx, values["grid_code"], "The house")
-    house = None
-    if data.get("code"):
-        if data["code"][:12] != community:
-            raise ValidationFailed.field(
-                "data.code", f"does not begin with {community}, the community of its location"
-            )
-        house = _locked(ctx, data["code"])
+    if not data.get("code"):
+        place = (community, data["compound"], data["building"])
+        [outcome] = create_many(ctx, [NewHouse(values, rental_values, place, data)])
+        return outcome
+    if data["code"][:12] != community:
+        raise ValidationFailed.field(
+            "data.code", f"does not begin with {community}, the community of its location"
+        )
+    house = _locked(ctx, data["code"])
     if house is None:
-        return _create(ctx, data, values, rental_values, community)
+        return _create_coded(ctx, data, values, rental_values, community)
     return _update(ctx, env, house, values, rental_values)
 
 
-def _create(ctx, data, values, rental_values, community) -> Outcome:
-    number = _building_number(ctx, community, data)
-    code = data.get("code") or compose_code(
-        community, number, data["unit"], data["floor"], data["room"]
-    )
+def _create_coded(ctx, data, values, rental_values, community) -> Outcome:
+    """A house the device coded offline, with a building number reserved for it."""
+    number = _reserved_number(ctx, community, data)
+    code = data["code"]
     if code[12:17] != f"{number:05d}":
         raise ValidationFailed.field("data.code", f"building digits must be {number:05d}")
     if db.session.scalar(select(House.id).where(House.code == code)) is not None:
-        raise Conflict(
-            f"House code {code} is taken: another house has the same building, unit, "
-            "floor and room.",
-            code="house_code_taken",
-        )
+        raise _taken(code)
     house = House(code=code, **values)
     db.session.add(house)
     db.session.flush()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from gridgov.audit.service import add_row
 from gridgov.auth.scope import Principal, covers
 from gridgov.crypto import Vault
-from gridgov.errors import Forbidden, ValidationFailed, field_error
+from gridgov.errors import Forbidden, GridgovError, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.geo import CRS_NAMES, SRID, point_to_wgs84
 from gridgov.hierarchy.models import Area
@@ -56,6 +56,10 @@ class Outcome:
     detail: str | None = None
     errors: list[dict] | None = None
     conflict_id: int | None = None
+
+    @classmethod
+    def refused(cls, e: GridgovError) -> "Outcome":
+        return cls("rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [])}

@@ -39,6 +39,9 @@ HANDLERS = {
     ("person", "move"): people.move,
 }
 CONFLICT_FIELDS = {"house": houses.conflict_fields, "person": people.conflict_fields}
+# New records a batch checks first and writes together (None from a planner: not new).
+PLANNERS = {"house": houses.plan_create, "person": people.plan_create}
+CREATORS = {"house": houses.create_many, "person": people.create_many}
 
 
 def _hash(raw: dict) -> bytes:
@@ -122,26 +125,30 @@ class Batch:
     rows: list  # audit, change and outcome rows, written together when the batch ends
     stored: dict[UUID, SyncRecord]  # outcomes stored by earlier uploads
     done: dict[UUID, tuple[bytes, dict]] = field(default_factory=dict)  # earlier in this batch
-    # Registrations checked but not yet written, with the result each fills in when written.
-    new: list[tuple[dict, bytes, people.NewPerson, dict]] = field(default_factory=list)
+    # New houses and people checked but not yet written, by type, each with the result it
+    # fills in when written.
+    new: dict[str, list[tuple[dict, bytes, object, dict]]] = field(
+        default_factory=lambda: {"house": [], "person": []}
+    )
 
-    def later(self, env: dict, digest: bytes, new: people.NewPerson) -> dict:
+    def later(self, env: dict, digest: bytes, new) -> dict:
         result = {"uuid": str(env["uuid"])}
-        self.new.append((env, digest, new, result))
+        self.new[env["type"]].append((env, digest, new, result))
         self.done[env["uuid"]] = (digest, result)
         return result
 
     def write(self, ctx: WriteContext) -> None:
-        """Write the registrations planned so far, all at once. Any record that is not a plain
-        registration calls this first, so it sees every record before it. A unique violation
-        here (another upload registered the same person meanwhile) reruns the batch."""
-        if not self.new:
-            return
-        outcomes = people.create_many(ctx, [new for _, _, new, _ in self.new])
-        for (env, digest, _, result), outcome in zip(self.new, outcomes, strict=True):
-            result.update(outcome.as_dict())
-            self.rows.append(_stored_outcome(ctx, env, digest, result))
-        self.new.clear()
+        """Write the new records planned so far, all at once. Any other record calls this
+        first, so it sees every record before it. A unique violation here (another upload
+        wrote the same person or building meanwhile) reruns the batch."""
+        for kind, pending in self.new.items():
+            if not pending:
+                continue
+            outcomes = CREATORS[kind](ctx, [new for _, _, new, _ in pending])
+            for (env, digest, _, result), outcome in zip(pending, outcomes, strict=True):
+                result.update(outcome.as_dict())
+                self.rows.append(_stored_outcome(ctx, env, digest, result))
+            pending.clear()
 
 
 def _stored(raw_records: list) -> dict[UUID, SyncRecord]:
@@ -169,12 +176,12 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
     if (earlier := batch.done.get(env["uuid"])) is not None:
         batch.write(ctx)  # its result is complete once written
         return _replay(env["uuid"], *earlier, digest)
-    if (env["type"], env["op"]) == ("person", "upsert"):
+    if env["op"] == "upsert":
         try:
             flags = geofence(ctx, env["position"])
-            new = people.plan_create(ctx, env)
+            new = PLANNERS[env["type"]](ctx, env)
         except GridgovError as e:
-            return _keep(ctx, env, digest, _refused(e), batch)
+            return _keep(ctx, env, digest, Outcome.refused(e), batch)
         if new is not None:
             new.flags = sorted(set(new.flags) | set(flags))
             return batch.later(env, digest, new)
@@ -186,7 +193,7 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
                 outcome = _apply(ctx, env)
             return _keep(ctx, env, digest, outcome, batch)
         except GridgovError as e:
-            refused = _refused(e)
+            refused = Outcome.refused(e)
         except Stale as e:
             refused, current_version = None, e.current_version
         # The record's writes were undone with its savepoint; keep the refusal or the conflict.
@@ -220,10 +227,6 @@ def _apply(ctx: WriteContext, env: dict) -> Outcome:
     outcome = HANDLERS[(env["type"], env["op"])](ctx, env)
     outcome.flags = sorted(set(outcome.flags) | set(flags))
     return outcome
-
-
-def _refused(e: GridgovError) -> Outcome:
-    return Outcome("rejected", e.status, code=e.code, detail=e.detail, errors=e.errors or None)
 
 
 def _keep(ctx: WriteContext, env: dict, digest: bytes, outcome: Outcome, batch: Batch) -> dict:
