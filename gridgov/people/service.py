@@ -19,6 +19,7 @@ from gridgov.people import idnumber
 from gridgov.people.models import Person, Residence
 from gridgov.sync import schemas
 from gridgov.sync.records import (
+    HOME_COLUMNS,
     Outcome,
     Stale,
     WriteContext,
@@ -65,14 +66,19 @@ def _load(schema, raw: dict) -> dict:
         raise ValidationFailed.of_schema(e.messages, "data.") from None
 
 
-def _house(ctx: WriteContext, code: str) -> House:
-    house = ctx.houses.get(code) or db.session.scalar(select(House).where(House.code == code))
+def _house(ctx: WriteContext, code: str):
+    """The house (id, code, grid_code, deleted_at) a person record names."""
+    house = (
+        ctx.homes.get(code)
+        or ctx.houses.get(code)
+        or db.session.execute(select(*HOME_COLUMNS).where(House.code == code)).one_or_none()
+    )
     if house is None or house.deleted_at is not None:
         raise ValidationFailed.field("data.house_code", f"{code} is not a known house")
     return house
 
 
-def _prepare(ctx: WriteContext, raw: dict) -> tuple[object, dict, House]:
+def _prepare(ctx: WriteContext, raw: dict) -> tuple[dict, dict, object]:
     data = _load(schemas.PERSON, raw)
     errors = check_codes(data, schemas.PERSON_CODES, ctx.codes, "data.")
     if data.get("resident"):

@@ -15,6 +15,7 @@ from gridgov.extensions import db
 from gridgov.geo import CRS_NAMES, SRID, point_to_wgs84
 from gridgov.hierarchy.models import Area
 from gridgov.hierarchy.service import valid_on
+from gridgov.houses.models import House
 from gridgov.people import idnumber
 from gridgov.sync.models import Change
 
@@ -38,11 +39,16 @@ class WriteContext:
     persons: dict[bytes, object] = field(default_factory=dict)
     absent: set[bytes] = field(default_factory=set)
     houses: dict[str, object] = field(default_factory=dict)
+    homes: dict[str, object] = field(default_factory=dict)  # houses people are registered in
     # Looked up for a whole batch at once (locate), by the point as sent (lon, lat, crs): the
     # cell and community of a house's location, and whether a device position is near the
     # worker's cells.
     cells: dict[tuple, tuple[str, str] | None] = field(default_factory=dict)
     near: dict[tuple, bool] = field(default_factory=dict)
+
+
+# What a person's record needs of their house: rows, not entities, for hundreds at a time.
+HOME_COLUMNS = (House.id, House.code, House.grid_code, House.deleted_at)
 
 
 @dataclass

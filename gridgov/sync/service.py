@@ -29,7 +29,7 @@ from gridgov.people import service as people
 from gridgov.people.models import Person
 from gridgov.sync import schemas
 from gridgov.sync.models import Change, Conflict, SyncRecord
-from gridgov.sync.records import Outcome, Stale, WriteContext, geofence, locate
+from gridgov.sync.records import HOME_COLUMNS, Outcome, Stale, WriteContext, geofence, locate
 
 HANDLERS = {
     ("house", "upsert"): houses.upsert,
@@ -102,10 +102,12 @@ def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
             select(House).where(House.code.in_(locked_codes)).order_by(House.id).with_for_update()
         )
     }
-    ctx.houses.update(
-        (h.code, h)
-        for h in db.session.scalars(select(House).where(House.code.in_(codes - locked_codes)))
-    )
+    ctx.homes = {
+        h.code: h
+        for h in db.session.execute(
+            select(*HOME_COLUMNS).where(House.code.in_(codes - locked_codes))
+        )
+    }
 
 
 def _locate(ctx: WriteContext, raw_records: list) -> None:
