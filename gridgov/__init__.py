@@ -73,6 +73,7 @@ def _register_cli(app: Flask) -> None:
     from gridgov.codes.cli import codes_cli
     from gridgov.demo.cli import demo_cli
     from gridgov.hierarchy.cli import areas_cli, grids_cli
+    from gridgov.keys.cli import keys_cli
     from gridgov.redraw import cli as _redraw  # noqa: F401  (adds propose/approve to `grids`)
     from gridgov.stats.cli import stats_cli
 
@@ -84,5 +85,6 @@ def _register_cli(app: Flask) -> None:
         codes_cli,
         demo_cli,
         stats_cli,
+        keys_cli,
     ):
         app.cli.add_command(group)

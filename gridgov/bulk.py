@@ -1,4 +1,5 @@
-"""Many rows into one table with one statement: INSERT ... SELECT FROM json_to_recordset(rows).
+"""Many rows into one table with one statement: INSERT (or UPDATE) ... FROM
+json_to_recordset(rows).
 
 An upload batch writes hundreds of rows to each table. As one statement the statistics triggers
 run once for all of them, and the rows travel as one JSON document: encoded in C on our side,
@@ -44,15 +45,21 @@ def _encode(value):
     raise TypeError(f"cannot store a {type(value).__name__} in bulk")
 
 
+def _record(table, rows: list[dict]) -> tuple[list[str], str, dict]:
+    """(quoted column names, json_to_recordset's column list, the parameters) of rows."""
+    names = [_quote(name) for name in rows[0]]
+    types = [_sql_type(table.c[name]) for name in rows[0]]
+    record = ", ".join(f"{n} {t}" for n, t in zip(names, types, strict=True))
+    return names, record, {"rows": json.dumps(rows, default=_encode)}
+
+
 def insert_rows(session, model, rows: list[dict], returning: tuple[str, ...] = ()) -> list:
     """Insert rows (dicts with the same keys) in their order; the `returning` columns of each
     inserted row, in no promised order."""
     if not rows:
         return []
     table = model.__table__
-    names = [_quote(name) for name in rows[0]]
-    types = [_sql_type(table.c[name]) for name in rows[0]]
-    record = ", ".join(f"{n} {t}" for n, t in zip(names, types, strict=True))
+    names, record, params = _record(table, rows)
     # In order of position: rows are inserted, and sequence defaults drawn, in the given order.
     sql = (
         f"INSERT INTO {_quote(table.name)} ({', '.join(names)}) "
@@ -61,5 +68,21 @@ def insert_rows(session, model, rows: list[dict], returning: tuple[str, ...] = (
     )
     if returning:
         sql += f" RETURNING {', '.join(_quote(n) for n in returning)}"
-    result = session.execute(text(sql), {"rows": json.dumps(rows, default=_encode)})
+    result = session.execute(text(sql), params)
     return result.all() if returning else []
+
+
+def update_rows(session, model, rows: list[dict], key: str) -> None:
+    """Set the other columns of each row (dicts with the same keys) on the row whose `key`
+    column equals the row's."""
+    if not rows:
+        return
+    table = model.__table__
+    names, record, params = _record(table, rows)
+    k = _quote(key)
+    changes = ", ".join(f"{n} = r.{n}" for n in names if n != k)
+    sql = (
+        f"UPDATE {_quote(table.name)} t SET {changes} "
+        f"FROM json_to_recordset(:rows) AS r ({record}) WHERE t.{k} = r.{k}"
+    )
+    session.execute(text(sql), params)

@@ -1,0 +1,90 @@
+"""Retiring a data key: `flask keys reseal` moves every stored personal value to the newest
+key; the values read the same afterwards, with the old key gone."""
+
+import base64
+
+import pytest
+from sqlalchemy import func, select
+
+from gridgov.audit.models import AuditEvent
+from gridgov.crypto import Vault, parse_keys
+from gridgov.extensions import db
+from gridgov.keys import service
+from tests import factories as f
+
+SECOND_KEY = base64.b64encode(b"test-data-key-2-not-for-product!").decode()
+
+
+def vault_with(app, keys: str) -> Vault:
+    return Vault(parse_keys(keys), base64.b64decode(app.config["GRIDGOV_BLIND_INDEX_KEY"]))
+
+
+@pytest.fixture
+def keys(app):
+    """Swap the app's data keys for the test: keys("1:..,2:..") (restored afterwards)."""
+    original = app.extensions["vault"]
+
+    def use(text: str) -> None:
+        app.extensions["vault"] = vault_with(app, text)
+
+    yield use
+    app.extensions["vault"] = original
+
+
+@pytest.fixture
+def stored(client, worker):
+    """A rented house with an owner and a landlord, a person with a phone and a residence
+    permit, and a conflict keeping a device's record: every sealed column holds a value."""
+    rented = f.house_data(room="301", rented=True, rental=f.rental_data())
+    [house] = f.upload(client, worker, f.envelope("house", rented))
+    data = f.person_data(5, house["key"])
+    data["floating"]["certificate_no"] = "4403032026000123"
+    [person] = f.upload(client, worker, f.envelope("person", data))
+    f.upload(client, worker, f.envelope("person", {**data, "name": "甲"}, base_version=1))
+    [stale] = f.upload(client, worker, f.envelope("person", {**data, "name": "乙"}, base_version=1))
+    assert stale["outcome"] == "conflict"
+    return int(person["key"])
+
+
+def test_reseal_moves_every_stored_value_to_the_newest_key(app, cli, client, stored, keys):
+    first = app.config["GRIDGOV_DATA_KEYS"]
+    assert all(set(v) == {1} for v in service.versions().values())
+    keys(f"{first},2:{SECOND_KEY}")
+    result = cli.invoke(args=["keys", "reseal", "--chunk", "1"])
+    assert result.exit_code == 0, result.output
+    assert "7 values re-encrypted under key version 2" in result.output
+    assert all(set(v) == {2} for v in service.versions().values())
+    audited = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "reseal")
+    )
+    assert audited == 7  # one value in each sealed column, a chunk of one row each time
+    # With only the new key configured, the full numbers still read the same.
+    keys(f"2:{SECOND_KEY}")
+    staff = f.auth_as(client, "street_staff", ["440303001000"], username="desk")
+    for field, value in (("id_number", f.id_number(5)), ("phone", "13912345678")):
+        response = client.post(
+            f"/api/v1/persons/{stored}/reveal",
+            json={"field": field, "reason": "换钥核验"},
+            headers=staff,
+        )
+        assert response.json["value"] == value
+    resolved = client.post("/api/v1/conflicts/1/resolve", json={"choice": "theirs"}, headers=staff)
+    assert resolved.json["outcome"] == "updated"
+    status = cli.invoke(args=["keys", "status"])
+    assert "persons.id_sealed: v2: 1" in status.output
+    assert "new values are sealed with key version 2" in status.output
+
+
+def test_reseal_run_again_has_nothing_to_do(app, cli, stored, keys):
+    keys(f"{app.config['GRIDGOV_DATA_KEYS']},2:{SECOND_KEY}")
+    assert cli.invoke(args=["keys", "reseal"]).exit_code == 0
+    again = cli.invoke(args=["keys", "reseal"])
+    assert again.exit_code == 0 and "0 values re-encrypted" in again.output
+
+
+def test_reseal_stops_on_a_value_whose_key_is_gone(cli, stored, keys):
+    keys(f"2:{SECOND_KEY}")  # the key that sealed everything is no longer configured
+    result = cli.invoke(args=["keys", "reseal"])
+    assert result.exit_code == 1
+    assert "no data key with version 1 is configured" in result.output
+    assert all(set(v) == {1} for v in service.versions().values())
