@@ -21,8 +21,7 @@ _quote = _DIALECT.identifier_preparer.quote
 
 
 def _sql_type(column) -> str:
-    # Without length or scale: the insert itself then checks the column's length and fails
-    # loudly rather than a cast to varchar(n) cutting a long value short.
+    # Strings as text: the insert or update then checks the column's length as it assigns.
     if isinstance(column.type, String):
         return "text"
     if isinstance(column.type, Numeric):
@@ -46,7 +45,10 @@ def _encode(value):
 
 
 def _record(table, rows: list[dict]) -> tuple[list[str], str, dict]:
-    """(quoted column names, json_to_recordset's column list, the parameters) of rows."""
+    """(quoted column names, json_to_recordset's column list, the parameters) of rows. Every
+    row names the same columns; None is NULL (not the column's default)."""
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError(f"rows for {table.name} name different columns")
     names = [_quote(name) for name in rows[0]]
     types = [_sql_type(table.c[name]) for name in rows[0]]
     record = ", ".join(f"{n} {t}" for n, t in zip(names, types, strict=True))
@@ -64,7 +66,7 @@ def insert_rows(session, model, rows: list[dict], returning: tuple[str, ...] = (
     sql = (
         f"INSERT INTO {_quote(table.name)} ({', '.join(names)}) "
         f"SELECT {', '.join(names)} FROM ROWS FROM (json_to_recordset(:rows) AS ({record})) "
-        f"WITH ORDINALITY AS r ({', '.join(names)}, position) ORDER BY position"
+        f"WITH ORDINALITY AS r ({', '.join(names)}, bulk_position) ORDER BY bulk_position"
     )
     if returning:
         sql += f" RETURNING {', '.join(_quote(n) for n in returning)}"

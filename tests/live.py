@@ -154,3 +154,68 @@ class Server:
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+
+
+def send_together(server: Server, token: str, bodies: list) -> tuple[list, list]:
+    """Upload several batches from as many threads started at the same moment: (the threads,
+    the answers as they come)."""
+    answers, start = [], threading.Barrier(len(bodies))
+
+    def send(body):
+        start.wait()
+        answers.append(server.request("POST", "/api/v1/sync/upload", body, token))
+
+    threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
+    for t in threads:
+        t.start()
+    return threads, answers
+
+
+class Held:
+    """A table locked (SHARE: readers pass, writers wait) from a connection of the test's own,
+    so uploads can be caught mid-transaction: `with Held(engine, "sync_records") as held:`."""
+
+    def __init__(self, engine, table: str):
+        self.engine, self.table = engine, table
+
+    def __enter__(self) -> "Held":
+        self.conn = self.engine.connect()
+        self.conn.exec_driver_sql(f"LOCK TABLE {self.table} IN SHARE MODE")
+        self.pid = self.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.conn.rollback()
+        self.conn.close()
+
+    def waiting(self) -> list[int]:
+        """The sessions waiting, directly or behind another waiter, for this lock."""
+        # Activity is read once per transaction unless cleared, and this one stays open.
+        self.conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        rows = self.conn.exec_driver_sql(
+            "WITH RECURSIVE w (pid) AS ("
+            " SELECT pid FROM pg_stat_activity WHERE %(held)s = ANY(pg_blocking_pids(pid))"
+            " UNION SELECT a.pid FROM pg_stat_activity a"
+            " JOIN w ON w.pid = ANY(pg_blocking_pids(a.pid))"
+            ") SELECT pid FROM w",
+            {"held": self.pid},
+        )
+        return [pid for (pid,) in rows]
+
+    def wait_for(self, count: int, seconds: float = 30) -> list[int]:
+        """Until `count` sessions wait for this lock; their pids."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if len(pids := self.waiting()) >= count:
+                return pids
+            time.sleep(0.05)
+        raise AssertionError(f"{count} session(s) never came to wait for {self.table}")
+
+    def wrote(self, pid: int, table: str) -> bool:
+        """Whether the waiting session `pid` has written to `table` in the transaction that
+        waits (every insert takes, and keeps, a ROW EXCLUSIVE lock on its table)."""
+        return self.conn.exec_driver_sql(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %(pid)s AND granted"
+            " AND mode = 'RowExclusiveLock' AND relation = CAST(%(t)s AS regclass))",
+            {"pid": pid, "t": table},
+        ).scalar()

@@ -19,5 +19,6 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(50), index=True)
     entity_type: Mapped[str] = mapped_column(String(30))
     entity_key: Mapped[str | None] = mapped_column(String(100), index=True)
-    before: Mapped[dict | None] = mapped_column(JSONB)
-    after: Mapped[dict | None] = mapped_column(JSONB)
+    # No value is SQL NULL (not JSON null), however the row was written.
+    before: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))
+    after: Mapped[dict | None] = mapped_column(JSONB(none_as_null=True))

@@ -297,8 +297,8 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
     (known, or the next free ones), codes, rentals, change-feed and audit rows. A house whose
     code is taken, by a stored house or one before it here, is refused alone."""
     db.session.flush()  # earlier records' changes first
-    numbers = _building_numbers([n.place for n in new])
-    outcomes, rows, codes = [], [], set()
+    numbers, fresh = _building_numbers([n.place for n in new])
+    outcomes, rows = [], []
     for n in new:
         community, number = n.place[0], numbers.get(n.place)
         if number is None:
@@ -306,8 +306,8 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
             continue
         code = compose_code(community, number, n.data["unit"], n.data["floor"], n.data["room"])
         outcomes.append(Outcome("created", 201, key=code, version=1, flags=n.flags))
-        codes.add(code)
         rows.append((len(outcomes) - 1, code, n))
+    codes = [code for _, code, _ in rows]
     taken = set(db.session.scalars(select(House.code).where(House.code.in_(codes))))
     written = {}
     for i, code, n in rows:
@@ -315,6 +315,13 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
             outcomes[i] = Outcome.refused(_taken(code))
         else:
             written[code] = n
+    # New buildings only with a house in them: a refused house leaves no number used up.
+    used = dict.fromkeys(n.place for n in written.values() if n.place in fresh)
+    buildings = [
+        {"community_code": c, "number": numbers[(c, p, b)], "compound": p, "building": b}
+        for c, p, b in used
+    ]
+    insert_rows(db.session, Building, buildings)
     ids = dict(
         (code, house_id)
         for house_id, code in insert_rows(
@@ -340,13 +347,7 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
     return outcomes
 
 
-def _building_numbers(places: list[tuple[str, str, str]]) -> dict[tuple, int]:
-    """The number of each (community, compound, building): known, or the next after the
-    community's highest, under the lock single numbering takes. A community out of numbers
-    leaves its new buildings out."""
-    places = list(dict.fromkeys(places))
-    communities = sorted({c for c, _, _ in places})
-    _lock_numbering(communities)
+def _known_numbers(places: list[tuple[str, str, str]]) -> dict[tuple, int]:
     found = db.session.execute(
         text(
             "SELECT b.community_code, b.compound, b.building, b.number FROM buildings b "
@@ -355,7 +356,21 @@ def _building_numbers(places: list[tuple[str, str, str]]) -> dict[tuple, int]:
         ),
         {"c": [p[0] for p in places], "p": [p[1] for p in places], "b": [p[2] for p in places]},
     )
-    numbers = {(c, p, b): number for c, p, b, number in found}
+    return {(c, p, b): number for c, p, b, number in found}
+
+
+def _building_numbers(places: list[tuple[str, str, str]]) -> tuple[dict[tuple, int], set]:
+    """(the number of each (community, compound, building), the places newly numbered): known
+    numbers, else the next after the community's highest, under the lock single numbering takes
+    (only when a building is new). A community out of numbers leaves its new buildings out."""
+    places = list(dict.fromkeys(places))
+    numbers = _known_numbers(places)
+    new = [p for p in places if p not in numbers]
+    if not new:
+        return numbers, set()
+    communities = sorted({c for c, _, _ in new})
+    _lock_numbering(communities)
+    numbers |= _known_numbers(new)  # numbered by another upload while this one waited
     top = dict(
         db.session.execute(
             select(Building.community_code, func.max(Building.number))
@@ -363,27 +378,19 @@ def _building_numbers(places: list[tuple[str, str, str]]) -> dict[tuple, int]:
             .group_by(Building.community_code)
         ).all()
     )
-    buildings = []
-    for place in places:
+    fresh = set()
+    for place in new:
         if place in numbers or (top.get(place[0]) or 0) >= 99999:
             continue
         top[place[0]] = numbers[place] = (top.get(place[0]) or 0) + 1
-        community, compound, building = place
-        buildings.append(
-            {
-                "community_code": community,
-                "number": numbers[place],
-                "compound": compound,
-                "building": building,
-            }
-        )
-    insert_rows(db.session, Building, buildings)
-    return numbers
+        fresh.add(place)
+    return numbers, fresh
 
 
 def _lock_numbering(communities: list[str]) -> None:
-    """Building numbering is serialised per community (in one order, so batches queue rather
-    than deadlock)."""
+    """Building numbering is serialised per community, the communities of one call locked in
+    one order. (Two batches can still take two communities in opposite orders across calls;
+    PostgreSQL then aborts one, and the upload reruns it.)"""
     db.session.execute(
         text(
             "SELECT pg_advisory_xact_lock(hashtext('buildings:' || c)) "
@@ -413,6 +420,8 @@ def upsert(ctx: WriteContext, env: dict) -> Outcome:
     if not data.get("code"):
         place = (community, data["compound"], data["building"])
         [outcome] = create_many(ctx, [NewHouse(values, rental_values, place, data)])
+        if outcome.outcome == "rejected":
+            raise Conflict(outcome.detail, code=outcome.code)
         return outcome
     if data["code"][:12] != community:
         raise ValidationFailed.field(

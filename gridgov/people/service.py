@@ -1,6 +1,7 @@
 """People: register, update, move and delete from device uploads; scoped, masked reads; and the
 deliberate, audited act of showing an ID or phone number in full."""
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -138,8 +139,7 @@ def _prepare(ctx: WriteContext, raw: dict) -> tuple[dict, dict, object]:
 
 def _find(ctx: WriteContext, number: str) -> Person | None:
     """The person with this ID number, locked. A batch has locked and fetched them already;
-    an index it found absent is looked up again if it comes back (an earlier record in the
-    batch may have created that person)."""
+    one it found absent and has since registered is looked up (and locked) again."""
     index = ctx.vault.index(number, "id_number")
     if index in ctx.persons:
         return ctx.persons[index]
@@ -163,6 +163,12 @@ def plan_create(ctx: WriteContext, env: dict) -> NewPerson | None:
     """A batch's registration of someone not on record, checked without writing, so the batch
     can write all its registrations with one statement per table. None when the person is on
     record or the batch registers them already: upsert then decides."""
+    number = env["data"].get("id_number")
+    if isinstance(number, str):  # someone on record: upsert checks the record (once)
+        with contextlib.suppress(idnumber.IdNumberError):
+            parsed = idnumber.parse(number, ctx.today)
+            if ctx.vault.index(parsed.number, "id_number") not in ctx.absent:
+                return None
     secrets, values, house = _prepare(ctx, env["data"])
     index = ctx.vault.index(secrets["id"].number, "id_number")
     if index not in ctx.absent:

@@ -1,7 +1,6 @@
 """What every record type's write shares: the write context, outcomes, code-table checks, the
 geofence, the change feed and masked audit snapshots."""
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -129,7 +128,9 @@ def _point_key(where) -> tuple | None:
         return None
     lon, lat = where.get("lon"), where.get("lat")
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat))
-    if not numbers or not (math.isfinite(lon) and math.isfinite(lat)):
+    # In range, as validation will want it (which also rules out NaN, infinities and integers
+    # too large for a float).
+    if not numbers or not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return None
     return lon, lat, where["crs"]
 

@@ -1,10 +1,12 @@
 """The sync contract: idempotent batch upload with one outcome per record, conflicts for desk
 staff, and the change feed a device pulls.
 
-A batch runs in one transaction with a savepoint per record: a record is applied whole or not at
-all, a bad record does not sink the others, and a worker killed mid-batch leaves nothing behind
-(the device retries the batch). Every outcome is stored under the record's UUID in the same
-savepoint, so a retried record gets the stored outcome again instead of a second write.
+A batch runs in one transaction. New houses and people are checked first and written together,
+one statement per table; any other record runs in a savepoint of its own once the new records
+before it are written. Either way a record is applied whole or not at all, a bad record does not
+sink the others, and a worker killed mid-batch leaves nothing behind (the device retries the
+batch). Every outcome is stored under the record's UUID in the same transaction as its writes,
+so a retried record gets the stored outcome again instead of a second write.
 """
 
 import contextlib
@@ -67,15 +69,17 @@ def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
                 raise
 
 
-# Deadlock, serialization failure, and a unique violation at commit: another upload stored the
-# same UUIDs first (a device retrying while its first try still ran); the rerun replays them.
+# Deadlock, serialization failure, and a unique violation: another upload stored the same UUIDs
+# first (a device retrying while its first try still ran), or registered the same person or
+# numbered the same building meanwhile; the rerun replays them or finds them.
 RETRYABLE = ("40P01", "40001", "23505")
 
 
 def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
-    """Fetch every stored person and house the batch names into the context, locking them in
-    one global order before any record runs: two batches touching the same rows in different
-    orders then queue instead of deadlocking, and records need no look-ups of their own."""
+    """Fetch every stored person and house the batch names into the context, locking the
+    people and the houses it writes in one global order before any record runs: two batches
+    touching the same rows in different orders then queue instead of deadlocking, and records
+    need no look-ups of their own. (The houses people are registered in are read, not locked.)"""
     numbers, locked_codes, codes = set(), set(), set()
     for raw in raw_records:
         data = raw.get("data") if isinstance(raw, dict) else None
@@ -163,7 +167,9 @@ def _stored(raw_records: list) -> dict[UUID, SyncRecord]:
 
 
 def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
-    """One record: its writes in a savepoint, its other rows in the batch's."""
+    """One record: a new house or person is planned for the batch to write; any other record
+    runs in a savepoint after the planned ones are written. Its audit, change-feed and outcome
+    rows join the batch's."""
     try:
         env = schemas.RECORD.load(raw)
     except MarshmallowError as e:
@@ -178,6 +184,8 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
     if (earlier := batch.done.get(env["uuid"])) is not None:
         batch.write(ctx)  # its result is complete once written
         return _replay(env["uuid"], *earlier, digest)
+    if env["type"] == "person" and batch.new["house"]:
+        batch.write(ctx)  # a person may live in a house this batch is recording
     if env["op"] == "upsert":
         try:
             flags = geofence(ctx, env["position"])

@@ -1,10 +1,9 @@
 """A batch writes its new houses and people together: records still see every record before
 them, each gets its own outcome, audit row and change, and the statistics stay exact."""
 
-import threading
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
@@ -13,7 +12,7 @@ from gridgov.people.models import Person, Residence
 from gridgov.stats import service as stats
 from gridgov.sync.models import Change, SyncRecord
 from tests import factories as f
-from tests.live import Server
+from tests.live import Held, Server, send_together
 
 
 def count(model, *where) -> int:
@@ -21,22 +20,73 @@ def count(model, *where) -> int:
 
 
 def test_a_batch_records_a_house_and_then_the_people_living_in_it(client, worker):
-    new_house = f.envelope("house", f.house_data(room="808"))
-    [house] = f.upload(client, worker, new_house)  # to learn the code it will get
-    assert house["outcome"] == "created"
-    people = [f.envelope("person", f.person_data(i, house["key"])) for i in range(1, 4)]
-    another_house = f.envelope("house", f.house_data(room="809"))
-    results = f.upload(client, worker, new_house, *people, another_house)
-    assert [r["outcome"] for r in results] == ["created"] * 5
-    assert results[0].get("replayed") is True
-    ids = [int(r["key"]) for r in results[1:4]]
+    [first] = f.upload(client, worker, f.envelope("house", f.house_data(room="808")))
+    # The building is known now, so a device can work out the code a new room will get.
+    code = first["key"][:-3] + "809"
+    people = [f.envelope("person", f.person_data(i, code)) for i in range(1, 4)]
+    results = f.upload(client, worker, f.envelope("house", f.house_data(room="809")), *people)
+    assert [r["outcome"] for r in results] == ["created"] * 4
+    assert results[0]["key"] == code
+    ids = [int(r["key"]) for r in results[1:]]
     assert len(set(ids)) == 3
     assert count(Residence, Residence.person_id.in_(ids), Residence.moved_out.is_(None)) == 3
     audited = count(AuditEvent, AuditEvent.action == "create_person")
     changed = count(Change, Change.record_type == "person", Change.op == "upsert")
     assert (audited, changed) == (3, 3)
     shown = client.get(f"/api/v1/persons/{ids[0]}", headers=worker).json
-    assert (shown["house"], shown["name"], shown["version"]) == (house["key"], "测试1", 1)
+    assert (shown["house"], shown["name"], shown["version"]) == (code, "测试1", 1)
+
+
+def test_a_refused_edit_between_registrations_keeps_theirs_whole(client, worker, house):
+    [stored] = f.upload(client, worker, f.envelope("person", f.person_data(30, house)))
+    f.upload(
+        client, worker, f.envelope("person", f.person_data(30, house, name="改"), base_version=1)
+    )
+    stale = f.envelope("person", f.person_data(30, house, name="旧"), base_version=1)
+    records = [f.envelope("person", f.person_data(31, house)), stale]
+    records.append(f.envelope("person", f.person_data(32, house)))
+    results = f.upload(client, worker, *records)
+    assert [r["outcome"] for r in results] == ["created", "conflict", "created"]
+    created = db.session.scalars(
+        select(AuditEvent.entity_key).where(AuditEvent.action == "create_person")
+    ).all()
+    assert sorted(created) == sorted([stored["key"], results[0]["key"], results[2]["key"]])
+    assert count(Change, Change.record_type == "person") == 4  # 3 registrations, 1 edit
+
+
+def test_a_new_house_sent_twice_in_one_batch_is_recorded_once(client, worker):
+    record = f.envelope("house", f.house_data(room="606"))
+    first, again = f.upload(client, worker, record, record)
+    assert again == {**first, "replayed": True} and first["outcome"] == "created"
+    assert count(House) == 1 and count(Building) == 1
+
+
+def test_a_position_too_large_for_a_number_is_rejected_alone(client, worker, house):
+    huge = f.envelope("person", f.person_data(40, house))
+    huge["position"]["lon"] = 10**400
+    fine = f.envelope("person", f.person_data(41, house))
+    bad, good = f.upload(client, worker, huge, fine)
+    assert (bad["outcome"], good["outcome"]) == ("rejected", "created")
+    assert [e["field"] for e in bad["errors"]] == ["position.lon"]
+
+
+def test_audit_rows_without_a_before_are_null_whichever_path_wrote_them(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(50, house)))  # batch path
+    found = client.post(
+        "/api/v1/persons/lookup", json={"id_number": f.id_number(50)}, headers=worker
+    )
+    assert found.status_code == 200  # its audit row is written one at a time
+    rows = db.session.execute(
+        text(
+            "SELECT action, before IS NULL FROM audit_events "
+            "WHERE action IN ('create_house', 'create_person', 'lookup_person') ORDER BY id"
+        )
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("create_house", True),
+        ("create_person", True),
+        ("lookup_person", True),
+    ]
 
 
 def test_a_person_registered_and_edited_in_one_batch_is_one_person_at_version_two(
@@ -94,15 +144,11 @@ def test_two_devices_registering_the_same_people_at_once_make_each_person_once(
 
     server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
     try:
-        answers, start = [], threading.Barrier(2)
-
-        def send(payload):
-            start.wait()
-            answers.append(server.request("POST", "/api/v1/sync/upload", payload, token))
-
-        threads = [threading.Thread(target=send, args=(body(d),)) for d in ("甲", "乙")]
-        for t in threads:
-            t.start()
+        # One batch holds its new people uncommitted at its last step; the other must wait on
+        # them, find the same ID numbers registered, and run again.
+        with Held(db.engine, "sync_records") as held:
+            threads, answers = send_together(server, token, [body("甲"), body("乙")])
+            held.wait_for(2)
         for t in threads:
             t.join(60)
         assert sorted(status for status, _ in answers) == [200, 200]
@@ -178,16 +224,12 @@ def test_two_devices_recording_the_same_new_building_at_once_number_it_once(clie
 
     server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
     try:
-        answers, start = [], threading.Barrier(2)
-
-        def send(payload):
-            start.wait()
-            answers.append(server.request("POST", "/api/v1/sync/upload", payload, token))
-
-        bodies = [body("甲", range(101, 151)), body("乙", range(151, 201))]
-        threads = [threading.Thread(target=send, args=(b,)) for b in bodies]
-        for t in threads:
-            t.start()
+        # One batch holds the new building's number uncommitted; the other waits for the
+        # numbering lock, then finds the building numbered.
+        with Held(db.engine, "sync_records") as held:
+            bodies = [body("甲", range(101, 151)), body("乙", range(151, 201))]
+            threads, answers = send_together(server, token, bodies)
+            held.wait_for(2)
         for t in threads:
             t.join(60)
         assert sorted(status for status, _ in answers) == [200, 200]

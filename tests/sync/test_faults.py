@@ -5,14 +5,14 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from gridgov.extensions import db
 from gridgov.houses.models import House
 from gridgov.people.models import Person
 from gridgov.sync.models import Conflict
 from tests import factories as f
-from tests.live import Proxy, Server, proxied_url
+from tests.live import Held, Proxy, Server, proxied_url, send_together
 
 
 @pytest.fixture
@@ -32,33 +32,6 @@ def persons() -> int:
     return db.session.scalar(select(func.count()).select_from(Person))
 
 
-def wait_for_lock_wait(seconds: float = 20) -> None:
-    """Until some session waits for a lock (the upload, at the table the test holds)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        db.session.remove()
-        if db.session.scalar(
-            text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-        ):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the upload never reached the held table")
-
-
-def waiting_session_wrote(table: str) -> bool:
-    """Whether the session waiting for a lock has written to `table` (it holds the lock that
-    every insert takes) in the transaction that waits."""
-    db.session.remove()
-    return db.session.scalar(
-        text(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-            "WHERE a.wait_event_type = 'Lock' AND l.granted AND l.mode = 'RowExclusiveLock' "
-            "AND l.relation = CAST(:t AS regclass))"
-        ),
-        {"t": table},
-    )
-
-
 def test_a_worker_killed_mid_batch_loses_nothing_and_the_retry_duplicates_nothing(seeded):
     token, house = seeded
     server = Server(str(db.engine.url.render_as_string(hide_password=False)))
@@ -71,14 +44,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_retry_duplicates_nothin
             )
         )
         # Hold the batch at its last step (storing outcomes), its people already written.
-        with db.engine.connect() as holder:
-            holder.execute(text("LOCK TABLE sync_records IN SHARE MODE"))
+        with Held(db.engine, "sync_records") as held:
             upload.start()
-            wait_for_lock_wait()
-            assert waiting_session_wrote("persons") and waiting_session_wrote("residences")
+            [waiting] = held.wait_for(1)
+            assert held.wrote(waiting, "persons") and held.wrote(waiting, "residences")
             server.kill_workers()
             upload.join(30)
-            holder.rollback()
         assert outcome["first"][0] is None or outcome["first"][0] >= 500  # the device saw it fail
         assert persons() == 0  # the batch's transaction died with the worker
         server.wait_ready()
@@ -160,15 +131,7 @@ def test_an_overlapping_retry_of_edits_makes_no_conflict_and_no_second_version(s
 
 def overlapping(server, body, token) -> list:
     """Send the same batch twice at the same moment, as a device retrying a slow answer does."""
-    answers, start = [], threading.Barrier(2)
-
-    def send():
-        start.wait()
-        answers.append(server.request("POST", "/api/v1/sync/upload", body, token))
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for t in threads:
-        t.start()
+    threads, answers = send_together(server, token, [body, body])
     for t in threads:
         t.join(60)
     return answers
@@ -190,16 +153,8 @@ def test_two_batches_editing_the_same_people_in_opposite_orders_both_get_answers
 
     server = Server(str(db.engine.url.render_as_string(hide_password=False)), workers=2)
     try:
-        answers, start = [], threading.Barrier(2)
-
-        def send(body):
-            start.wait()
-            answers.append(server.request("POST", "/api/v1/sync/upload", body, token))
-
         bodies = [edits("甲", range(size)), edits("乙", reversed(range(size)))]
-        threads = [threading.Thread(target=send, args=(body,)) for body in bodies]
-        for t in threads:
-            t.start()
+        threads, answers = send_together(server, token, bodies)
         for t in threads:
             t.join(60)
         assert sorted(status for status, _ in answers) == [200, 200]
