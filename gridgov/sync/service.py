@@ -55,10 +55,13 @@ def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
     rolls this one back and runs it again: every record is idempotent, so that is safe."""
     for attempt in itertools.count(1):
         try:
-            _lock_rows(ctx, raw_records)
-            _locate(ctx, raw_records)
+            stored = _stored(raw_records)
+            # What a replayed record needs is stored: the look-ups are for the others only.
+            fresh = [raw for raw in raw_records if _uuid(raw) not in stored]
+            _lock_rows(ctx, fresh)
+            _locate(ctx, fresh)
             with rows_together() as rows:
-                batch = Batch(rows, _stored(raw_records))
+                batch = Batch(rows, stored)
                 results = [_one(ctx, raw, batch) for raw in raw_records]
                 batch.write(ctx)
             db.session.commit()
@@ -157,11 +160,14 @@ class Batch:
             pending.clear()
 
 
+def _uuid(raw) -> UUID | None:
+    with contextlib.suppress(TypeError, ValueError, AttributeError):
+        return UUID(raw.get("uuid"))
+    return None
+
+
 def _stored(raw_records: list) -> dict[UUID, SyncRecord]:
-    uuids = set()
-    for raw in raw_records:
-        with contextlib.suppress(TypeError, ValueError, AttributeError):
-            uuids.add(UUID(raw.get("uuid")))
+    uuids = {uuid for uuid in map(_uuid, raw_records) if uuid is not None}
     found = db.session.scalars(select(SyncRecord).where(SyncRecord.uuid.in_(uuids)))
     return {record.uuid: record for record in found}
 
