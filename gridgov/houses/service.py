@@ -322,18 +322,24 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
         for c, p, b in used
     ]
     insert_rows(db.session, Building, buildings)
+    _insert(ctx, written)
+    return outcomes
+
+
+def _insert(ctx: WriteContext, houses: dict[str, NewHouse]) -> None:
+    """Houses by code, with their rentals, change-feed and audit rows."""
     ids = dict(
         (code, house_id)
         for house_id, code in insert_rows(
             db.session,
             House,
-            [{**n.values, "code": code} for code, n in written.items()],
+            [{**n.values, "code": code} for code, n in houses.items()],
             returning=("id", "code"),
         )
     )
-    rentals = [{"house_id": ids[c], **n.rental} for c, n in written.items() if n.rental]
+    rentals = [{"house_id": ids[c], **n.rental} for c, n in houses.items() if n.rental]
     insert_rows(db.session, Rental, rentals)
-    for code, n in written.items():
+    for code, n in houses.items():
         house = SimpleNamespace(**n.values, code=code, version=1, deleted_at=None)
         note_change("house", code, house.grid_code, "upsert")
         record(
@@ -344,7 +350,6 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
             device_id=ctx.device_id,
             after=view(house, n.rental and SimpleNamespace(**n.rental)),
         )
-    return outcomes
 
 
 def _known_numbers(places: list[tuple[str, str, str]]) -> dict[tuple, int]:
@@ -441,20 +446,9 @@ def _create_coded(ctx, data, values, rental_values, community) -> Outcome:
         raise ValidationFailed.field("data.code", f"building digits must be {number:05d}")
     if db.session.scalar(select(House.id).where(House.code == code)) is not None:
         raise _taken(code)
-    house = House(code=code, **values)
-    db.session.add(house)
-    db.session.flush()
-    if rental_values:
-        db.session.add(Rental(house_id=house.id, **rental_values))
-    note_change("house", code, values["grid_code"], "upsert")
-    record(
-        "create_house",
-        "house",
-        code,
-        actor_id=ctx.principal.user_id,
-        device_id=ctx.device_id,
-        after=view(house, rental_values and Rental(**rental_values)),
-    )
+    db.session.flush()  # the reservation, now bound to this building
+    place = (community, data["compound"], data["building"])
+    _insert(ctx, {code: NewHouse(values, rental_values, place, data)})
     return Outcome("created", 201, key=code, version=1)
 
 
