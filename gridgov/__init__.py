@@ -76,6 +76,7 @@ def _register_cli(app: Flask) -> None:
     from gridgov.keys.cli import keys_cli
     from gridgov.redraw import cli as _redraw  # noqa: F401  (adds propose/approve to `grids`)
     from gridgov.stats.cli import stats_cli
+    from gridgov.sync.cli import sync_cli
 
     for group in (
         areas_cli,
@@ -86,5 +87,6 @@ def _register_cli(app: Flask) -> None:
         demo_cli,
         stats_cli,
         keys_cli,
+        sync_cli,
     ):
         app.cli.add_command(group)

@@ -78,6 +78,9 @@ def from_env() -> dict:
         # A grid worker's record captured farther than this from their cells: flag or reject.
         "GRIDGOV_GEOFENCE": os.environ.get("GRIDGOV_GEOFENCE", "flag"),
         "GRIDGOV_GEOFENCE_METRES": _float("GRIDGOV_GEOFENCE_METRES", 100.0),
+        # Upload outcomes are kept this long for replays (`flask sync prune`); a record captured
+        # longer ago is refused, so a retry from before the window can never apply twice.
+        "GRIDGOV_SYNC_KEEP_DAYS": _int("GRIDGOV_SYNC_KEEP_DAYS", 365),
         # An upload of 1,000 records with full person blocks stays far below this.
         "MAX_CONTENT_LENGTH": _int("GRIDGOV_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "GRIDGOV_LOGIN_MAX_FAILURES": _int("GRIDGOV_LOGIN_MAX_FAILURES", 5),

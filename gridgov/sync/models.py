@@ -25,6 +25,7 @@ class SyncRecord(db.Model):
     """The outcome of one uploaded record, kept under the device's UUID."""
 
     __tablename__ = "sync_records"
+    __table_args__ = (Index("ix_sync_records_created_at", "created_at", postgresql_using="brin"),)
 
     uuid: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -23,6 +23,7 @@ from gridgov.sync.models import Change
 class Settings:
     geofence: str = "flag"  # "reject" or "flag" a record captured outside the worker's cells
     geofence_metres: float = 100.0
+    keep_days: int = 365  # how long an upload's outcomes are kept for replays
 
 
 @dataclass

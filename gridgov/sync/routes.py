@@ -17,7 +17,11 @@ STAFF = ("street_staff", "district_staff")
 
 def write_context(device_id: str | None) -> WriteContext:
     config = current_app.config
-    settings = Settings(config["GRIDGOV_GEOFENCE"], config["GRIDGOV_GEOFENCE_METRES"])
+    settings = Settings(
+        config["GRIDGOV_GEOFENCE"],
+        config["GRIDGOV_GEOFENCE_METRES"],
+        config["GRIDGOV_SYNC_KEEP_DAYS"],
+    )
     return WriteContext(
         current_principal(), device_id, current_app.extensions["vault"], current_codes(), settings
     )

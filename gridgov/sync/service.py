@@ -14,10 +14,11 @@ import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from marshmallow import ValidationError as MarshmallowError
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gridgov.audit.service import record, rows_together
@@ -190,6 +191,8 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
     if (earlier := batch.done.get(env["uuid"])) is not None:
         batch.write(ctx)  # its result is complete once written
         return _replay(env["uuid"], *earlier, digest)
+    if (too_old := _too_old(ctx, env)) is not None:
+        return _keep(ctx, env, digest, Outcome.refused(too_old), batch)
     if env["type"] == "person" and batch.new["house"]:
         batch.write(ctx)  # a person may live in a house this batch is recording
     if env["op"] == "upsert":
@@ -231,6 +234,35 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
             detail="Another upload changed this record at the same time; retry.",
         )
         return {"uuid": str(env["uuid"]), **busy.as_dict()}
+
+
+def _too_old(ctx: WriteContext, env: dict) -> ValidationFailed | None:
+    """A record captured before the window outcomes are kept for: its first upload's outcome
+    may be pruned, so applying it could record it twice."""
+    days = ctx.settings.keep_days
+    if env["captured_at"] >= datetime.now(UTC) - timedelta(days=days):
+        return None
+    return ValidationFailed.field(
+        "captured_at",
+        f"is more than {days} days ago, longer than uploads are kept; record it again",
+    )
+
+
+def prune(keep_days: int, chunk: int = 10_000) -> int:
+    """Delete upload outcomes older than the window, a chunk per transaction; how many. Records
+    captured before the window are refused (_too_old), so no retry can need them."""
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    total = 0
+    while True:
+        old = select(SyncRecord.uuid).where(SyncRecord.created_at < cutoff).limit(chunk)
+        deleted = db.session.execute(delete(SyncRecord).where(SyncRecord.uuid.in_(old))).rowcount
+        if deleted:
+            after = {"rows": deleted, "created_before": cutoff.isoformat()}
+            record("prune_outcomes", "sync_records", None, after=after)
+        db.session.commit()
+        total += deleted
+        if deleted < chunk:
+            return total
 
 
 def _fresh(uuid: UUID) -> SyncRecord | None:
