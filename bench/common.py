@@ -5,10 +5,13 @@ import os
 import subprocess
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = "2"
+# What devices upload was captured lately: the server refuses captures older than its window.
+CAPTURED_AT = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 
 
 def serve(target: str, port: int) -> subprocess.Popen:

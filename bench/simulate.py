@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from bench.common import login, serve
+from bench.common import CAPTURED_AT, login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -103,7 +103,7 @@ def envelope(type_, data, op="upsert", base=None, point=None):
         "type": type_,
         "op": op,
         "data": data,
-        "captured_at": "2026-11-20T10:00:00+08:00",
+        "captured_at": CAPTURED_AT,
         "position": {"lon": point[0], "lat": point[1], "crs": "wgs84"},
     }
     if base is not None:

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 import psycopg
 from sqlalchemy import text
 
-from bench.common import login, serve
+from bench.common import CAPTURED_AT, login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.extensions import db
@@ -132,7 +132,7 @@ def batches(app) -> list[list[dict]]:
                     "type": "person",
                     "op": "upsert",
                     "data": data,
-                    "captured_at": "2026-11-20T10:00:00+08:00",
+                    "captured_at": CAPTURED_AT,
                 }
             )
         out.append(records)

@@ -18,7 +18,7 @@ import uuid
 import psycopg
 from sqlalchemy import text
 
-from bench.common import login, serve
+from bench.common import CAPTURED_AT, login, serve
 from bench.upload import BATCH, CLIENTS, post, report, timed
 from gridgov import create_app
 from gridgov.extensions import db
@@ -63,7 +63,7 @@ def batches(points: list[tuple[float, float]]) -> list[list[dict]]:
                     "type": "house",
                     "op": "upsert",
                     "data": data,
-                    "captured_at": "2026-11-20T10:00:00+08:00",
+                    "captured_at": CAPTURED_AT,
                 }
             )
         out.append(records)

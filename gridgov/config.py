@@ -24,6 +24,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _int_between(name: str, default: int, low: int, high: int) -> int:
+    value = _int(name, default)
+    if not low <= value <= high:
+        raise RuntimeError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
 def _required(name: str) -> str:
     value = os.environ.get(name)
     if not value:
@@ -80,7 +87,7 @@ def from_env() -> dict:
         "GRIDGOV_GEOFENCE_METRES": _float("GRIDGOV_GEOFENCE_METRES", 100.0),
         # Upload outcomes are kept this long for replays (`flask sync prune`); a record captured
         # longer ago is refused, so a retry from before the window can never apply twice.
-        "GRIDGOV_SYNC_KEEP_DAYS": _int("GRIDGOV_SYNC_KEEP_DAYS", 365),
+        "GRIDGOV_SYNC_KEEP_DAYS": _int_between("GRIDGOV_SYNC_KEEP_DAYS", 365, 1, 36_500),
         # An upload of 1,000 records with full person blocks stays far below this.
         "MAX_CONTENT_LENGTH": _int("GRIDGOV_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "GRIDGOV_LOGIN_MAX_FAILURES": _int("GRIDGOV_LOGIN_MAX_FAILURES", 5),

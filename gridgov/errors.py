@@ -10,6 +10,8 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from gridgov.crypto import KeyError_
+
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://gridgov.invalid/problems/"
@@ -140,6 +142,16 @@ def register(app: Flask) -> None:
     """Install the handlers; called after flask-smorest so these replace its own."""
     app.register_error_handler(GridgovError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+
+    @app.errorhandler(KeyError_)
+    def _key_missing(err):
+        log.error("data key missing: %s", err)
+        return problem(
+            500,
+            "data_key_missing",
+            "Data key missing",
+            "A stored value was sealed with a data key this server is not configured with.",
+        )
 
     @app.errorhandler(IntegrityError)
     def _integrity(err):

@@ -1,6 +1,8 @@
 """Small builders for test data: a synthetic district of squares, accounts, tokens."""
 
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from gridgov.accounts import service as accounts
 from gridgov.hierarchy import importer
@@ -112,6 +114,13 @@ def id_number(seq: int, birth: str = "19900101", region: str = "440303") -> str:
     return first17 + check_character(first17)
 
 
+# Devices upload what they captured lately (the server refuses captures older than the window
+# it keeps outcomes for): two days ago, 10:00 district time.
+CAPTURED_AT = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=2)).replace(
+    hour=10, minute=0, second=0, microsecond=0
+)
+
+
 def envelope(type_: str, data: dict, op: str = "upsert", base_version=None, position=OWN_POINT):
     import uuid
 
@@ -120,7 +129,7 @@ def envelope(type_: str, data: dict, op: str = "upsert", base_version=None, posi
         "type": type_,
         "op": op,
         "data": data,
-        "captured_at": "2026-11-20T10:00:00+08:00",
+        "captured_at": CAPTURED_AT.isoformat(),
     }
     if base_version is not None:
         env["base_version"] = base_version

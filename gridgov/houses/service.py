@@ -315,7 +315,8 @@ def create_many(ctx: WriteContext, new: list[NewHouse]) -> list[Outcome]:
             outcomes[i] = Outcome.refused(_taken(code))
         else:
             written[code] = n
-    # New buildings only with a house in them: a refused house leaves no number used up.
+    # New buildings only with a house in them (a house from before building numbers were kept
+    # may hold the code a new number makes: refused, its building is not recorded).
     used = dict.fromkeys(n.place for n in written.values() if n.place in fresh)
     buildings = [
         {"community_code": c, "number": numbers[(c, p, b)], "compound": p, "building": b}
@@ -444,8 +445,6 @@ def _create_coded(ctx, data, values, rental_values, community) -> Outcome:
     code = data["code"]
     if code[12:17] != f"{number:05d}":
         raise ValidationFailed.field("data.code", f"building digits must be {number:05d}")
-    if db.session.scalar(select(House.id).where(House.code == code)) is not None:
-        raise _taken(code)
     db.session.flush()  # the reservation, now bound to this building
     place = (community, data["compound"], data["building"])
     _insert(ctx, {code: NewHouse(values, rental_values, place, data)})

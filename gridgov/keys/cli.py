@@ -3,6 +3,7 @@
 import sys
 
 import click
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -31,5 +32,12 @@ def reseal(chunk):
         done = service.reseal(vault, chunk, progress=click.echo)
     except KeyError_ as e:
         click.echo(f"stopped: {e}; add that key back to GRIDGOV_DATA_KEYS and run again", err=True)
+        sys.exit(1)
+    except InvalidTag:
+        click.echo(
+            "stopped: a stored value does not open with the key of its version (a different "
+            "key under the same version number?); the work so far is kept",
+            err=True,
+        )
         sys.exit(1)
     click.echo(f"{sum(done.values())} values re-encrypted under key version {vault.current}")

@@ -1,9 +1,10 @@
 """Retiring a data key: re-encrypt stored personal values under the newest one.
 
 Each sealed value starts with the version of the key that sealed it. Adding a key with a higher
-version to GRIDGOV_DATA_KEYS makes every new value use it at once; reseal() then re-encrypts the
-stored values a chunk of rows per transaction (interrupted, it carries on where it stopped)
-until no value needs an older key, which can then be removed from the configuration.
+version to GRIDGOV_DATA_KEYS (of every process, restarted: keys are read at start) makes new
+values use it; reseal() then re-encrypts the stored values a chunk of rows per transaction
+(interrupted, it carries on where it stopped) until no value needs an older key, which can then
+be removed from the configuration.
 """
 
 from collections.abc import Callable
@@ -56,17 +57,18 @@ def reseal(
     for model, column, purpose in SEALED:
         key = model.__mapper__.primary_key[0]
         sealed = getattr(model, column)
-        done[_name(model, column)] = 0
+        done[_name(model, column)], after = 0, None
         while True:
-            rows = db.session.execute(
-                select(key, sealed)
-                .where(sealed.is_not(None), func.get_byte(sealed, 0) != vault.current)
-                .order_by(key)
-                .limit(chunk)
-                .with_for_update()
-            ).all()
+            # Page by key: each chunk reads on from the last, not again from the start.
+            stmt = select(key, sealed).where(
+                sealed.is_not(None), func.get_byte(sealed, 0) != vault.current
+            )
+            if after is not None:
+                stmt = stmt.where(key > after)
+            rows = db.session.execute(stmt.order_by(key).limit(chunk).with_for_update()).all()
             if not rows:
                 break
+            after = rows[-1][0]
             fresh = [
                 {key.name: k, column: vault.seal(vault.open(value, purpose), purpose)}
                 for k, value in rows

@@ -171,8 +171,6 @@ def plan_create(ctx: WriteContext, env: dict) -> NewPerson | None:
                 return None
     secrets, values, house = _prepare(ctx, env["data"])
     index = ctx.vault.index(secrets["id"].number, "id_number")
-    if index not in ctx.absent:
-        return None
     require_scope(ctx, house.grid_code, "The house")
     ctx.absent.discard(index)
     return _new_person(ctx, env, secrets, values, house, index)

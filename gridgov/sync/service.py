@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from marshmallow import ValidationError as MarshmallowError
-from sqlalchemy import delete, select, text
+from sqlalchemy import DateTime, delete, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from gridgov.audit.models import AuditEvent
 from gridgov.audit.service import record, rows_together
 from gridgov.auth.scope import Principal, inside
 from gridgov.errors import GridgovError, NotFound, ValidationFailed, schema_errors
@@ -59,10 +60,13 @@ def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
             stored = _stored(raw_records)
             # What a replayed record needs is stored: the look-ups are for the others only.
             fresh = [raw for raw in raw_records if _uuid(raw) not in stored]
-            _lock_rows(ctx, fresh)
-            _locate(ctx, fresh)
+            if fresh:
+                _lock_rows(ctx, fresh)
+                # A copy of this batch that held those locks may have committed meanwhile.
+                stored |= _stored(fresh)
+                _locate(ctx, fresh)
             with rows_together() as rows:
-                batch = Batch(rows, stored)
+                batch = Batch(rows, stored, _capture_window(ctx.settings.keep_days))
                 results = [_one(ctx, raw, batch) for raw in raw_records]
                 batch.write(ctx)
             db.session.commit()
@@ -134,6 +138,7 @@ def _locate(ctx: WriteContext, raw_records: list) -> None:
 class Batch:
     rows: list  # audit, change and outcome rows, written together when the batch ends
     stored: dict[UUID, SyncRecord]  # outcomes stored by earlier uploads
+    window: tuple[datetime, datetime]  # the capture times a record may have (_capture_window)
     done: dict[UUID, tuple[bytes, dict]] = field(default_factory=dict)  # earlier in this batch
     # New houses and people checked but not yet written, by type, each with the result it
     # fills in when written.
@@ -187,12 +192,14 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
         return {"uuid": uuid, **failed.as_dict()}
     digest = _hash(raw)
     if (stored := batch.stored.get(env["uuid"])) is not None:
-        return _replay(env["uuid"], bytes(stored.content_hash), stored.result, digest)
+        # Another user's UUID is never theirs to replay: it counts as reused.
+        mine = stored.user_id == ctx.principal.user_id
+        return _replay(env["uuid"], mine and bytes(stored.content_hash), stored.result, digest)
     if (earlier := batch.done.get(env["uuid"])) is not None:
         batch.write(ctx)  # its result is complete once written
         return _replay(env["uuid"], *earlier, digest)
-    if (too_old := _too_old(ctx, env)) is not None:
-        return _keep(ctx, env, digest, Outcome.refused(too_old), batch)
+    if (outside := _outside_window(env, batch.window)) is not None:
+        return _keep(ctx, env, digest, Outcome.refused(outside), batch)
     if env["type"] == "person" and batch.new["house"]:
         batch.write(ctx)  # a person may live in a house this batch is recording
     if env["op"] == "upsert":
@@ -236,22 +243,47 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
         return {"uuid": str(env["uuid"]), **busy.as_dict()}
 
 
-def _too_old(ctx: WriteContext, env: dict) -> ValidationFailed | None:
-    """A record captured before the window outcomes are kept for: its first upload's outcome
-    may be pruned, so applying it could record it twice."""
-    days = ctx.settings.keep_days
-    if env["captured_at"] >= datetime.now(UTC) - timedelta(days=days):
-        return None
-    return ValidationFailed.field(
-        "captured_at",
-        f"is more than {days} days ago, longer than uploads are kept; record it again",
+# How far a device's clock may run ahead of the server's.
+CLOCK_SKEW = timedelta(days=1)
+
+
+def _capture_window(keep_days: int) -> tuple[datetime, datetime]:
+    """(earliest, latest) capture time an upload accepts. A record's first upload came at most
+    CLOCK_SKEW before its capture time, so one captured after the earliest cannot have had its
+    outcome pruned: the earliest is the kept window, and never before the last prune's cutoff
+    plus the skew (the window may have been shorter then)."""
+    now = datetime.now(UTC)
+    pruned = db.session.scalar(
+        select(
+            func.max(AuditEvent.after["created_before"].astext.cast(DateTime(timezone=True)))
+        ).where(AuditEvent.action == "prune_outcomes")
     )
+    earliest = now - timedelta(days=keep_days)
+    if pruned is not None:
+        earliest = max(earliest, pruned + CLOCK_SKEW)
+    return earliest, now + CLOCK_SKEW
+
+
+def _outside_window(env: dict, window: tuple[datetime, datetime]) -> ValidationFailed | None:
+    earliest, latest = window
+    if env["captured_at"] > latest:
+        return ValidationFailed.field(
+            "captured_at", "is in the future: set the device's clock and record it again"
+        )
+    if env["captured_at"] < earliest:
+        return ValidationFailed.field(
+            "captured_at",
+            f"is before {earliest:%Y-%m-%d}, earlier than uploads are kept for; record it again "
+            "under a new uuid",
+        )
+    return None
 
 
 def prune(keep_days: int, chunk: int = 10_000) -> int:
-    """Delete upload outcomes older than the window, a chunk per transaction; how many. Records
-    captured before the window are refused (_too_old), so no retry can need them."""
-    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    """Delete upload outcomes made before the window (less the clock skew allowed), a chunk per
+    transaction; how many. Each chunk's audit row keeps the cutoff, which uploads then respect
+    (_capture_window) even if the window is later made longer."""
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days) - CLOCK_SKEW
     total = 0
     while True:
         old = select(SyncRecord.uuid).where(SyncRecord.created_at < cutoff).limit(chunk)
@@ -297,7 +329,7 @@ def _stored_outcome(ctx: WriteContext, env: dict, digest: bytes, result: dict) -
     return SyncRecord, values
 
 
-def _replay(uuid: UUID, stored_digest: bytes, result: dict, digest: bytes) -> dict:
+def _replay(uuid: UUID, stored_digest: bytes | bool, result: dict, digest: bytes) -> dict:
     if stored_digest != digest:
         return {
             "uuid": str(uuid),

@@ -14,11 +14,21 @@ depends_on = None
 
 
 def upgrade():
-    # BRIN: outcomes are appended in time order, so a few pages of summary find the old ones,
-    # and an upload pays next to nothing to keep it.
-    op.create_index(
-        "ix_sync_records_created_at", "sync_records", ["created_at"], postgresql_using="brin"
-    )
+    # BRIN: outcomes are appended in time order, so a small summary finds the old ones and an
+    # upload pays next to nothing to keep it. Built concurrently: uploads go on meanwhile.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_sync_records_created_at",
+            "sync_records",
+            ["created_at"],
+            postgresql_using="brin",
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
+    # Audit rows written through the ORM kept "no value" as JSON null, bulk ones as SQL NULL:
+    # one representation (SQL NULL) from now on.
+    op.execute("UPDATE audit_events SET before = NULL WHERE before = 'null'::jsonb")
+    op.execute("UPDATE audit_events SET after = NULL WHERE after = 'null'::jsonb")
 
 
 def downgrade():

@@ -88,3 +88,16 @@ def test_reseal_stops_on_a_value_whose_key_is_gone(cli, stored, keys):
     assert result.exit_code == 1
     assert "no data key with version 1 is configured" in result.output
     assert all(set(v) == {1} for v in service.versions().values())
+
+
+def test_a_value_whose_key_is_not_configured_is_a_problem_not_a_crash(client, stored, keys):
+    keys(f"2:{SECOND_KEY}")
+    staff = f.auth_as(client, "street_staff", ["440303001000"], username="desk")
+    response = client.post(
+        f"/api/v1/persons/{stored}/reveal",
+        json={"field": "phone", "reason": "换钥后核验"},
+        headers=staff,
+    )
+    assert response.status_code == 500
+    assert response.content_type == "application/problem+json"
+    assert response.json["code"] == "data_key_missing"

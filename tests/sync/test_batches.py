@@ -240,3 +240,25 @@ def test_two_devices_recording_the_same_new_building_at_once_number_it_once(clie
         assert {code[12:17] for code in db.session.scalars(select(House.code))} == {"00001"}
     finally:
         server.close()
+
+
+def test_a_batch_mixing_a_replayed_house_and_new_people_in_it_writes_the_people_once(
+    client, worker
+):
+    house = f.envelope("house", f.house_data(room="707"))
+    [first] = f.upload(client, worker, house)
+    person = f.envelope("person", f.person_data(70, first["key"]))
+    reused = {**house, "data": f.house_data(room="708")}  # the house's uuid, other content
+    replayed, created, clash = f.upload(client, worker, house, person, reused)
+    assert (replayed["replayed"], created["outcome"]) == (True, "created")
+    assert (clash["status"], clash["code"]) == (409, "uuid_reused")
+    assert (count(House), count(Person)) == (1, 1)
+
+
+def test_another_users_uuid_is_not_theirs_to_replay(client, worker):
+    record = f.envelope("house", f.house_data())
+    [mine] = f.upload(client, worker, record)
+    other = f.auth_as(client, "grid_worker", [f.OWN_CELL], username="li")
+    [theirs] = f.upload(client, other, record)
+    assert (mine["outcome"], theirs["code"]) == ("created", "uuid_reused")
+    assert count(House) == 1

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from gridgov.houses.models import House
+from gridgov.sync import service
 from gridgov.sync.models import SyncRecord
 from tests import factories as f
 
@@ -61,16 +62,59 @@ def test_a_retry_after_its_outcomes_were_pruned_records_nothing_twice(
     cli, client, worker, keep_days
 ):
     batch = [
-        {**f.envelope("house", f.house_data(room=str(101 + i))), "captured_at": days_ago(3)}
+        {**f.envelope("house", f.house_data(room=str(101 + i))), "captured_at": days_ago(4)}
         for i in range(2)
     ]
     assert {r["outcome"] for r in f.upload(client, worker, *batch)} == {"created"}
-    db.session.execute(text("UPDATE sync_records SET created_at = now() - interval '3 days'"))
+    db.session.execute(text("UPDATE sync_records SET created_at = now() - interval '4 days'"))
     db.session.commit()
-    keep_days(2)  # the window has passed for that batch
+    keep_days(2)  # the window has passed for that batch (prune allows a day of clock skew)
     assert "2 upload outcomes" in cli.invoke(args=["sync", "prune"]).output
     retried = f.upload(client, worker, *batch)
     assert {(r["outcome"], r["errors"][0]["field"]) for r in retried} == {
         ("rejected", "captured_at")
     }
     assert count(House) == 2
+
+
+def test_a_longer_window_after_a_prune_still_refuses_what_was_pruned(
+    cli, client, worker, keep_days
+):
+    record = {**f.envelope("house", f.house_data()), "captured_at": days_ago(40)}
+    f.upload(client, worker, record)
+    db.session.execute(text("UPDATE sync_records SET created_at = now() - interval '40 days'"))
+    db.session.commit()
+    keep_days(30)
+    assert "1 upload outcomes" in cli.invoke(args=["sync", "prune"]).output
+    keep_days(365)  # someone lengthens the window afterwards
+    [retried] = f.upload(client, worker, record)
+    assert (retried["outcome"], retried["errors"][0]["field"]) == ("rejected", "captured_at")
+    assert count(House) == 1
+
+
+def test_an_old_capture_whose_outcome_is_kept_still_replays(client, worker, keep_days):
+    record = {**f.envelope("house", f.house_data()), "captured_at": days_ago(10)}
+    [first] = f.upload(client, worker, record)
+    keep_days(5)  # shorter now, but nothing was pruned
+    [again] = f.upload(client, worker, record)
+    assert again == {**first, "replayed": True}
+
+
+def test_a_capture_in_the_future_is_refused(client, worker):
+    ahead = {**f.envelope("house", f.house_data()), "captured_at": days_ago(-3)}
+    [result] = f.upload(client, worker, ahead)
+    assert (result["outcome"], result["errors"][0]["field"]) == ("rejected", "captured_at")
+    assert "future" in result["errors"][0]["message"]
+
+
+def test_prune_works_through_the_old_outcomes_a_chunk_at_a_time(client, worker):
+    records = [f.envelope("house", f.house_data(room=str(101 + i))) for i in range(3)]
+    f.upload(client, worker, *records)
+    db.session.execute(text("UPDATE sync_records SET created_at = now() - interval '400 days'"))
+    db.session.commit()
+    assert service.prune(365, chunk=1) == 3
+    assert count(SyncRecord) == 0
+    chunks = db.session.scalars(
+        select(AuditEvent.after).where(AuditEvent.action == "prune_outcomes")
+    ).all()
+    assert [c["rows"] for c in chunks] == [1, 1, 1]
