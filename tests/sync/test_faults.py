@@ -120,9 +120,11 @@ def test_an_overlapping_retry_of_edits_makes_no_conflict_and_no_second_version(s
         answers = overlapping(server, {"device_id": "pda-1", "records": edits}, token)
         assert [status for status, _ in answers] == [200, 200]
         for first, second in zip(*(payload["results"] for _, payload in answers), strict=True):
-            # whichever copy got there second saw its own edit already applied
-            assert {first["outcome"], second["outcome"]} <= {"updated", "unchanged"}
+            assert first["outcome"] == second["outcome"] == "updated"
             assert first["version"] == second["version"] == 2
+        # whichever copy got there second answers with the first one's stored outcomes
+        replayed = [all(r.get("replayed") for r in payload["results"]) for _, payload in answers]
+        assert sorted(replayed) == [False, True]
         db.session.remove()
         assert db.session.scalar(select(func.count()).select_from(Conflict)) == 0
     finally:
