@@ -4,6 +4,7 @@ import base64
 
 from flask import Flask
 from sqlalchemy.engine import make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gridgov import config as settings
 from gridgov import docs, errors
@@ -18,6 +19,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(docs.OPENAPI_CONFIG)
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
+    if app.config["GRIDGOV_PROXIES"]:
+        # Trust X-Forwarded-For from exactly that many proxies (never from the client itself).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GRIDGOV_PROXIES"])
 
     from gridgov import models  # noqa: F401  (register every table with the metadata)
 

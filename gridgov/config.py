@@ -92,4 +92,10 @@ def from_env() -> dict:
         "MAX_CONTENT_LENGTH": _int("GRIDGOV_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "GRIDGOV_LOGIN_MAX_FAILURES": _int("GRIDGOV_LOGIN_MAX_FAILURES", 5),
         "GRIDGOV_LOGIN_LOCK_SECONDS": _int("GRIDGOV_LOGIN_LOCK_SECONDS", 300),
+        # Failed logins one network address may make in a window, over any accounts.
+        "GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES": _int("GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES", 50),
+        "GRIDGOV_LOGIN_ADDRESS_WINDOW_SECONDS": _int("GRIDGOV_LOGIN_ADDRESS_WINDOW_SECONDS", 900),
+        # Reverse proxies in front of the app that set X-Forwarded-For (0: clients connect
+        # directly); the address of a login is then the one the nearest proxy saw.
+        "GRIDGOV_PROXIES": _int("GRIDGOV_PROXIES", 0),
     }

@@ -17,7 +17,8 @@ from tests import factories as f
 
 # Everything but the code tables, which are loaded once.
 TABLES = (
-    "areas, users, user_areas, refresh_tokens, revocations, audit_events, houses, rentals, "
+    "areas, users, user_areas, refresh_tokens, revocations, login_address_failures, "
+    "audit_events, houses, rentals, "
     "buildings, persons, residences, sync_records, conflicts, changes, "
     "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "
     "house_grids, "

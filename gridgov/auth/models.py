@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Uuid
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
@@ -31,3 +31,14 @@ class Revocation(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # 'token' or 'family'
     reason: Mapped[str] = mapped_column(String(30))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AddressFailures(db.Model):
+    """Failed logins from one network address in the current window, whatever the user names:
+    the per-account lock does not stop one address trying a few passwords on many accounts."""
+
+    __tablename__ = "login_address_failures"
+
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer)

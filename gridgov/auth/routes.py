@@ -1,5 +1,7 @@
 """Log in, refresh, log out, and who am I."""
 
+from datetime import timedelta
+
 from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
@@ -16,6 +18,8 @@ def _policy() -> service.LoginPolicy:
         max_failures=config["GRIDGOV_LOGIN_MAX_FAILURES"],
         lock_seconds=config["GRIDGOV_LOGIN_LOCK_SECONDS"],
         refresh_lifetime=config["JWT_REFRESH_TOKEN_EXPIRES"],
+        address_max_failures=config["GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES"],
+        address_window=timedelta(seconds=config["GRIDGOV_LOGIN_ADDRESS_WINDOW_SECONDS"]),
     )
 
 
@@ -26,7 +30,9 @@ def _policy() -> service.LoginPolicy:
 def login(args):
     """Exchange a username and password for an access token and a refresh token."""
     device = request.headers.get("X-Device-Id")
-    return service.login(args["username"], args["password"], _policy(), device_id=device)
+    return service.login(
+        args["username"], args["password"], _policy(), device_id=device, address=request.remote_addr
+    )
 
 
 @blp.post("/refresh")

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import select, text
+from sqlalchemy import case, select, text
+from sqlalchemy.dialects.postgresql import insert
 
 from gridgov.accounts.models import User
 from gridgov.audit.service import record
 from gridgov.auth import passwords
-from gridgov.auth.models import RefreshToken, Revocation
+from gridgov.auth.models import AddressFailures, RefreshToken, Revocation
 from gridgov.auth.principal_cache import CHANNEL, clear_all
 from gridgov.auth.scope import Principal
 from gridgov.errors import TooManyAttempts, Unauthorized
@@ -24,6 +25,8 @@ class LoginPolicy:
     max_failures: int = 5
     lock_seconds: int = 300
     refresh_lifetime: timedelta = timedelta(days=30)
+    address_max_failures: int = 50  # failed logins from one address per window, any user
+    address_window: timedelta = timedelta(minutes=15)
 
 
 def _now() -> datetime:
@@ -56,16 +59,53 @@ def _issue(user: User, family: uuid.UUID, policy: LoginPolicy) -> dict:
     }
 
 
-def login(username: str, password: str, policy: LoginPolicy, device_id=None) -> dict:
+def _check_address(address: str | None, policy: LoginPolicy, now: datetime) -> None:
+    """Refuse any login from an address that failed too often in its window, even with the
+    right password: otherwise spraying one password over many accounts goes on until it hits."""
+    row = db.session.get(AddressFailures, address) if address else None
+    if row is None or row.failures < policy.address_max_failures:
+        return
+    ends = row.window_start + policy.address_window
+    if ends > now:
+        wait = int((ends - now).total_seconds()) + 1
+        raise TooManyAttempts(
+            f"Too many failed logins from this address; try again in {wait} seconds.",
+            code="address_throttled",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _count_address_failure(address: str | None, policy: LoginPolicy, now: datetime) -> None:
+    """One more failure for the address, in a new window if the last one has ended."""
+    if not address:
+        return
+    table = AddressFailures.__table__
+    stmt = insert(table).values(address=address, window_start=now, failures=1)
+    expired = table.c.window_start <= now - policy.address_window
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.address],
+            set_={
+                "window_start": case((expired, now), else_=table.c.window_start),
+                "failures": case((expired, 1), else_=table.c.failures + 1),
+            },
+        )
+    )
+
+
+def login(username: str, password: str, policy: LoginPolicy, device_id=None, address=None) -> dict:
     """Check a password and start a new token family. Repeated failures lock the account for a
-    time that doubles with each further failure."""
+    time that doubles with each further failure, and an address that fails too often, on any
+    accounts, is refused for the rest of its window."""
+    now = _now()
+    _check_address(address, policy, now)
     user = db.session.execute(
         select(User).where(User.username == username).with_for_update()
     ).scalar_one_or_none()
-    now = _now()
     if user is None:
         passwords.verify_password(None, password)
         record("login_failed", "user", username, device_id=device_id, after={"reason": "unknown"})
+        _count_address_failure(address, policy, now)
         db.session.commit()
         raise _bad_credentials()
     if user.locked_until and user.locked_until > now:
@@ -90,6 +130,7 @@ def login(username: str, password: str, policy: LoginPolicy, device_id=None) -> 
             device_id=device_id,
             after={"failed_logins": user.failed_logins, "locked": excess >= 0},
         )
+        _count_address_failure(address, policy, now)
         db.session.commit()
         raise _bad_credentials()
     if not user.active:

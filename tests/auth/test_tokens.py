@@ -3,8 +3,9 @@ from datetime import timedelta
 import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from gridgov import create_app
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
@@ -164,3 +165,83 @@ def test_disabling_an_account_stops_its_live_tokens(client, worker):
 def test_passwords_are_stored_as_argon2id_hashes(worker):
     stored = db.session.scalar(select(User.password_hash).where(User.id == worker))
     assert stored.startswith("$argon2id$") and f.PASSWORD not in stored
+
+
+def spray(client, address: str, times: int) -> None:
+    """Wrong passwords for as many different (even unknown) accounts from one address."""
+    for i in range(times):
+        client.post(
+            "/api/v1/auth/login",
+            json={"username": f"user{i}", "password": "wrong-password-1"},
+            environ_base={"REMOTE_ADDR": address},
+        )
+
+
+@pytest.fixture
+def address_limit(app):
+    """At most 4 failed logins an address in the test's window."""
+    saved = app.config["GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES"]
+    app.config["GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES"] = 4
+    yield 4
+    app.config["GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES"] = saved
+
+
+def test_an_address_failing_across_many_accounts_is_refused_for_its_window(
+    client, worker, address_limit
+):
+    spray(client, "10.0.0.9", address_limit)
+    right = {"username": "wang", "password": f.PASSWORD}
+    refused = client.post(
+        "/api/v1/auth/login", json=right, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+    assert (refused.status_code, refused.json["code"]) == (429, "address_throttled")
+    assert 850 < int(refused.headers["Retry-After"]) <= 901
+    elsewhere = client.post(
+        "/api/v1/auth/login", json=right, environ_base={"REMOTE_ADDR": "10.0.0.8"}
+    )
+    assert elsewhere.status_code == 200
+    # the user's own account is not locked: only the address is
+    assert db.session.scalar(select(User.failed_logins).where(User.id == worker)) == 0
+
+
+def test_an_address_may_log_in_again_once_its_window_has_passed(client, worker, address_limit):
+    spray(client, "10.0.0.9", address_limit)
+    db.session.execute(
+        text("UPDATE login_address_failures SET window_start = now() - interval '16 minutes'")
+    )
+    db.session.commit()
+    right = {"username": "wang", "password": f.PASSWORD}
+    again = client.post("/api/v1/auth/login", json=right, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert again.status_code == 200
+    spray(client, "10.0.0.9", 1)  # a failure after the window starts a new one
+    failures = db.session.execute(text("SELECT failures FROM login_address_failures")).scalar()
+    assert failures == 1
+
+
+def test_failures_below_the_limit_do_not_refuse_the_address(client, worker, address_limit):
+    spray(client, "10.0.0.9", address_limit - 1)
+    right = {"username": "wang", "password": f.PASSWORD}
+    ok = client.post("/api/v1/auth/login", json=right, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert ok.status_code == 200
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(worker, address_limit):
+    proxied = create_app({"TESTING": True, "GRIDGOV_PROXIES": 1})
+    proxied.config["GRIDGOV_LOGIN_ADDRESS_MAX_FAILURES"] = address_limit
+    try:
+        client = proxied.test_client()
+
+        def login(forwarded: str, username: str, password: str) -> int:
+            body = {"username": username, "password": password}
+            headers = {"X-Forwarded-For": forwarded}
+            return client.post("/api/v1/auth/login", json=body, headers=headers).status_code
+
+        for i in range(address_limit):
+            assert login("10.1.1.1", f"user{i}", "wrong-password-1") == 401
+        # the proxy's own address (the test client's) is shared; the forwarded ones are not
+        assert login("10.1.1.1", "wang", f.PASSWORD) == 429
+        assert login("10.1.1.2", "wang", f.PASSWORD) == 200
+    finally:
+        proxied.extensions["principal_cache"].stop()
+        with proxied.app_context():
+            db.engine.dispose()
