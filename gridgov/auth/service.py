@@ -239,3 +239,13 @@ def prune_revocations() -> int:
     db.session.execute(RefreshToken.__table__.delete().where(RefreshToken.expires_at < _now()))
     db.session.commit()
     return deleted
+
+
+def prune_address_failures(window: timedelta) -> int:
+    """Forget the failure counts of addresses whose window has ended."""
+    table = AddressFailures.__table__
+    deleted = db.session.execute(
+        table.delete().where(table.c.window_start <= _now() - window)
+    ).rowcount
+    db.session.commit()
+    return deleted

@@ -245,3 +245,19 @@ def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(worker, address
         proxied.extensions["principal_cache"].stop()
         with proxied.app_context():
             db.engine.dispose()
+
+
+def test_prune_forgets_ended_address_windows_and_keeps_the_current_ones(cli, client):
+    spray(client, "10.0.0.1", 1)
+    spray(client, "10.0.0.2", 1)
+    db.session.execute(
+        text(
+            "UPDATE login_address_failures SET window_start = now() - interval '1 hour' "
+            "WHERE address = '10.0.0.1'"
+        )
+    )
+    db.session.commit()
+    result = cli.invoke(args=["auth", "prune"])
+    assert "pruned 1 ended address window(s)" in result.output
+    kept = db.session.scalars(text("SELECT address FROM login_address_failures")).all()
+    assert kept == ["10.0.0.2"]
