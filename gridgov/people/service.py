@@ -1,7 +1,6 @@
 """People: register, update, move and delete from device uploads; scoped, masked reads; and the
 deliberate, audited act of showing an ID or phone number in full."""
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -164,13 +163,12 @@ def plan_create(ctx: WriteContext, env: dict) -> NewPerson | None:
     can write all its registrations with one statement per table. None when the person is on
     record or the batch registers them already: upsert then decides."""
     number = env["data"].get("id_number")
-    if isinstance(number, str):  # someone on record: upsert checks the record (once)
-        with contextlib.suppress(idnumber.IdNumberError):
-            parsed = idnumber.parse(number, ctx.today)
-            if ctx.vault.index(parsed.number, "id_number") not in ctx.absent:
-                return None
+    # The batch indexed every valid number; none here, and _prepare says what is wrong.
+    index = ctx.indexes.get(number) if isinstance(number, str) else None
+    if index is not None and index not in ctx.absent:
+        return None  # someone on record: upsert checks the record (once)
     secrets, values, house = _prepare(ctx, env["data"])
-    index = ctx.vault.index(secrets["id"].number, "id_number")
+    index = index or ctx.vault.index(secrets["id"].number, "id_number")
     require_scope(ctx, house.grid_code, "The house")
     ctx.absent.discard(index)
     return _new_person(ctx, env, secrets, values, house, index)

@@ -38,6 +38,7 @@ class WriteContext:
     # name, and the ID indexes known to have no person yet, so records need no look-ups.
     persons: dict[bytes, object] = field(default_factory=dict)
     absent: set[bytes] = field(default_factory=set)
+    indexes: dict[str, bytes] = field(default_factory=dict)  # blind index by number as sent
     houses: dict[str, object] = field(default_factory=dict)
     homes: dict[str, object] = field(default_factory=dict)  # houses people are registered in
     # Looked up for a whole batch at once (locate), by the point as sent (lon, lat, crs): the

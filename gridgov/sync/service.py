@@ -88,19 +88,21 @@ def _lock_rows(ctx: WriteContext, raw_records: list) -> None:
     people and the houses it writes in one global order before any record runs: two batches
     touching the same rows in different orders then queue instead of deadlocking, and records
     need no look-ups of their own. (The houses people are registered in are read, not locked.)"""
-    numbers, locked_codes, codes = set(), set(), set()
+    locked_codes, codes = set(), set()
+    ctx.indexes = {}
     for raw in raw_records:
         data = raw.get("data") if isinstance(raw, dict) else None
         if not isinstance(data, dict):
             continue
         if raw.get("type") == "person" and isinstance(data.get("id_number"), str):
             with contextlib.suppress(idnumber.IdNumberError):
-                numbers.add(idnumber.parse(data["id_number"]).number)
+                number = idnumber.parse(data["id_number"], ctx.today).number
+                ctx.indexes[data["id_number"]] = ctx.vault.index(number, "id_number")
             if isinstance(data.get("house_code"), str):
                 codes.add(data["house_code"])
         elif raw.get("type") == "house" and isinstance(data.get("code"), str):
             locked_codes.add(data["code"])
-    indexes = {ctx.vault.index(number, "id_number") for number in numbers}
+    indexes = set(ctx.indexes.values())
     ctx.persons = {
         p.id_index: p
         for p in db.session.scalars(
@@ -194,7 +196,8 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
     if (stored := batch.stored.get(env["uuid"])) is not None:
         # Another user's UUID is never theirs to replay: it counts as reused.
         mine = stored.user_id == ctx.principal.user_id
-        return _replay(env["uuid"], mine and bytes(stored.content_hash), stored.result, digest)
+        stored_digest = bytes(stored.content_hash) if mine else None
+        return _replay(env["uuid"], stored_digest, stored.result, digest)
     if (earlier := batch.done.get(env["uuid"])) is not None:
         batch.write(ctx)  # its result is complete once written
         return _replay(env["uuid"], *earlier, digest)
@@ -202,21 +205,20 @@ def _one(ctx: WriteContext, raw: dict, batch: Batch) -> dict:
         return _keep(ctx, env, digest, Outcome.refused(outside), batch)
     if env["type"] == "person" and batch.new["house"]:
         batch.write(ctx)  # a person may live in a house this batch is recording
-    if env["op"] == "upsert":
-        try:
-            flags = geofence(ctx, env["position"])
-            new = PLANNERS[env["type"]](ctx, env)
-        except GridgovError as e:
-            return _keep(ctx, env, digest, Outcome.refused(e), batch)
-        if new is not None:
-            new.flags = sorted(set(new.flags) | set(flags))
-            return batch.later(env, digest, new)
+    try:
+        flags = geofence(ctx, env["position"])
+        new = PLANNERS[env["type"]](ctx, env) if env["op"] == "upsert" else None
+    except GridgovError as e:
+        return _keep(ctx, env, digest, Outcome.refused(e), batch)
+    if new is not None:
+        new.flags = sorted(set(new.flags) | set(flags))
+        return batch.later(env, digest, new)
     batch.write(ctx)
     rows, mark = batch.rows, len(batch.rows)
     try:
         try:
             with db.session.begin_nested():
-                outcome = _apply(ctx, env)
+                outcome = _apply(ctx, env, flags)
             return _keep(ctx, env, digest, outcome, batch)
         except GridgovError as e:
             refused = Outcome.refused(e)
@@ -302,8 +304,7 @@ def _fresh(uuid: UUID) -> SyncRecord | None:
     return db.session.get(SyncRecord, uuid, populate_existing=True)
 
 
-def _apply(ctx: WriteContext, env: dict) -> Outcome:
-    flags = geofence(ctx, env["position"])
+def _apply(ctx: WriteContext, env: dict, flags: list[str]) -> Outcome:
     outcome = HANDLERS[(env["type"], env["op"])](ctx, env)
     outcome.flags = sorted(set(outcome.flags) | set(flags))
     return outcome
@@ -329,7 +330,7 @@ def _stored_outcome(ctx: WriteContext, env: dict, digest: bytes, result: dict) -
     return SyncRecord, values
 
 
-def _replay(uuid: UUID, stored_digest: bytes | bool, result: dict, digest: bytes) -> dict:
+def _replay(uuid: UUID, stored_digest: bytes | None, result: dict, digest: bytes) -> dict:
     if stored_digest != digest:
         return {
             "uuid": str(uuid),
