@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: a fresh throwaway database (TEST_DATABASE_URL, or a local one), then pytest.
+# make test: a fresh throwaway database (TEST_DATABASE_URL, or a local one named TEST_DB_NAME,
+# gridgov_test by default, so two checkouts can test side by side), then pytest.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 cd "$here/.."
@@ -7,7 +8,7 @@ trap scripts/stop-db.sh EXIT
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   DATABASE_URL=$TEST_DATABASE_URL
 else
-  DATABASE_URL=$(scripts/db.sh gridgov_test --fresh)
+  DATABASE_URL=$(scripts/db.sh "${TEST_DB_NAME:-gridgov_test}" --fresh)
 fi
 export DATABASE_URL
 # Fixed test keys: never used outside the throwaway test database.
