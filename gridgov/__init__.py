@@ -2,14 +2,16 @@
 
 import base64
 
-from flask import Flask
+from flask import Flask, Response, request
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from gridgov import config as settings
 from gridgov import docs, errors
 from gridgov.crypto import Vault, parse_keys
 from gridgov.extensions import api, db, jwt, migrate
+from gridgov.schema import BIGINT_MAX
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -19,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(docs.OPENAPI_CONFIG)
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
+    _register_converters(app)
     if app.config["GRIDGOV_PROXIES"]:
         # Trust X-Forwarded-For from exactly that many proxies (never from the client itself).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GRIDGOV_PROXIES"])
@@ -30,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     jwt.init_app(app)
     api.init_app(app)
     errors.register(app)
+    api.register_converter(Id, _id_param)
 
     from gridgov.auth.guard import register_token_errors
     from gridgov.auth.principal_cache import PrincipalCache
@@ -45,7 +49,39 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     _register_blueprints(app)
     _register_cli(app)
+    app.after_request(_not_cached)
     return app
+
+
+def _not_cached(response: Response) -> Response:
+    # API answers carry personal data and scope-dependent views: no browser or proxy keeps them.
+    if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class Text(UnicodeConverter):
+    """A path segment without NUL: such a path names nothing, so it is not found."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\x00]")
+
+
+class Id(IntegerConverter):
+    """A row id: at most a bigint, so a larger number is simply not found."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=BIGINT_MAX, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def _id_param(converter) -> dict:
+    return {"type": "integer", "format": "int64", "minimum": 0, "maximum": converter.max}
+
+
+def _register_converters(app: Flask) -> None:
+    # Before any route is added: rules take their converters when they are registered.
+    app.url_map.converters.update(default=Text, string=Text, int=Id)
 
 
 def _migrations_dir() -> str:

@@ -68,6 +68,9 @@ def from_env() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_size": _int("GRIDGOV_DB_POOL_SIZE", 5),
             "pool_recycle": 3600,
+            # A failed statement's parameters are people's names and addresses: never in a
+            # message that may reach a log.
+            "hide_parameters": True,
             # Dates the database derives (the day a house changed cell) are the district's.
             # No JIT: compiling costs 0.3 s and more on queries whose cost estimate is high
             # only because of correlated look-ups that run in microseconds.

@@ -95,7 +95,11 @@ def problem(status: int, code: str, title: str, detail: str, errors=None, header
 
 
 def error_response(err: GridgovError) -> Response:
-    return problem(err.status, err.code, err.title, err.detail, err.errors, err.headers)
+    headers = err.headers
+    if err.status == 401 and "WWW-Authenticate" not in headers:
+        # RFC 9110: every 401 names the scheme that would be accepted.
+        headers = {**headers, "WWW-Authenticate": "Bearer"}
+    return problem(err.status, err.code, err.title, err.detail, err.errors, headers)
 
 
 def _flatten(messages, location: str, prefix: str = "") -> list[dict]:
@@ -138,6 +142,14 @@ def _http_error(err: HTTPException) -> Response:
     return problem(err.code or 500, code, err.name, err.description or err.name, None, headers)
 
 
+def _constraint(err: DBAPIError) -> str:
+    """What a database error was about, without the values: SQLSTATE and the constraint."""
+    orig = err.orig
+    diag = getattr(orig, "diag", None)
+    name = getattr(diag, "constraint_name", None) or getattr(diag, "table_name", None) or ""
+    return f"{getattr(orig, 'sqlstate', '') or type(orig).__name__} {name}".strip()
+
+
 def register(app: Flask) -> None:
     """Install the handlers; called after flask-smorest so these replace its own."""
     app.register_error_handler(GridgovError, error_response)
@@ -153,9 +165,16 @@ def register(app: Flask) -> None:
             "A stored value was sealed with a data key this server is not configured with.",
         )
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(err):
+        # The JSON parser recurses once per nesting level; a body nested thousands deep ends
+        # there. Nothing of ours recurses that deep on its own.
+        return problem(400, "malformed_json", "Malformed JSON", "The body is nested too deeply.")
+
     @app.errorhandler(IntegrityError)
     def _integrity(err):
-        log.warning("integrity error: %s", err.orig)
+        # The constraint's name only: the database's message quotes the values it refused.
+        log.warning("integrity error: %s", _constraint(err))
         return problem(409, "conflict", "Conflict", "The change conflicts with stored data.")
 
     @app.errorhandler(OperationalError)
@@ -173,7 +192,8 @@ def register(app: Flask) -> None:
     def _db_error(err):
         if err.connection_invalidated:
             return _db_down(err)
-        log.exception("database error")
+        # Never the exception itself: its text quotes the refused value (a name, an address).
+        log.error("database error %s", _constraint(err))
         return problem(500, "internal_error", "Internal error", "An unexpected error occurred.")
 
     @app.errorhandler(Exception)

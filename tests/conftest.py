@@ -18,6 +18,7 @@ from tests import factories as f
 # Everything but the code tables, which are loaded once.
 TABLES = (
     "areas, users, user_areas, refresh_tokens, revocations, login_address_failures, "
+    "login_name_failures, "
     "audit_events, houses, rentals, "
     "buildings, persons, residences, sync_records, conflicts, changes, "
     "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "

@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridgov.accounts.models import ROLES
+from gridgov.schema import Schema
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9_.-]{3,64}$", error="3 to 64 letters, digits, dots, dashes or underscores"

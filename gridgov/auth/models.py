@@ -42,3 +42,16 @@ class AddressFailures(db.Model):
     address: Mapped[str] = mapped_column(String(45), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     failures: Mapped[int] = mapped_column(Integer)
+
+
+class UnknownNameFailures(db.Model):
+    """Failed logins under a name that has no account, counted and locked exactly as an
+    account's are: otherwise only real accounts would ever lock, and a lock would tell an
+    attacker which names exist."""
+
+    __tablename__ = "login_name_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

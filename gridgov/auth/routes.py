@@ -25,13 +25,17 @@ def _policy() -> service.LoginPolicy:
 
 @blp.post("/login")
 @blp.arguments(schemas.LoginSchema)
+@blp.arguments(schemas.DeviceHeaderSchema, location="headers")
 @blp.response(200, schemas.TokensSchema)
 @blp.doc(security=[])
-def login(args):
+def login(args, headers):
     """Exchange a username and password for an access token and a refresh token."""
-    device = request.headers.get("X-Device-Id")
     return service.login(
-        args["username"], args["password"], _policy(), device_id=device, address=request.remote_addr
+        args["username"],
+        args["password"],
+        _policy(),
+        device_id=headers.get("device_id"),
+        address=request.remote_addr,
     )
 
 

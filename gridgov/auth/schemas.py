@@ -1,4 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from gridgov.schema import Schema
 
 
 class LoginSchema(Schema):
@@ -19,3 +21,11 @@ class MeSchema(Schema):
     username = fields.String()
     role = fields.String()
     areas = fields.List(fields.String(), attribute="area_codes")
+
+
+class DeviceHeaderSchema(Schema):
+    device_id = fields.String(
+        data_key="X-Device-Id",
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "The handheld's id, kept in the audit trail"},
+    )

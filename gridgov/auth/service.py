@@ -5,19 +5,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import case, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from gridgov.accounts.models import User
 from gridgov.audit.service import record
 from gridgov.auth import passwords
-from gridgov.auth.models import AddressFailures, RefreshToken, Revocation
+from gridgov.auth.models import AddressFailures, RefreshToken, Revocation, UnknownNameFailures
 from gridgov.auth.principal_cache import CHANNEL, clear_all
 from gridgov.auth.scope import Principal
 from gridgov.errors import TooManyAttempts, Unauthorized
 from gridgov.extensions import db
 
 MAX_LOCK = timedelta(days=1)
+# Failure counts of names without an account are forgotten this long after their last failure.
+UNKNOWN_NAME_MEMORY = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -93,42 +95,71 @@ def _count_address_failure(address: str | None, policy: LoginPolicy, now: dateti
     )
 
 
-def login(username: str, password: str, policy: LoginPolicy, device_id=None, address=None) -> dict:
-    """Check a password and start a new token family. Repeated failures lock the account for a
-    time that doubles with each further failure, and an address that fails too often, on any
-    accounts, is refused for the rest of its window."""
-    now = _now()
-    _check_address(address, policy, now)
-    user = db.session.execute(
-        select(User).where(User.username == username).with_for_update()
-    ).scalar_one_or_none()
-    if user is None:
-        passwords.verify_password(None, password)
-        record("login_failed", "user", username, device_id=device_id, after={"reason": "unknown"})
-        _count_address_failure(address, policy, now)
-        db.session.commit()
-        raise _bad_credentials()
-    if user.locked_until and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
+def _lock_until(failures: int, policy: LoginPolicy, now: datetime) -> datetime | None:
+    """The lock after this many failures in a row: none below the limit, then doubling."""
+    excess = failures - policy.max_failures
+    if excess < 0:
+        return None
+    return now + min(timedelta(seconds=policy.lock_seconds * 2 ** min(excess, 20)), MAX_LOCK)
+
+
+def _check_lock(locked_until: datetime | None, now: datetime) -> None:
+    if locked_until and locked_until > now:
+        wait = int((locked_until - now).total_seconds()) + 1
         db.session.rollback()
         raise TooManyAttempts(
             f"Too many failed logins; try again in {wait} seconds.",
             code="account_locked",
             headers={"Retry-After": str(wait)},
         )
+
+
+def _fail_unknown(username: str, password: str, policy: LoginPolicy, now: datetime, device_id):
+    """A login under a name without an account: the same work, count and lock as a real one's."""
+    table = UnknownNameFailures.__table__
+    db.session.execute(
+        insert(table)
+        .values(username=username, failed_logins=0, last_failed_at=now)
+        .on_conflict_do_nothing()
+    )
+    row = db.session.execute(
+        select(UnknownNameFailures)
+        .where(UnknownNameFailures.username == username)
+        .with_for_update()
+    ).scalar_one()
+    _check_lock(row.locked_until, now)
+    passwords.verify_password(None, password)
+    row.failed_logins += 1
+    row.last_failed_at = now
+    row.locked_until = _lock_until(row.failed_logins, policy, now)
+    record("login_failed", "user", username, device_id=device_id, after={"reason": "unknown"})
+
+
+def login(username: str, password: str, policy: LoginPolicy, device_id=None, address=None) -> dict:
+    """Check a password and start a new token family. Repeated failures lock the account for a
+    time that doubles with each further failure, and an address that fails too often, on any
+    accounts, is refused for the rest of its window. Unknown names fail and lock the same way."""
+    now = _now()
+    _check_address(address, policy, now)
+    user = db.session.execute(
+        select(User).where(User.username == username).with_for_update()
+    ).scalar_one_or_none()
+    if user is None:
+        _fail_unknown(username, password, policy, now, device_id)
+        _count_address_failure(address, policy, now)
+        db.session.commit()
+        raise _bad_credentials()
+    _check_lock(user.locked_until, now)
     if not passwords.verify_password(user.password_hash, password):
         user.failed_logins += 1
-        excess = user.failed_logins - policy.max_failures
-        if excess >= 0:
-            lock = min(timedelta(seconds=policy.lock_seconds * 2 ** min(excess, 20)), MAX_LOCK)
-            user.locked_until = now + lock
+        user.locked_until = _lock_until(user.failed_logins, policy, now) or user.locked_until
         record(
             "login_failed",
             "user",
             str(user.id),
             actor_id=user.id,
             device_id=device_id,
-            after={"failed_logins": user.failed_logins, "locked": excess >= 0},
+            after={"failed_logins": user.failed_logins, "locked": user.locked_until is not None},
         )
         _count_address_failure(address, policy, now)
         db.session.commit()
@@ -162,6 +193,10 @@ def refresh(claims: dict, policy: LoginPolicy) -> dict:
     token = db.session.execute(
         select(RefreshToken).where(RefreshToken.jti == uuid.UUID(claims["jti"])).with_for_update()
     ).scalar_one_or_none()
+    user = db.session.get(User, token.user_id) if token is not None else None
+    if user is not None and not user.active:
+        db.session.rollback()
+        raise Unauthorized("This account is disabled.", code="account_disabled")
     if token is None or _family_revoked(str(token.family)):
         db.session.rollback()
         raise Unauthorized("The refresh token has been revoked.", code="token_revoked")
@@ -180,14 +215,24 @@ def refresh(claims: dict, policy: LoginPolicy) -> dict:
             "This refresh token was already used; every session of that login is now signed out.",
             code="token_reused",
         )
-    user = db.session.get(User, token.user_id)
-    if not user.active:
-        db.session.rollback()
-        raise Unauthorized("This account is disabled.", code="account_disabled")
     token.used_at = now
     tokens = _issue(user, token.family, policy)
     db.session.commit()
     return tokens
+
+
+def end_sessions(user_id: int, reason: str) -> None:
+    """Revoke every token family of the account: each earlier login, its access and refresh
+    tokens, stops working (after a password reset, and when the account is disabled or enabled
+    again). Called inside the caller's transaction."""
+    families = db.session.execute(
+        select(RefreshToken.family, func.max(RefreshToken.expires_at))
+        .where(RefreshToken.user_id == user_id, RefreshToken.expires_at > _now())
+        .group_by(RefreshToken.family)
+    ).all()
+    for family, expires_at in families:
+        # A family's access tokens never outlive its last refresh token.
+        _revoke(str(family), "family", reason, expires_at)
 
 
 def logout(principal: Principal, claims: dict, policy: LoginPolicy) -> None:
@@ -242,10 +287,13 @@ def prune_revocations() -> int:
 
 
 def prune_address_failures(window: timedelta) -> int:
-    """Forget the failure counts of addresses whose window has ended."""
+    """Forget the failure counts of addresses whose window has ended, and of names without an
+    account that have not failed for UNKNOWN_NAME_MEMORY."""
     table = AddressFailures.__table__
     deleted = db.session.execute(
         table.delete().where(table.c.window_start <= _now() - window)
     ).rowcount
+    names = UnknownNameFailures.__table__
+    db.session.execute(names.delete().where(names.c.last_failed_at <= _now() - UNKNOWN_NAME_MEMORY))
     db.session.commit()
     return deleted

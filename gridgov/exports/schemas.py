@@ -1,9 +1,10 @@
 """Query arguments of the export API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridgov.exports.service import FORMATS, KINDS
 from gridgov.hierarchy.schemas import AREA_CODE
+from gridgov.schema import Schema
 from gridgov.stats.schemas import StatsQueryArgsSchema
 
 FORMAT = validate.OneOf(FORMATS, error="must be one of csv, xlsx")

@@ -1,8 +1,9 @@
 """Request arguments and GeoJSON (RFC 7946) responses for areas and grid cells."""
 
-from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
 from gridgov.geo import CRS_NAMES
+from gridgov.schema import Schema
 
 AREA_CODE = validate.Regexp(
     r"^(\d{12}|\d{15})$", error="must be a 12-digit area code or a 15-digit grid code"

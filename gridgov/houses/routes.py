@@ -2,13 +2,14 @@
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridgov.auth.guard import authenticated, current_principal
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
 from gridgov.houses import service, tiles
+from gridgov.schema import Schema
 
 # One blueprint for /houses and /tiles/houses, so the paths below are relative to /api/v1.
 blp = Blueprint("houses", __name__, url_prefix="/api/v1", description="Houses")

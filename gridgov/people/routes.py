@@ -3,12 +3,13 @@ stays out of URLs and access logs) and are audited."""
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridgov.auth.guard import authenticated, current_principal
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
 from gridgov.people import service
+from gridgov.schema import Schema
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="People")
 

@@ -1,8 +1,9 @@
 """Request arguments for proposals, edits, approval and the crosswalk."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridgov.redraw.service import DEFAULT_MAX, DEFAULT_MIN, EDIT_OPS
+from gridgov.schema import Schema
 
 COMMUNITY = validate.Regexp(r"^\d{12}$", error="must be a 12-digit community code")
 

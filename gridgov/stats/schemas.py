@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridgov.hierarchy.models import LEVELS
+from gridgov.schema import Schema
 from gridgov.stats.measures import MEASURES
 
 LEVEL_CHOICES = validate.OneOf(LEVELS[1:], error="must be one of street, community, grid")

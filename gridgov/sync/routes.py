@@ -2,11 +2,12 @@
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridgov.auth.guard import authenticated, current_principal
 from gridgov.codes.service import current_codes
 from gridgov.houses import service as houses
+from gridgov.schema import Schema
 from gridgov.sync import schemas, service
 from gridgov.sync.records import Settings, WriteContext
 

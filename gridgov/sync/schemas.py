@@ -6,9 +6,10 @@ record is rejected with its field errors while the others go through.
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridgov.geo import CRS_NAMES
+from gridgov.schema import Schema
 
 MAX_BATCH = 1000
 DIGITS = validate.Regexp(r"^\d+$", error="must be digits only")

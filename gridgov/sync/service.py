@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -49,7 +50,9 @@ CREATORS = {"house": houses.create_many, "person": people.create_many}
 
 
 def _hash(raw: dict) -> bytes:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()).digest()
+    # surrogatepass: a record carrying a lone surrogate still hashes, so it can be refused alone.
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def upload(ctx: WriteContext, raw_records: list[dict]) -> list[dict]:
@@ -476,7 +479,8 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int, int]:
     if not cursor:
         return 0, 0, 0
     parts = cursor.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    # At most 18 ASCII digits each: a transaction id or sequence number, never beyond a bigint.
+    if len(parts) != 3 or not all(re.fullmatch("[0-9]{1,18}", p) for p in parts):
         raise ValidationFailed.field(
             "cursor", "is not a cursor this server gave out", location="query"
         )
