@@ -64,6 +64,9 @@ def covers(principal: Principal | Scope, code: str) -> bool:
     return principal.unrestricted or any(code.startswith(prefix) for _, prefix in principal.areas)
 
 
-def touches(principal: Principal | Scope, code: str) -> bool:
-    """Whether an area overlaps the principal's areas: it lies inside one, or holds one."""
-    return covers(principal, code) or any(own.startswith(code) for own, _ in principal.areas)
+def touches(principal: Principal | Scope, code: str, prefix: str | None = None) -> bool:
+    """Whether an area overlaps the principal's areas: it lies inside one, or holds one (its
+    code prefix, e.g. a street's first 9 digits, starts one of theirs; a community's prefix is
+    its whole code, the default)."""
+    prefix = prefix or code
+    return covers(principal, code) or any(own.startswith(prefix) for own, _ in principal.areas)

@@ -10,8 +10,8 @@ from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 
-from gridgov.auth.scope import Principal, Scope, inside, visible_area
-from gridgov.errors import NotFound
+from gridgov.auth.scope import Principal, Scope, covers, inside, touches, visible_area
+from gridgov.errors import Forbidden, NotFound
 from gridgov.extensions import db
 from gridgov.geo import SRID
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
@@ -117,6 +117,27 @@ def area_prefix(principal: Principal, code: str) -> str:
     if row is None:
         raise NotFound(f"No area with code {code} in your scope.", code="unknown_area")
     return prefix_of(row.code, row.level)
+
+
+def whole_area(principal: Principal | None, code: str, *extra):
+    """An area (any validity) all of whose content the principal may see, as (code, name, level).
+
+    An area beside the principal's own is not found, word for word as a code that does not
+    exist: a refusal must not tell which codes exist elsewhere. An area above their own (whose
+    name and outline they may read) is refused as outside their scope. `extra` are further
+    conditions on the area (a level, in force)."""
+    row = db.session.execute(
+        select(Area.code, Area.name, Area.level).where(Area.code == code, *extra)
+    ).one_or_none()
+    if row is None or (
+        principal is not None and not touches(principal, code, prefix_of(code, row.level))
+    ):
+        raise NotFound(f"No area with code {code} in your scope.", code="unknown_area")
+    if principal is not None and not covers(principal, code):
+        raise Forbidden(
+            f"Area {code} reaches beyond your areas; ask for one of them.", code="outside_scope"
+        )
+    return row
 
 
 def get_grid(principal: Principal, code: str) -> AreaView:

@@ -9,10 +9,11 @@ from sqlalchemy import select, text
 
 from gridgov.audit.service import record
 from gridgov.auth.scope import Principal, covers
-from gridgov.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.geo import SRID
 from gridgov.hierarchy.models import Area
+from gridgov.hierarchy.service import whole_area
 from gridgov.redraw import blocks, partition, preview, roads
 from gridgov.redraw.models import Lineage, Proposal
 
@@ -43,13 +44,9 @@ def actor_id(principal: Principal | None) -> int | None:
 
 
 def _community(principal: Principal | None, code: str) -> Area:
-    area = db.session.scalar(
-        select(Area).where(Area.code == code, Area.level == "community", Area.valid_to.is_(None))
-    )
-    if area is None:
-        raise NotFound(f"No community in force with code {code}.", code="unknown_community")
-    if principal is not None and not covers(principal, code):
-        raise Forbidden(f"Community {code} is outside your areas.", code="outside_scope")
+    in_force = (Area.level == "community", Area.valid_to.is_(None))
+    whole_area(principal, code, *in_force)
+    area = db.session.scalar(select(Area).where(Area.code == code, *in_force))
     if area.geom is None:
         raise ValidationFailed.field("community", f"community {code} has no outline to divide")
     return area
@@ -437,11 +434,7 @@ def edit(principal: Principal | None, proposal_id: int, data: dict) -> dict:
 
 def crosswalk(principal: Principal | None, community: str) -> dict:
     """Old cell -> new cell with the households they share, for every redraw of a community."""
-    area = db.session.scalar(select(Area).where(Area.code == community, Area.level == "community"))
-    if area is None:
-        raise NotFound(f"No community with code {community}.", code="unknown_community")
-    if principal is not None and not covers(principal, community):
-        raise Forbidden(f"Community {community} is outside your areas.", code="outside_scope")
+    whole_area(principal, community, Area.level == "community")
     rows = db.session.scalars(
         select(Lineage)
         .where(Lineage.community_code == community)

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 
-from gridgov.auth.scope import Principal, covers
-from gridgov.errors import Forbidden, NotFound, ValidationFailed
+from gridgov.auth.scope import Principal
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
-from gridgov.hierarchy.service import valid_on
+from gridgov.hierarchy.service import valid_on, whole_area
 from gridgov.stats import measures, queries, store
 from gridgov.stats.models import StatSnapshotDay
 
@@ -37,14 +37,7 @@ class Settings:
 
 def area_in_scope(principal: Principal, code: str):
     """The area (any validity) if the principal's scope holds all of it."""
-    row = db.session.execute(
-        select(Area.code, Area.name, Area.level).where(Area.code == code)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"No area with code {code}.", code="unknown_area")
-    if not covers(principal, code):
-        raise Forbidden(f"Area {code} is outside your scope.", code="outside_scope")
-    return row
+    return whole_area(principal, code)
 
 
 def _child_level(area_level: str, by: str | None) -> str:

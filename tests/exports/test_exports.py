@@ -225,11 +225,11 @@ def test_street_staff_export_their_street_and_not_the_neighbouring_one(client, s
         response = export(client, street_staff, path, 404, area=EAST_STREET)
         assert response.mimetype == "application/problem+json"
         assert response.json["errors"][0]["field"] == "area"
-    response = export(client, street_staff, f"stats/{EAST_STREET}", 403)
+    response = export(client, street_staff, f"stats/{EAST_STREET}", 404)
     assert response.json["errors"][0] == {
         "field": "code",
         "in": "path",
-        "message": "Area 440303002000 is outside your scope.",
+        "message": "No area with code 440303002000 in your scope.",
     }
 
 

@@ -108,7 +108,7 @@ def test_a_proposal_outside_my_street_is_refused_and_hidden(client):
     headers = staff_with_houses(client)
     preview = h.propose(client, headers, min=150, max=250)
     other = f.auth_as(client, h.STREET_STAFF, ["440303002000"], username="east")
-    assert post(client, other).status_code == 403
+    assert post(client, other).status_code == 404  # beside their street: as if absent
     assert client.get(f"/api/v1/grids/proposals/{preview['id']}", headers=other).status_code == 404
     listed = client.get(
         "/api/v1/grids/proposals", query_string={"community": h.COMMUNITY}, headers=headers
@@ -117,6 +117,8 @@ def test_a_proposal_outside_my_street_is_refused_and_hidden(client):
     unknown = client.post(
         "/api/v1/grids/proposals", json={"community": "440303001009"}, headers=headers
     )
-    assert unknown.status_code == 404 and unknown.json["code"] == "unknown_community"
+    assert unknown.status_code == 404 and unknown.json["code"] == "unknown_area"
+    beside = post(client, other)
+    assert beside.json["detail"] == unknown.json["detail"].replace("440303001009", h.COMMUNITY)
     worker = f.auth_as(client, "grid_worker", [h.NORTH], username="w")
     assert post(client, worker).status_code == 403

@@ -54,7 +54,8 @@ def test_the_crosswalk_links_each_old_cell_to_its_new_cells_with_shares(client):
     refused = client.get(
         "/api/v1/grids/crosswalk", query_string={"community": h.COMMUNITY}, headers=other
     )
-    assert refused.status_code == 403
+    # Beside their street: not found, as if the community did not exist.
+    assert (refused.status_code, refused.json["code"]) == (404, "unknown_area")
     assert (
         client.get(
             "/api/v1/grids/crosswalk", query_string={"community": h.COMMUNITY}, headers=worker

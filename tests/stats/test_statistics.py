@@ -173,9 +173,13 @@ def test_verify_reports_a_count_that_drifted(client, worker, cli):
 def test_each_role_sees_only_the_statistics_of_its_scope(client, worker):
     street = f.auth_as(client, "street_staff", [STREET])
     assert stats(client, street, STREET, by="community")["area"]["code"] == STREET
-    for headers, code in ((worker, COMMUNITY), (street, "440303002000"), (street, f.DISTRICT)):
+    # Above their own areas (names they can read): refused; beside them: as if absent.
+    for headers, code in ((worker, COMMUNITY), (street, f.DISTRICT)):
         response = client.get(f"/api/v1/stats/{code}", headers=headers)
         assert (response.status_code, response.json["code"]) == (403, "outside_scope")
+    beside = client.get("/api/v1/stats/440303002000", headers=street).json
+    absent = client.get("/api/v1/stats/440303009000", headers=street).json
+    assert beside == {**absent, "detail": absent["detail"].replace("9000", "2000")}
     assert stats(client, worker, f.OWN_CELL)["area"]["level"] == "grid"
 
 
