@@ -73,7 +73,7 @@ _PERSON_FIELDS = (
     "name",
     "sex",
     "sex_mismatch",
-    "birth_date",
+    "birth_year",
     "ethnicity",
     "phone",
     "kind",

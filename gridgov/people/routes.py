@@ -27,7 +27,8 @@ class LookupSchema(Schema):
 
 class RevealSchema(Schema):
     field = fields.String(required=True, validate=validate.OneOf(tuple(service.REVEALABLE)))
-    reason = fields.String(required=True, validate=validate.Length(min=4, max=200))
+    # Checked by the service, so a refused attempt is audited like a disclosure.
+    reason = fields.String(load_default="")
 
 
 @blp.get("")
@@ -60,7 +61,7 @@ def lookup(args):
 
 
 @blp.post("/<int:person_id>/reveal")
-@authenticated("street_staff", "district_staff")
+@authenticated()
 @blp.arguments(RevealSchema)
 def reveal(args, person_id):
     """Show the full ID or phone number, with a reason; audited."""

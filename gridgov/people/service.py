@@ -1,6 +1,7 @@
 """People: register, update, move and delete from device uploads; scoped, masked reads; and the
 deliberate, audited act of showing an ID or phone number in full."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -400,7 +401,9 @@ def view(person: Person, house_code: str | None = None) -> dict:
         "name": person.name,
         "sex": person.sex,
         "sex_mismatch": person.sex_mismatch,
-        "birth_date": person.birth_date.isoformat(),
+        # The year only: the masked ID number hides the birth date, and the date beside it
+        # would complete the number (see README, "Masking").
+        "birth_year": person.birth_date.year,
         "ethnicity": person.ethnicity,
         "phone": person.phone_masked,
         "kind": person.kind,
@@ -477,19 +480,58 @@ def lookup(principal: Principal, vault, id_number: str) -> dict:
     return view(person)
 
 
+def _reason_problem(reason: str) -> str | None:
+    if len(reason) > 200:
+        return "must be at most 200 characters"
+    if len(re.findall(r"\w", reason)) < 2:
+        return "must say why, in at least 2 letters or characters (not only spaces or punctuation)"
+    return None
+
+
+def _refuse_reveal(principal: Principal, person_id: int, field: str, reason: str, err):
+    """Refused reveals are audited too: trying to see numbers one may not is worth knowing."""
+    record(
+        "reveal_refused",
+        "person",
+        str(person_id),
+        actor_id=principal.user_id,
+        after={"field": field, "reason": reason, "refused": err.code},
+    )
+    db.session.commit()
+    return err
+
+
 def reveal(principal: Principal, vault, person_id: int, field: str, reason: str) -> dict:
-    """Show one ID or phone number in full: staff only, with a reason, always audited."""
+    """Show one ID or phone number in full: staff only, with a reason, always audited (a refusal
+    as well as a disclosure)."""
+    reason = reason.strip()
     if principal.role not in ("street_staff", "district_staff"):
-        raise Forbidden(
-            "Only street or district staff may reveal personal numbers.", code="reveal_not_allowed"
+        raise _refuse_reveal(
+            principal,
+            person_id,
+            field,
+            reason,
+            Forbidden(
+                "Only street or district staff may reveal personal numbers.",
+                code="reveal_not_allowed",
+            ),
+        )
+    if problem := _reason_problem(reason):
+        raise _refuse_reveal(
+            principal, person_id, field, reason, ValidationFailed.field("reason", problem)
         )
     person = db.session.scalar(_scoped(principal).where(Person.id == person_id))
-    if person is None:
-        raise NotFound(f"No person with id {person_id} in your scope.", code="unknown_person")
-    column, purpose = REVEALABLE[field]
-    sealed = getattr(person, column)
+    sealed = getattr(person, REVEALABLE[field][0]) if person is not None else None
     if sealed is None:
-        raise NotFound(f"No {field} is recorded for this person.", code="no_value")
+        # No such person in scope, or none of that number recorded: the same answer, so a
+        # refusal says nothing of people outside one's scope.
+        raise _refuse_reveal(
+            principal,
+            person_id,
+            field,
+            reason,
+            NotFound(f"No {field} of person {person_id} in your scope.", code="unknown_person"),
+        )
     record(
         "reveal",
         "person",
@@ -498,4 +540,4 @@ def reveal(principal: Principal, vault, person_id: int, field: str, reason: str)
         after={"field": field, "reason": reason},
     )
     db.session.commit()
-    return {"id": person.id, "field": field, "value": vault.open(sealed, purpose)}
+    return {"id": person.id, "field": field, "value": vault.open(sealed, REVEALABLE[field][1])}
