@@ -93,9 +93,12 @@ def proxied_url(database_url: str, proxy: Proxy) -> str:
 class Server:
     """gunicorn wsgi:app with the test environment, on a free loopback port."""
 
-    def __init__(self, database_url: str, workers: int = 1):
+    def __init__(self, database_url: str, workers: int = 1, log: Path | None = None):
+        """With `log`, the server logs as `make run` does (access log and info) to that file."""
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+        logging = ["--access-logfile", "-", "--log-level", "info"] if log else []
+        self._log = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
@@ -107,12 +110,13 @@ class Server:
                 "60",
                 "--log-level",
                 "warning",
+                *logging,
                 "wsgi:app",
             ],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
         )
         self.wait_ready()
 
@@ -136,8 +140,8 @@ class Server:
         for pid in self.workers():
             os.kill(pid, signal.SIGKILL)
 
-    def request(self, method: str, path: str, body=None, token=None, timeout=60):
-        """(status, parsed body) of one HTTP request; (None, error) when the connection broke."""
+    def raw(self, method: str, path: str, body=None, token=None, timeout=60):
+        """(status, headers, bytes) of one HTTP request; (None, None, error) when it broke."""
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -145,15 +149,24 @@ class Server:
         req = urllib.request.Request(self.url(path), data, headers, method=method)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as response:
-                return response.status, json.loads(response.read() or b"null")
+                return response.status, response.headers, response.read()
         except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"null")
+            return e.code, e.headers, e.read()
         except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
-            return None, e
+            return None, None, e
+
+    def request(self, method: str, path: str, body=None, token=None, timeout=60):
+        """(status, parsed body) of one HTTP request; (None, error) when the connection broke."""
+        status, _, data = self.raw(method, path, body, token, timeout)
+        if status is None:
+            return None, data
+        return status, json.loads(data or b"null")
 
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()
 
 
 def send_together(server: Server, token: str, bodies: list) -> tuple[list, list]:
