@@ -2,14 +2,14 @@
 
 from sqlalchemy import select
 
+from gridgov.accounts import passwords
 from gridgov.accounts.models import ROLE_LEVEL, ROLES, User, UserArea
 from gridgov.audit.service import record
-from gridgov.auth import passwords
-from gridgov.auth.service import announce_auth_change
 from gridgov.errors import Conflict, NotFound, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
 from gridgov.hierarchy.service import valid_on
+from gridgov.scope.cache import announce_auth_change
 
 
 def _check_areas(role: str, codes: list[str]) -> list[str]:

@@ -8,14 +8,14 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import case, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from gridgov.accounts import passwords
 from gridgov.accounts.models import User
 from gridgov.audit.service import record
-from gridgov.auth import passwords
 from gridgov.auth.models import AddressFailures, RefreshToken, Revocation
-from gridgov.auth.principal_cache import CHANNEL, clear_all
-from gridgov.auth.scope import Principal
 from gridgov.errors import TooManyAttempts, Unauthorized
 from gridgov.extensions import db
+from gridgov.scope import Principal
+from gridgov.scope.cache import announce_auth_change
 
 MAX_LOCK = timedelta(days=1)
 
@@ -209,12 +209,6 @@ _PRINCIPAL_SQL = text(
     FROM users u WHERE u.id = :uid
     """
 )
-
-
-def announce_auth_change() -> None:
-    """Tell every worker's principal cache to forget (delivered when this transaction commits)."""
-    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    clear_all()
 
 
 def load_principal(claims: dict) -> Principal:

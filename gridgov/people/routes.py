@@ -5,10 +5,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gridgov.auth.guard import authenticated, current_principal
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.people import service
+from gridgov.people import disclosure, views
+from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="People")
 
@@ -25,7 +25,7 @@ class LookupSchema(Schema):
 
 
 class RevealSchema(Schema):
-    field = fields.String(required=True, validate=validate.OneOf(tuple(service.REVEALABLE)))
+    field = fields.String(required=True, validate=validate.OneOf(tuple(disclosure.REVEALABLE)))
     reason = fields.String(required=True, validate=validate.Length(min=4, max=200))
 
 
@@ -34,7 +34,7 @@ class RevealSchema(Schema):
 @blp.arguments(PersonsArgsSchema, location="query")
 def list_persons(args):
     """People living below an area (kind=resident|floating); page with after=<last id>."""
-    items = service.list_persons(
+    items = views.list_persons(
         current_principal(),
         hierarchy.area_prefix(current_principal(), args["area"]),
         args.get("kind"),
@@ -47,7 +47,7 @@ def list_persons(args):
 @blp.get("/<int:person_id>")
 @authenticated()
 def get_person(person_id):
-    return service.get_person(current_principal(), person_id)
+    return views.get_person(current_principal(), person_id)
 
 
 @blp.post("/lookup")
@@ -55,7 +55,9 @@ def get_person(person_id):
 @blp.arguments(LookupSchema)
 def lookup(args):
     """Find a person in your scope by ID number (through the keyed blind index)."""
-    return service.lookup(current_principal(), current_app.extensions["vault"], args["id_number"])
+    return disclosure.lookup(
+        current_principal(), current_app.extensions["vault"], args["id_number"]
+    )
 
 
 @blp.post("/<int:person_id>/reveal")
@@ -63,7 +65,7 @@ def lookup(args):
 @blp.arguments(RevealSchema)
 def reveal(args, person_id):
     """Show the full ID or phone number, with a reason; audited."""
-    return service.reveal(
+    return disclosure.reveal(
         current_principal(),
         current_app.extensions["vault"],
         person_id,

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 
-from gridgov.auth.scope import Principal, covers
 from gridgov.errors import Forbidden, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
 from gridgov.hierarchy.service import valid_on
+from gridgov.scope import Principal, covers
 from gridgov.stats import measures, queries, store
 from gridgov.stats.models import StatSnapshotDay
 
