@@ -26,7 +26,7 @@ from gridgov.accounts.models import User
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
 from gridgov.houses.models import House
-from gridgov.people.idnumber import check_character
+from gridgov.idnumber import check_character
 from gridgov.people.models import Person
 
 DEVICES = int(os.environ.get("SIM_DEVICES", "8"))

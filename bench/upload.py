@@ -27,7 +27,7 @@ from bench.common import CAPTURED_AT, login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.extensions import db
-from gridgov.people.idnumber import check_character, mask
+from gridgov.idnumber import check_character, mask
 
 PORT = 5094
 HOUSES, PERSONS = (

@@ -22,7 +22,7 @@ from bench.common import CAPTURED_AT, login, serve
 from bench.upload import BATCH, CLIENTS, post, report, timed
 from gridgov import create_app
 from gridgov.extensions import db
-from gridgov.houses.service import compose_code
+from gridgov.houses.numbers import compose_code
 
 PORT = 5095
 BATCHES = int(os.environ.get("BENCH_HOUSE_BATCHES", 12))

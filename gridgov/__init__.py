@@ -7,8 +7,8 @@ from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from gridgov import clock, docs, errors
 from gridgov import config as settings
-from gridgov import docs, errors
 from gridgov.crypto import Vault, parse_keys
 from gridgov.extensions import api, db, jwt, migrate
 from gridgov.schema import BIGINT_MAX
@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.json.ensure_ascii = False
     _register_converters(app)
+    clock.configure(app.config["GRIDGOV_TIMEZONE"])
     if app.config["GRIDGOV_PROXIES"]:
         # Trust X-Forwarded-For from exactly that many proxies (never from the client itself).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GRIDGOV_PROXIES"])
@@ -35,13 +36,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     api.register_converter(Id, _id_param)
 
-    from gridgov.auth.guard import register_token_errors
-    from gridgov.auth.principal_cache import PrincipalCache
+    from gridgov.auth.service import load_principal
+    from gridgov.scope.cache import PrincipalCache
+    from gridgov.scope.guard import register_token_errors
 
     register_token_errors(jwt)
     dsn = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
     app.extensions["principal_cache"] = PrincipalCache(
-        dsn.render_as_string(hide_password=False), app.config["GRIDGOV_PRINCIPAL_CACHE_SECONDS"]
+        dsn.render_as_string(hide_password=False),
+        app.config["GRIDGOV_PRINCIPAL_CACHE_SECONDS"],
+        load_principal,
     )
     app.extensions["vault"] = Vault(
         parse_keys(app.config["GRIDGOV_DATA_KEYS"]),

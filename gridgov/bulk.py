@@ -8,6 +8,7 @@ its time quoting and escaping in Python.
 """
 
 import json
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -15,6 +16,8 @@ from uuid import UUID
 from geoalchemy2.elements import WKTElement
 from sqlalchemy import JSON, Numeric, String, text
 from sqlalchemy.dialects import postgresql
+
+from gridgov.extensions import db
 
 _DIALECT = postgresql.dialect()
 _quote = _DIALECT.identifier_preparer.quote
@@ -88,3 +91,31 @@ def update_rows(session, model, rows: list[dict], key: str) -> None:
         f"FROM json_to_recordset(:rows) AS r ({record}) WHERE t.{k} = r.{k}"
     )
     session.execute(text(sql), params)
+
+
+_PENDING = "gridgov.pending_rows"
+
+
+def add_row(model, **values) -> None:
+    """Add an append-only row (audit, change feed, stored outcome) to the transaction. Inside
+    rows_together() it waits, and all such rows are inserted with one statement per table."""
+    pending = db.session.info.get(_PENDING)
+    if pending is None:
+        db.session.add(model(**values))
+    else:
+        pending.append((model, values))
+
+
+@contextmanager
+def rows_together():
+    """Collect append-only rows for a batch as (model, values); the caller drops a failed
+    record's rows (del rows[mark:]) and the rest are inserted when the block ends, before the
+    commit."""
+    rows = db.session.info[_PENDING] = []
+    try:
+        yield rows
+    finally:
+        del db.session.info[_PENDING]
+    db.session.flush()
+    for model in dict.fromkeys(model for model, _ in rows):
+        insert_rows(db.session, model, [values for m, values in rows if m is model])

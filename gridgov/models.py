@@ -4,6 +4,7 @@ from gridgov.accounts.models import User, UserArea  # noqa: F401
 from gridgov.audit.models import AuditEvent  # noqa: F401
 from gridgov.auth.models import RefreshToken, Revocation  # noqa: F401
 from gridgov.codes.models import Code  # noqa: F401, E402
+from gridgov.feed.models import Change  # noqa: F401
 from gridgov.hierarchy.models import Area  # noqa: F401
 from gridgov.houses.models import Building, House, Rental  # noqa: F401, E402
 from gridgov.people.models import Person, Residence  # noqa: F401, E402
@@ -17,4 +18,4 @@ from gridgov.stats.models import (  # noqa: F401, E402
     StatSnapshotDay,
     StatTotal,
 )
-from gridgov.sync.models import Change, Conflict, SyncRecord  # noqa: F401, E402
+from gridgov.sync.models import Conflict, PruneCutoff, SyncRecord  # noqa: F401

@@ -20,7 +20,7 @@ TABLES = (
     "areas, users, user_areas, refresh_tokens, revocations, login_address_failures, "
     "login_name_failures, "
     "audit_events, houses, rentals, "
-    "buildings, persons, residences, sync_records, conflicts, changes, "
+    "buildings, persons, residences, sync_records, sync_prune_cutoff, conflicts, changes, "
     "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "
     "house_grids, "
     "grid_proposals, grid_proposal_blocks, grid_proposal_houses, grid_lineage"

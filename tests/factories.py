@@ -108,7 +108,7 @@ OTHER_STREET_POINT = (114.035, 22.515)  # street 440303002000
 
 def id_number(seq: int, birth: str = "19900101", region: str = "440303") -> str:
     """A synthetic ID number that is valid by the standard (never a real person's)."""
-    from gridgov.people.idnumber import check_character
+    from gridgov.idnumber import check_character
 
     first17 = f"{region}{birth}{seq:03d}"
     return first17 + check_character(first17)

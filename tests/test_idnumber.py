@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.people import idnumber
+from gridgov import idnumber
 
 VECTORS = (
     Path(__file__).resolve().parents[2]

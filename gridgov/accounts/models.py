@@ -28,6 +28,9 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(server_default=text("true"))
     failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Logins (token families) begun before this have ended: set by a password reset and when
+    # the account is disabled or enabled again.
+    sessions_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     areas: Mapped[list["UserArea"]] = relationship(

@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 
 from gridgov.accounts import schemas, service
-from gridgov.auth.guard import authenticated, current_principal
+from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Accounts")
 

@@ -1,15 +1,17 @@
 """Create and change accounts and the areas they are bound to. Every change is audited."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
+from gridgov.accounts import passwords
 from gridgov.accounts.models import ROLE_LEVEL, ROLES, User, UserArea
 from gridgov.audit.service import record
-from gridgov.auth import passwords
-from gridgov.auth.service import announce_auth_change, end_sessions
 from gridgov.errors import Conflict, NotFound, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
 from gridgov.hierarchy.service import valid_on
+from gridgov.scope.cache import announce_auth_change
 
 
 def _check_areas(role: str, codes: list[str]) -> list[str]:
@@ -97,10 +99,10 @@ def update_user(actor_id, user_id: int, changes: dict) -> User:
     if "password" in changes:
         _check_password(changes["password"])
         user.password_hash = passwords.hash_password(changes["password"])
-        end_sessions(user.id, "password_reset")
+        user.sessions_since = datetime.now(UTC)
     if "active" in changes and changes["active"] != user.active:
         # Re-enabling must not revive the sessions the account had before it was disabled.
-        end_sessions(user.id, "enabled" if changes["active"] else "disabled")
+        user.sessions_since = datetime.now(UTC)
     role = changes.get("role", user.role)
     if role not in ROLES:
         raise ValidationFailed.field("role", f"must be one of {', '.join(ROLES)}")

@@ -7,7 +7,7 @@ from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
 
 from gridgov.auth import schemas, service
-from gridgov.auth.guard import authenticated, current_claims, current_principal
+from gridgov.scope.guard import authenticated, current_claims, current_principal
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens")
 

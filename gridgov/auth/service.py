@@ -8,14 +8,14 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import case, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from gridgov.accounts import passwords
 from gridgov.accounts.models import User
 from gridgov.audit.service import record
-from gridgov.auth import passwords
 from gridgov.auth.models import AddressFailures, RefreshToken, Revocation, UnknownNameFailures
-from gridgov.auth.principal_cache import CHANNEL, clear_all
-from gridgov.auth.scope import Principal
 from gridgov.errors import TooManyAttempts, Unauthorized
 from gridgov.extensions import db
+from gridgov.scope import Principal
+from gridgov.scope.cache import announce_auth_change
 
 MAX_LOCK = timedelta(days=1)
 # Failure counts of names without an account are forgotten this long after their last failure.
@@ -177,6 +177,16 @@ def login(username: str, password: str, policy: LoginPolicy, device_id=None, add
     return tokens
 
 
+def _family_ended(token: RefreshToken, user: User) -> bool:
+    """Whether the login this token descends from began before the account's sessions ended."""
+    if user.sessions_since is None:
+        return False
+    began = db.session.scalar(
+        select(func.min(RefreshToken.issued_at)).where(RefreshToken.family == token.family)
+    )
+    return began < user.sessions_since
+
+
 def _family_revoked(family: str) -> bool:
     return db.session.get(Revocation, family) is not None
 
@@ -197,7 +207,7 @@ def refresh(claims: dict, policy: LoginPolicy) -> dict:
     if user is not None and not user.active:
         db.session.rollback()
         raise Unauthorized("This account is disabled.", code="account_disabled")
-    if token is None or _family_revoked(str(token.family)):
+    if token is None or _family_revoked(str(token.family)) or _family_ended(token, user):
         db.session.rollback()
         raise Unauthorized("The refresh token has been revoked.", code="token_revoked")
     now = _now()
@@ -221,20 +231,6 @@ def refresh(claims: dict, policy: LoginPolicy) -> dict:
     return tokens
 
 
-def end_sessions(user_id: int, reason: str) -> None:
-    """Revoke every token family of the account: each earlier login, its access and refresh
-    tokens, stops working (after a password reset, and when the account is disabled or enabled
-    again). Called inside the caller's transaction."""
-    families = db.session.execute(
-        select(RefreshToken.family, func.max(RefreshToken.expires_at))
-        .where(RefreshToken.user_id == user_id, RefreshToken.expires_at > _now())
-        .group_by(RefreshToken.family)
-    ).all()
-    for family, expires_at in families:
-        # A family's access tokens never outlive its last refresh token.
-        _revoke(str(family), "family", reason, expires_at)
-
-
 def logout(principal: Principal, claims: dict, policy: LoginPolicy) -> None:
     """Revoke the token family of this login: its access and refresh tokens stop working."""
     now = _now()
@@ -250,16 +246,12 @@ _PRINCIPAL_SQL = text(
            ARRAY(SELECT a.code || ':' || a.prefix FROM user_areas ua
                  JOIN areas a ON a.code = ua.area_code
                  WHERE ua.user_id = u.id ORDER BY a.code) AS areas,
-           EXISTS (SELECT 1 FROM revocations r WHERE r.key IN (:jti, :fam)) AS revoked
+           EXISTS (SELECT 1 FROM revocations r WHERE r.key IN (:jti, :fam))
+           OR (SELECT min(t.issued_at) FROM refresh_tokens t
+               WHERE t.family = CAST(:fam AS uuid)) < u.sessions_since AS revoked
     FROM users u WHERE u.id = :uid
     """
 )
-
-
-def announce_auth_change() -> None:
-    """Tell every worker's principal cache to forget (delivered when this transaction commits)."""
-    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
-    clear_all()
 
 
 def load_principal(claims: dict) -> Principal:

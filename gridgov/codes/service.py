@@ -2,11 +2,11 @@
 
 import csv
 import io
-from datetime import date
 
 from sqlalchemy import select
 
 from gridgov.audit.service import record
+from gridgov.clock import district_today
 from gridgov.codes.models import Code
 from gridgov.errors import ValidationFailed
 from gridgov.extensions import db
@@ -32,7 +32,7 @@ def load(text: str, actor_id=None) -> dict:
         )
     }
     counts = {"added": 0, "relabelled": 0, "closed": 0, "unchanged": 0}
-    today = date.today()
+    today = district_today()
     for key, label in wanted.items():
         old = current.get(key)
         if old is not None and old.label == label:
@@ -45,7 +45,8 @@ def load(text: str, actor_id=None) -> dict:
             counts["relabelled"] += 1
         else:
             counts["added"] += 1
-        db.session.add(Code(table_name=key[0], code=key[1], label=label, version=version))
+        code = Code(table_name=key[0], code=key[1], label=label, version=version, valid_from=today)
+        db.session.add(code)
     for key, old in current.items():
         if key not in wanted:
             old.valid_to = today

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from flask import Response, current_app, send_file, stream_with_context
 from flask_smorest import Blueprint
 
-from gridgov.auth.guard import authenticated, current_principal
-from gridgov.exports import schemas, service
+from gridgov.exports import files, schemas, service
+from gridgov.scope.guard import authenticated, current_principal
 from gridgov.stats import routes as stats
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports", description="Exports")
@@ -27,11 +27,11 @@ def page_rows() -> int:
     return current_app.config["GRIDGOV_EXPORT_PAGE_ROWS"]
 
 
-def download(export: service.Export, fmt: str) -> Response:
+def download(export: files.Export, fmt: str) -> Response:
     if fmt == "csv":
-        response = Response(stream_with_context(service.csv_chunks(export)), mimetype="text/csv")
+        response = Response(stream_with_context(files.csv_chunks(export)), mimetype="text/csv")
     else:
-        handle = service.xlsx_file(export)
+        handle = files.xlsx_file(export)
         response = send_file(handle, mimetype=XLSX, download_name=export.filename)
         response.content_length = os.fstat(handle.fileno()).st_size
     # RFC 6266: an ASCII name for every client, the Chinese one (RFC 5987) for those that can

@@ -2,30 +2,25 @@
 XLSX. Record lists are read page by page and written row by row, so memory stays flat however
 large the area is. Every export leaves one audit row before its first byte is written."""
 
-import csv
-import io
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import BinaryIO
 
-import xlsxwriter
 from sqlalchemy import func, select
 
 from gridgov.audit.service import record
-from gridgov.auth.scope import Principal, inside
 from gridgov.errors import Forbidden, NotFound, ValidationFailed, field_error
+from gridgov.exports.files import Export
 from gridgov.extensions import db
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.models import Area
-from gridgov.houses import service as houses
+from gridgov.houses import views as houses
 from gridgov.houses.models import House
-from gridgov.people import service as people
+from gridgov.people import schemas as person_fields
+from gridgov.people import views as people
 from gridgov.people.models import Person
+from gridgov.scope import Principal, inside
 from gridgov.stats import service as stats
-from gridgov.sync import schemas as uploads
 
 FORMATS = ("csv", "xlsx")
 KINDS = ("resident", "floating")
@@ -33,9 +28,6 @@ KINDS = ("resident", "floating")
 RECORD_ROLES = ("street_staff", "district_staff", "admin")
 PAGE_ROWS = 500
 XLSX_MAX_ROWS = 1_048_576 - 1  # the rows of a worksheet, less the header
-# OWASP CSV injection: a spreadsheet may run text starting with these as a formula. The
-# full-width signs are a cheap caution, as an input method may type them for the ASCII ones.
-FORMULA_START = frozenset("=+-@\t\r＝＋－＠")
 
 # Bookkeeping fields of the list views that mean nothing in a file.
 NOT_EXPORTED = frozenset({"version", "deleted"})
@@ -89,11 +81,11 @@ _PERSON_FIELDS = (
 # are not repeated), so a field added there gets a column here.
 PERSON_COLUMNS = (
     *_PERSON_FIELDS,
-    *(f"details.{name}" for name in people.DETAIL_FIELDS),
-    *(f"details.resident.{name}" for name in uploads.ResidentSchema().fields),
+    *(f"details.{name}" for name in person_fields.DETAIL_FIELDS),
+    *(f"details.resident.{name}" for name in person_fields.ResidentSchema().fields),
     *(
         f"details.floating.{name}"
-        for name in uploads.FloatingSchema().fields
+        for name in person_fields.FloatingSchema().fields
         if name not in _PERSON_FIELDS
     ),
 )
@@ -104,25 +96,6 @@ TITLES = {
     "resident": "户籍人口",
     "floating": "流动人口",
 }
-
-
-@dataclass
-class Export:
-    """What to write: a header, rows (lazy for record lists) and the file's names."""
-
-    sheet: str
-    columns: tuple[str, ...]
-    rows: Iterable[list]
-    filename: str  # ASCII only
-    title: str  # the same file named in Chinese, with the area's name
-
-
-def cell(value):
-    """A value fit for a spreadsheet: text that could start a formula gets a leading quote;
-    numbers (negative ones too), booleans and None stay as they are."""
-    if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_START:
-        return "'" + value
-    return value
 
 
 def flatten(view: dict, prefix: str = "") -> dict:
@@ -323,71 +296,3 @@ def persons_export(
     )
     filename, title = _names(f"persons_{kind}" if kind else "persons", area, name, day, fmt)
     return Export("persons", PERSON_COLUMNS, map(person_row, views), filename, title)
-
-
-# --- writers -----------------------------------------------------------------------------
-
-
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return cell(value)
-
-
-def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
-    """The export as UTF-8 CSV with a byte-order mark (so Excel reads the Chinese text), in
-    chunks of about chunk_chars characters."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow([cell(name) for name in export.columns])
-    for row in export.rows:
-        writer.writerow([_csv_value(value) for value in row])
-        if buffer.tell() >= chunk_chars:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
-
-
-def _write(sheet, row: int, col: int, value) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool):
-        sheet.write_boolean(row, col, value)
-    elif isinstance(value, int | float | Decimal):
-        sheet.write_number(row, col, float(value) if isinstance(value, Decimal) else value)
-    else:
-        sheet.write_string(row, col, cell(str(value)))  # text is never read as a formula
-
-
-def xlsx_file(export: Export) -> BinaryIO:
-    """The export as an XLSX workbook in an anonymous temporary file (gone once closed), read
-    from its start. In constant_memory mode each row goes to disk as soon as it is written."""
-    handle = tempfile.TemporaryFile()
-    try:
-        workbook = xlsxwriter.Workbook(
-            handle,
-            {
-                "constant_memory": True,
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-            },
-        )
-        sheet = workbook.add_worksheet(export.sheet)
-        sheet.freeze_panes(1, 0)
-        bold = workbook.add_format({"bold": True})
-        for col, name in enumerate(export.columns):
-            sheet.write_string(0, col, cell(name), bold)
-        for row, values in enumerate(export.rows, start=1):
-            for col, value in enumerate(values):
-                _write(sheet, row, col, value)
-        workbook.close()
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle

@@ -13,9 +13,14 @@ LEVELS = ("district", "street", "community", "grid")
 GRID_TYPES = ("general", "dedicated")  # 综合网格, 专属网格
 CODE_LENGTH = {"district": 12, "street": 12, "community": 12, "grid": 15}
 
-# The part of a code that every descendant's code starts with.
+# How many leading digits of an area's code every descendant's code shares (domain.md §1): the
+# one owner of these lengths, for Python (prefix_of), the computed column and statistics SQL.
+PREFIX_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+# The computed column, as migration 0001 created it: a community's and a cell's whole code.
 PREFIX_SQL = (
-    "CASE level WHEN 'district' THEN left(code, 6) WHEN 'street' THEN left(code, 9) ELSE code END"
+    "CASE level "
+    + " ".join(f"WHEN '{lv}' THEN left(code, {PREFIX_LENGTH[lv]})" for lv in ("district", "street"))
+    + " ELSE code END"
 )
 
 
@@ -52,4 +57,4 @@ class Area(db.Model):
 
 def prefix_of(code: str, level: str) -> str:
     """The code prefix shared by an area and all its descendants (mirrors PREFIX_SQL)."""
-    return {"district": code[:6], "street": code[:9]}.get(level, code)
+    return code[: PREFIX_LENGTH[level]]

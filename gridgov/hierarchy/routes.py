@@ -3,10 +3,10 @@
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from gridgov.auth.guard import authenticated, current_principal
 from gridgov.errors import ValidationFailed
 from gridgov.geo import point_to_wgs84
 from gridgov.hierarchy import schemas, service, topology
+from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("hierarchy", __name__, url_prefix="/api/v1", description="Areas and grid cells")
 

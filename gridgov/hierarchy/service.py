@@ -10,11 +10,12 @@ from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 
-from gridgov.auth.scope import Principal, Scope, covers, inside, touches, visible_area
+from gridgov.clock import district_today
 from gridgov.errors import Forbidden, NotFound
 from gridgov.extensions import db
 from gridgov.geo import SRID
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
+from gridgov.scope import Principal, Scope, covers, inside, touches, visible_area
 
 
 @dataclass
@@ -32,7 +33,7 @@ class AreaView:
 
 def valid_on(on: date | None = None):
     """Areas in force on a date (today by default); valid_to is the first day a cell is closed."""
-    day = on or func.current_date()
+    day = district_today() if on is None else on
     return and_(Area.valid_from <= day, or_(Area.valid_to.is_(None), Area.valid_to > day))
 
 
@@ -156,7 +157,7 @@ def _locate_statement(scope: Scope):
     point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), SRID)
     return (
         select(Area.code, Area.name, Area.level)
-        .where(func.ST_Intersects(Area.geom, point), valid_on(), _visible(scope))
+        .where(func.ST_Intersects(Area.geom, point), valid_on(bindparam("day")), _visible(scope))
         .order_by(Area.code)
     )
 
@@ -165,7 +166,9 @@ def locate(principal: Principal, lon: float, lat: float) -> dict:
     """The district, street, community and grid cell in force today that contain a WGS84 point.
     A point on a shared edge belongs to both cells; the lower code is returned."""
     found: dict[str, dict | None] = dict.fromkeys(LEVELS)
-    rows = db.session.execute(_locate_statement(principal.scope), {"lon": lon, "lat": lat})
+    rows = db.session.execute(
+        _locate_statement(principal.scope), {"lon": lon, "lat": lat, "day": district_today()}
+    )
     for row in rows:
         if found[row.level] is None:
             found[row.level] = {"code": row.code, "name": row.name}

@@ -7,10 +7,10 @@ Areas are in m² (area_m2(), a SQL function from the first migration); so are to
 
 from sqlalchemy import select, text
 
-from gridgov.auth.scope import Principal, inside
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area, prefix_of
+from gridgov.scope import Principal, inside
 
 _INVALID = text(
     """

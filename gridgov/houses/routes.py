@@ -4,12 +4,12 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from gridgov.auth.guard import authenticated, current_principal
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.houses import service, tiles
+from gridgov.houses import tiles, views
 from gridgov.schema import Schema
+from gridgov.scope.guard import authenticated, current_principal
 
 # One blueprint for /houses and /tiles/houses, so the paths below are relative to /api/v1.
 blp = Blueprint("houses", __name__, url_prefix="/api/v1", description="Houses")
@@ -26,7 +26,7 @@ class HousesArgsSchema(Schema):
 @blp.arguments(HousesArgsSchema, location="query")
 def list_houses(args):
     """Houses below an area, by code; page with after=<last code>."""
-    items = service.list_houses(
+    items = views.list_houses(
         current_principal(),
         hierarchy.area_prefix(current_principal(), args["area"]),
         args.get("after"),
@@ -40,7 +40,7 @@ def list_houses(args):
 def get_house(code):
     if not (code.isdigit() and len(code) == 25):
         raise ValidationFailed.field("code", "must be a 25-digit house code", location="path")
-    return service.get_house(current_principal(), code)
+    return views.get_house(current_principal(), code)
 
 
 @blp.get("/tiles/houses/<int:z>/<int:x>/<int:y>.mvt")

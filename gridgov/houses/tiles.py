@@ -3,10 +3,10 @@ personal information: no owner, no names, no numbers, only how many people live 
 
 from sqlalchemy import func, literal_column, select
 
-from gridgov.auth.scope import Principal, inside
 from gridgov.extensions import db
 from gridgov.geo import SRID
 from gridgov.houses.models import House
+from gridgov.scope import Principal, inside
 
 MIN_ZOOM, MAX_ZOOM = 14, 22  # below 14 a tile would hold thousands of overlapping points
 EXTENT, BUFFER = 4096, 64

@@ -5,11 +5,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from gridgov.auth.guard import authenticated, current_principal
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.people import service
+from gridgov.people import disclosure, views
 from gridgov.schema import Schema
+from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("persons", __name__, url_prefix="/api/v1/persons", description="People")
 
@@ -26,7 +26,7 @@ class LookupSchema(Schema):
 
 
 class RevealSchema(Schema):
-    field = fields.String(required=True, validate=validate.OneOf(tuple(service.REVEALABLE)))
+    field = fields.String(required=True, validate=validate.OneOf(tuple(disclosure.REVEALABLE)))
     # Checked by the service, so a refused attempt is audited like a disclosure.
     reason = fields.String(load_default="")
 
@@ -36,7 +36,7 @@ class RevealSchema(Schema):
 @blp.arguments(PersonsArgsSchema, location="query")
 def list_persons(args):
     """People living below an area (kind=resident|floating); page with after=<last id>."""
-    items = service.list_persons(
+    items = views.list_persons(
         current_principal(),
         hierarchy.area_prefix(current_principal(), args["area"]),
         args.get("kind"),
@@ -49,7 +49,7 @@ def list_persons(args):
 @blp.get("/<int:person_id>")
 @authenticated()
 def get_person(person_id):
-    return service.get_person(current_principal(), person_id)
+    return views.get_person(current_principal(), person_id)
 
 
 @blp.post("/lookup")
@@ -57,7 +57,9 @@ def get_person(person_id):
 @blp.arguments(LookupSchema)
 def lookup(args):
     """Find a person in your scope by ID number (through the keyed blind index)."""
-    return service.lookup(current_principal(), current_app.extensions["vault"], args["id_number"])
+    return disclosure.lookup(
+        current_principal(), current_app.extensions["vault"], args["id_number"]
+    )
 
 
 @blp.post("/<int:person_id>/reveal")
@@ -65,7 +67,7 @@ def lookup(args):
 @blp.arguments(RevealSchema)
 def reveal(args, person_id):
     """Show the full ID or phone number, with a reason; audited."""
-    return service.reveal(
+    return disclosure.reveal(
         current_principal(),
         current_app.extensions["vault"],
         person_id,

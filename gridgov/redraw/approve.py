@@ -7,19 +7,17 @@ from datetime import date
 
 from sqlalchemy import func, text
 
+from gridgov import feed
 from gridgov.audit.service import record
-from gridgov.auth.scope import Principal
-from gridgov.auth.service import announce_auth_change
 from gridgov.errors import Conflict, Forbidden, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.hierarchy import topology
 from gridgov.redraw import blocks, preview
-from gridgov.redraw.service import actor_id, load_proposal
+from gridgov.redraw.rebind import rebind_workers, successors_of
+from gridgov.redraw.views import actor_id, load_proposal
+from gridgov.scope import Principal
 
 APPROVERS = ("district_staff", "admin")
-# A worker follows the new cell that took most of their old cell's households; when the runner-up
-# took nearly as many (shares within this margin), the choice is flagged for an admin.
-AMBIGUOUS_MARGIN = 0.1
 LAST_SEQUENCE = 999
 
 
@@ -127,37 +125,21 @@ _PEOPLE = text(
     """
 )
 
-# Tombstones first: for the cell a record left, and for the cell its old cell's workers now
-# walk (their devices hold it but will no longer hear about the old cell); then the records in
-# their new cells.
-_FEED = [
-    """
+# Records that changed cell: the feed notes them (tombstones first). The devices of an old
+# cell's workers now walk its successor: they hold the record but will no longer hear about
+# the old cell, so the successor gets a tombstone too.
+_MOVED_RECORDS = (
+    "SELECT 'house', code, old, new FROM redraw_moved WHERE old <> new "
+    "UNION ALL SELECT 'person', id::text, old, new FROM redraw_people"
+)
+_SUCCESSOR_TOMBSTONES = """
     INSERT INTO changes (grid_code, record_type, record_key, op)
-    SELECT old, 'house', code, 'left' FROM redraw_moved WHERE old <> new
-    UNION ALL
     SELECT s.new, 'house', m.code, 'left' FROM redraw_moved m
     JOIN redraw_successors s ON s.old = m.old WHERE s.new <> m.new
     UNION ALL
-    SELECT old, 'person', id::text, 'left' FROM redraw_people WHERE old IS NOT NULL
-    UNION ALL
     SELECT s.new, 'person', x.id::text, 'left' FROM redraw_people x
     JOIN redraw_successors s ON s.old = x.old WHERE s.new <> x.new
-    """,
     """
-    INSERT INTO changes (grid_code, record_type, record_key, op)
-    SELECT new, 'house', code, 'upsert' FROM redraw_moved WHERE old <> new
-    UNION ALL
-    SELECT new, 'person', id::text, 'upsert' FROM redraw_people
-    """,
-]
-
-_BOUND_WORKERS = text(
-    """
-    SELECT ua.user_id, u.username, ua.area_code FROM user_areas ua
-    JOIN users u ON u.id = ua.user_id WHERE ua.area_code = ANY(:old)
-    ORDER BY ua.user_id, ua.area_code
-    """
-)
 
 
 def _check_date(effective: date, settings: Settings, old_cells, community: str) -> None:
@@ -204,58 +186,6 @@ def _codes(proposal, cell_rows: list[dict]) -> dict[int, str]:
             code="sequence_exhausted",
         )
     return {cell: f"{community}{last + i + 1:03d}" for i, cell in enumerate(order)}
-
-
-def _successors(lineage: list) -> dict[str, tuple[str, bool]]:
-    """Old cell -> (the new cell that took most of its households, whether that was a near tie)."""
-    by_old: dict[str, list] = {}
-    for row in lineage:
-        by_old.setdefault(row.old_code, []).append(row)
-    out = {}
-    for old, rows in by_old.items():
-        if any(r.households for r in rows):
-            rows.sort(key=lambda r: (-r.households, r.new_code))
-        else:
-            rows.sort(key=lambda r: (-r.area_m2, r.new_code))
-        top = rows[0]
-        near_tie = len(rows) > 1 and rows[0].share - rows[1].share < AMBIGUOUS_MARGIN
-        out[old] = (top.new_code, near_tie or top.households == 0)
-    return out
-
-
-def _rebind_workers(principal, old_codes: list[str], successors: dict) -> list[dict]:
-    moved = []
-    for user_id, username, old in db.session.execute(_BOUND_WORKERS, {"old": old_codes}):
-        new, flagged = successors[old]
-        db.session.execute(
-            text("DELETE FROM user_areas WHERE user_id = :u AND area_code = :old"),
-            {"u": user_id, "old": old},
-        )
-        db.session.execute(
-            text(
-                "INSERT INTO user_areas (user_id, area_code) VALUES (:u, :new) "
-                "ON CONFLICT DO NOTHING"
-            ),
-            {"u": user_id, "new": new},
-        )
-        entry = {"user_id": user_id, "username": username, "from": old, "to": new}
-        if flagged:
-            entry["flagged"] = True
-            entry["reason"] = (
-                f"cell {old} was split about evenly; check that {username} should walk {new}"
-            )
-        record(
-            "rebind_user",
-            "user",
-            str(user_id),
-            actor_id=actor_id(principal),
-            before={"area": old},
-            after={"area": new, "flagged": flagged},
-        )
-        moved.append(entry)
-    if moved:
-        announce_auth_change()
-    return moved
 
 
 def approve(
@@ -312,7 +242,7 @@ def _approve(principal, proposal_id: int, effective: date, settings: Settings) -
     lineage = db.session.execute(
         _LINEAGE, {**args, "old": old, "new": list(codes.values()), "tol": settings.tolerance_m2}
     ).all()
-    successors = _successors(lineage)
+    successors = successors_of(lineage)
     db.session.execute(
         text(_SUCCESSORS),
         {"old": list(successors), "new": [s[0] for s in successors.values()]},
@@ -335,9 +265,10 @@ def _approve(principal, proposal_id: int, effective: date, settings: Settings) -
             "WHERE p.id = x.id"
         )
     ).rowcount
-    for statement in _FEED:
+    left, upserts = feed.moves_sql(_MOVED_RECORDS)
+    for statement in (left, _SUCCESSOR_TOMBSTONES, upserts):
         db.session.execute(text(statement))
-    workers = _rebind_workers(principal, old, successors)
+    workers = rebind_workers(principal, old, successors)
 
     proposal.status, proposal.effective_date = "approved", effective
     proposal.approved_by, proposal.approved_at = actor_id(principal), func.now()

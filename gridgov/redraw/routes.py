@@ -1,16 +1,14 @@
 """HTTP routes for grid redraws: propose, read, edit, approve, and the crosswalk."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from flask_smorest import Blueprint
 
-from gridgov.auth.guard import authenticated, current_principal
+from gridgov.clock import district_today
 from gridgov.errors import ValidationFailed
 from gridgov.geo import CRS_NAMES
 from gridgov.redraw import approve as approval
-from gridgov.redraw import schemas, service
+from gridgov.redraw import edits, schemas, service, views
+from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("redraw", __name__, url_prefix="/api/v1", description="Redrawing grid cells")
 
@@ -20,7 +18,7 @@ STAFF = ("street_staff", "district_staff", "admin")
 def approval_settings() -> approval.Settings:
     config = current_app.config
     return approval.Settings(
-        today=datetime.now(ZoneInfo(config["GRIDGOV_TIMEZONE"])).date(),
+        today=district_today(),
         tolerance_m2=config["GRIDGOV_TOPOLOGY_TOLERANCE_M2"],
         street_may_approve=config["GRIDGOV_STREET_MAY_APPROVE"],
     )
@@ -55,7 +53,7 @@ def propose(args):
 @blp.response(200)
 def list_proposals(args):
     """The proposals made for a community, newest first."""
-    return service.list_proposals(current_principal(), args["community"])
+    return views.list_proposals(current_principal(), args["community"])
 
 
 @blp.get("/grids/proposals/<int:proposal_id>")
@@ -64,7 +62,7 @@ def list_proposals(args):
 @blp.response(200)
 def get_proposal(args, proposal_id):
     """A proposal's cells, violations, moves and blocks; `stale` once the houses changed."""
-    return service.get_proposal(
+    return views.get_proposal(
         current_principal(), proposal_id, block_geometry=args["block_geometry"]
     )
 
@@ -75,7 +73,7 @@ def get_proposal(args, proposal_id):
 @blp.response(200)
 def edit_proposal(args, proposal_id):
     """Move blocks to a neighbouring cell, merge two cells or split one; re-checked each time."""
-    return service.edit(current_principal(), proposal_id, args)
+    return edits.edit(current_principal(), proposal_id, args)
 
 
 @blp.post("/grids/proposals/<int:proposal_id>/approve")
@@ -95,4 +93,4 @@ def approve_proposal(args, proposal_id):
 @blp.response(200)
 def crosswalk(args):
     """Old cell -> new cell with shared households, to compare series across redraws."""
-    return service.crosswalk(current_principal(), args["community"])
+    return views.crosswalk(current_principal(), args["community"])

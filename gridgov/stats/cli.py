@@ -3,13 +3,12 @@ days ahead of the first request for them."""
 
 import sys
 import time
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from gridgov.clock import district_today
 from gridgov.stats import service, store
 
 stats_cli = AppGroup("stats", help="Statistics: verify and fold the live counts.")
@@ -47,5 +46,4 @@ def snapshot(months):
         day = day.replace(day=1) - timedelta(days=1)
 
 
-def _today():
-    return datetime.now(ZoneInfo(current_app.config["GRIDGOV_TIMEZONE"])).date()
+_today = district_today

@@ -7,17 +7,15 @@ from datetime import date
 
 from sqlalchemy import text
 
-PREFIX_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+from gridgov.hierarchy.models import CODE_LENGTH, PREFIX_LENGTH
 
 
 def child_code(column: str, level: str) -> str:
     """SQL for the code of the area of `level` that holds the grid cell in `column`."""
-    return {
-        "district": f"left({column}, 6) || '000000'",
-        "street": f"left({column}, 9) || '000'",
-        "community": f"left({column}, 12)",
-        "grid": column,
-    }[level]
+    if level == "grid":
+        return column
+    n, padding = PREFIX_LENGTH[level], "0" * (CODE_LENGTH[level] - PREFIX_LENGTH[level])
+    return f"left({column}, {n}) || '{padding}'" if padding else f"left({column}, {n})"
 
 
 # Age in completed years counted by birth month, as the census counts it: on a day of month M

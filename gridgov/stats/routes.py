@@ -1,21 +1,18 @@
 """HTTP routes for statistics: per area and its children, monthly series, choropleth features."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from flask_smorest import Blueprint
 
-from gridgov.auth.guard import authenticated, current_principal
+from gridgov.clock import district_today
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy.routes import path_code
+from gridgov.scope.guard import authenticated, current_principal
 from gridgov.stats import measures, schemas, service
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics per area")
 
 
-def today():
-    return datetime.now(ZoneInfo(current_app.config["GRIDGOV_TIMEZONE"])).date()
+today = district_today
 
 
 def settings() -> service.Settings:

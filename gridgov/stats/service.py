@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 
-from gridgov.auth.scope import Principal
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
 from gridgov.hierarchy.service import valid_on, whole_area
+from gridgov.scope import Principal
 from gridgov.stats import measures, queries, store
 from gridgov.stats.models import StatSnapshotDay
 

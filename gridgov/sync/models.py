@@ -1,19 +1,21 @@
-"""What devices sent (for idempotent replays), conflicts for desk staff, and the change feed."""
+"""What devices sent (for idempotent replays), conflicts for desk staff, and how far outcomes
+were pruned."""
 
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Uuid,
     func,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,22 +61,12 @@ class Conflict(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Change(db.Model):
-    """One change a device in that grid should hear about.
+class PruneCutoff(db.Model):
+    """The latest cutoff before which upload outcomes were pruned (one row). Uploads refuse a
+    record captured before it (plus the clock skew): its first outcome may be gone."""
 
-    Sequence numbers are handed out before commit, so a reader could see seq 10 while seq 9 is
-    still uncommitted and skip it for ever. Each change therefore records its transaction id,
-    and the feed only serves transactions older than every transaction still running."""
+    __tablename__ = "sync_prune_cutoff"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
 
-    __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_txid_seq", "txid", "seq"),)
-
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    txid: Mapped[int] = mapped_column(
-        BigInteger, server_default=text("(pg_current_xact_id()::text)::bigint")
-    )
-    grid_code: Mapped[str] = mapped_column(String(15), index=True)
-    record_type: Mapped[str] = mapped_column(String(20))
-    record_key: Mapped[str] = mapped_column(String(40))
-    op: Mapped[str] = mapped_column(String(10))  # upsert, delete, left (moved out of this grid)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    created_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))

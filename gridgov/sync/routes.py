@@ -4,27 +4,30 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from gridgov.auth.guard import authenticated, current_principal
 from gridgov.codes.service import current_codes
-from gridgov.houses import service as houses
+from gridgov.houses import numbers
+from gridgov.records.writer import Writer
 from gridgov.schema import Schema
-from gridgov.sync import schemas, service
-from gridgov.sync.records import Settings, WriteContext
+from gridgov.scope.guard import authenticated, current_principal
+from gridgov.sync import changes as feed
+from gridgov.sync import conflicts, schemas, upload
+from gridgov.sync.geofence import Settings
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Device sync")
 WRITERS = ("grid_worker", "street_staff", "district_staff")
 STAFF = ("street_staff", "district_staff")
 
 
-def write_context(device_id: str | None) -> WriteContext:
+def writer(device_id: str | None) -> Writer:
+    return Writer(current_principal(), device_id, current_app.extensions["vault"], current_codes())
+
+
+def sync_settings() -> Settings:
     config = current_app.config
-    settings = Settings(
+    return Settings(
         config["GRIDGOV_GEOFENCE"],
         config["GRIDGOV_GEOFENCE_METRES"],
         config["GRIDGOV_SYNC_KEEP_DAYS"],
-    )
-    return WriteContext(
-        current_principal(), device_id, current_app.extensions["vault"], current_codes(), settings
     )
 
 
@@ -36,7 +39,7 @@ class ChangesArgsSchema(Schema):
 class ReserveSchema(Schema):
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
     community = fields.String(required=True, validate=validate.Regexp(r"^\d{12}$"))
-    count = fields.Integer(required=True, validate=validate.Range(1, houses.MAX_RESERVE))
+    count = fields.Integer(required=True, validate=validate.Range(1, numbers.MAX_RESERVE))
 
 
 class ResolveSchema(Schema):
@@ -58,11 +61,11 @@ class ConflictSchema(Schema):
 @blp.post("/sync/upload")
 @authenticated(*WRITERS)
 @blp.arguments(schemas.BatchSchema)
-def upload(batch):
+def upload_batch(batch):
     """Upload up to 1,000 records; one result per record (created, updated, unchanged,
     conflict or rejected). Retrying a batch is safe: each record is idempotent on its uuid."""
-    ctx = write_context(batch["device_id"])
-    return {"results": service.upload(ctx, batch["records"])}
+    results = upload.upload(writer(batch["device_id"]), sync_settings(), batch["records"])
+    return {"results": results}
 
 
 @blp.get("/sync/changes")
@@ -70,7 +73,7 @@ def upload(batch):
 @blp.arguments(ChangesArgsSchema, location="query")
 def changes(args):
     """Everything in your cells that changed since the cursor, with tombstones."""
-    return service.changes(current_principal(), args.get("cursor"), args["limit"])
+    return feed.changes(current_principal(), args.get("cursor"), args["limit"])
 
 
 @blp.post("/sync/building-numbers")
@@ -78,10 +81,10 @@ def changes(args):
 @blp.arguments(ReserveSchema)
 def reserve(args):
     """Reserve building numbers (house-code digits 13-17) for offline work on a device."""
-    numbers = houses.reserve_numbers(
+    reserved = numbers.reserve_numbers(
         current_principal(), args["device_id"], args["community"], args["count"]
     )
-    return {"community": args["community"], "numbers": numbers}, 201
+    return {"community": args["community"], "numbers": reserved}, 201
 
 
 @blp.get("/conflicts")
@@ -89,7 +92,7 @@ def reserve(args):
 @blp.response(200, ConflictSchema(many=True))
 def list_conflicts():
     """Open conflicts in your area, field by field (personal values masked)."""
-    return service.list_conflicts(current_principal(), "open")
+    return conflicts.list_conflicts(current_principal(), "open")
 
 
 @blp.post("/conflicts/<int:conflict_id>/resolve")
@@ -97,4 +100,4 @@ def list_conflicts():
 @blp.arguments(ResolveSchema)
 def resolve(args, conflict_id):
     """Keep the stored record ('ours') or apply the device's edit ('theirs')."""
-    return service.resolve(write_context(None), conflict_id, args["choice"])
+    return conflicts.resolve(writer(None), conflict_id, args["choice"])

@@ -6,13 +6,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from gridgov import idnumber
 from gridgov.audit.models import AuditEvent
 from gridgov.demo import service
 from gridgov.demo.population import write as population
 from gridgov.extensions import db
 from gridgov.houses.models import Building, House, Rental
-from gridgov.houses.service import compose_code
-from gridgov.people import idnumber
+from gridgov.houses.numbers import compose_code
 from gridgov.people.models import Person, Residence
 from tests import factories as f
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
-from gridgov.exports import service
+from gridgov.exports import files, service
 from gridgov.extensions import db
 from tests import factories as f
 from tests.stats import helpers as h
@@ -166,16 +166,16 @@ def service_xlsx_mimetype():
 
 
 def test_numbers_stay_numbers_and_only_text_gets_the_quote():
-    table = service.Export(
+    table = files.Export(
         "t",
         ("n", "text", "tab", "cr", "wide", "plain", "flag", "none"),
         [[-5, "-5", "\tx", "\rx", "＝1+1", "a=b", False, None]],
         "t.csv",
         "t.csv",
     )
-    body = b"".join(service.csv_chunks(table)).decode("utf-8-sig")
+    body = b"".join(files.csv_chunks(table)).decode("utf-8-sig")
     assert body.split("\r\n")[1] == "-5,'-5,'\tx,\"'\rx\",'＝1+1,a=b,false,"
-    with service.xlsx_file(table) as handle:
+    with files.xlsx_file(table) as handle:
         rows, formula = xlsx_cells(handle.read())
     assert rows[1] == [Decimal(-5), "'-5", "'\tx", "'\rx", "'＝1+1", "a=b", False]
     assert not formula
@@ -201,13 +201,13 @@ def test_exported_rows_are_the_values_of_the_list_apis(client, staff, town):
     assert len(exported) == len(listed) == 3
     for view, row in zip(listed, exported, strict=True):
         expected = service.person_row(view)
-        assert list(row.values()) == [str(service._csv_value(v)) for v in expected]
+        assert list(row.values()) == [str(files.csv_value(v)) for v in expected]
         flat = set(service.flatten(view)) - service.NOT_EXPORTED
         assert flat <= set(service.PERSON_COLUMNS), flat - set(service.PERSON_COLUMNS)
     houses = client.get(f"/api/v1/houses?area={f.DISTRICT}", headers=staff).json["houses"]
     exported = csv_rows(export(client, staff, "houses", area=f.DISTRICT))
     for view, row in zip(houses, exported, strict=True):
-        assert list(row.values()) == [str(service._csv_value(v)) for v in service.house_row(view)]
+        assert list(row.values()) == [str(files.csv_value(v)) for v in service.house_row(view)]
         flat = set(service.flatten(view)) - service.NOT_EXPORTED - {"location"}
         assert flat <= set(service.HOUSE_COLUMNS), flat - set(service.HOUSE_COLUMNS)
 

@@ -170,7 +170,7 @@ def test_a_failure_halfway_through_an_approval_changes_nothing(client, monkeypat
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away after the houses moved")
 
-    monkeypatch.setattr(approval, "_rebind_workers", fail)
+    monkeypatch.setattr(approval, "rebind_workers", fail)
     settings = approval.Settings(today=today(), tolerance_m2=f.TOLERANCE)
     with pytest.raises(RuntimeError):
         approval.approve(None, preview["id"], date(2026, 6, 1), settings)

@@ -387,7 +387,7 @@ def normalised(status: int, data: bytes, keys: tuple[str, str]) -> tuple:
     text = data.decode("utf-8", "replace")
     for key in keys:
         if key:
-            text = text.replace(key, "<KEY>")
+            text = re.sub(rf"(?<![0-9]){re.escape(key)}(?![0-9])", "<KEY>", text)
     try:
         body = json.loads(text)
     except ValueError:

@@ -7,10 +7,11 @@ from sqlalchemy import func, select, text
 
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
+from gridgov.feed.models import Change
 from gridgov.houses.models import Building, House
 from gridgov.people.models import Person, Residence
 from gridgov.stats import service as stats
-from gridgov.sync.models import Change, SyncRecord
+from gridgov.sync.models import SyncRecord
 from tests import factories as f
 from tests.live import Held, Server, send_together
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from gridgov.houses.models import House
-from gridgov.sync import service
+from gridgov.sync import retention
 from gridgov.sync.models import SyncRecord
 from tests import factories as f
 
@@ -112,7 +112,7 @@ def test_prune_works_through_the_old_outcomes_a_chunk_at_a_time(client, worker):
     f.upload(client, worker, *records)
     db.session.execute(text("UPDATE sync_records SET created_at = now() - interval '400 days'"))
     db.session.commit()
-    assert service.prune(365, chunk=1) == 3
+    assert retention.prune(365, chunk=1) == 3
     assert count(SyncRecord) == 0
     chunks = db.session.scalars(
         select(AuditEvent.after).where(AuditEvent.action == "prune_outcomes")

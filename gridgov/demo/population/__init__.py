@@ -19,12 +19,12 @@ phone numbers), rows and write (into the database).
 
 import time
 from collections.abc import Callable
-from datetime import date
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from gridgov.audit.service import record
+from gridgov.clock import district_today
 from gridgov.crypto import Vault
 from gridgov.demo.population.district import check_codes, grid_cells
 from gridgov.demo.population.households import plan_people
@@ -49,7 +49,7 @@ def generate(
     started = time.monotonic()
     seed = int(np.random.SeedSequence(seed).entropy % 2**31) if seed is None else seed
     rng = np.random.default_rng(seed)
-    today = date.today().toordinal()
+    today = district_today().toordinal()
     check_codes(session)
     cells = grid_cells(session)
     regions = Regions(rng)

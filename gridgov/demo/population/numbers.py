@@ -7,9 +7,9 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gridgov import idnumber
 from gridgov.demo.population.plan import EPOCH, People
 from gridgov.demo.population.regions import Regions
-from gridgov.people import idnumber
 
 MAX_SEQ = 499  # order codes 001-997 (male, odd) and 002-998 (female, even)
 PHONE_PREFIXES = np.array(

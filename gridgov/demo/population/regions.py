@@ -5,7 +5,7 @@ import csv
 
 import numpy as np
 
-from gridgov.people import idnumber
+from gridgov import idnumber
 
 LUOHU = "440303"
 OTHER_SHENZHEN = ("440304", "440305", "440306", "440307", "440308")

@@ -5,6 +5,7 @@ from datetime import date
 
 import numpy as np
 
+from gridgov import idnumber
 from gridgov.crypto import Vault, mask_phone
 from gridgov.demo.population.district import USED_CODES
 from gridgov.demo.population.names import full_names
@@ -19,8 +20,7 @@ from gridgov.demo.population.plan import (
     VILLAGE,
     Plan,
 )
-from gridgov.houses.service import compose_code
-from gridgov.people import idnumber
+from gridgov.houses.numbers import compose_code
 
 HOUSE_COLUMNS = (
     "id, code, community_code, grid_code, compound, building, unit, floor, room, use, structure, "

@@ -14,6 +14,9 @@ import time
 import weakref
 
 import psycopg
+from sqlalchemy import text
+
+from gridgov.extensions import db
 
 CHANNEL = "gridgov_auth"
 log = logging.getLogger(__name__)
@@ -26,9 +29,18 @@ def clear_all() -> None:
         cache.clear()
 
 
+def announce_auth_change() -> None:
+    """Tell every worker's principal cache to forget (delivered when this transaction commits)."""
+    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    clear_all()
+
+
 class PrincipalCache:
-    def __init__(self, dsn: str, ttl: float):
-        self._dsn, self._ttl = dsn, ttl
+    """Principals by (subject, token id, family); `load` turns verified claims into one (the
+    auth package's loader, given by the app factory, so scope depends on nothing above it)."""
+
+    def __init__(self, dsn: str, ttl: float, load=None):
+        self._dsn, self._ttl, self.load = dsn, ttl, load
         self._entries: dict = {}
         self._generation = 0
         self._listening = False

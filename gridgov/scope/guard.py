@@ -9,10 +9,9 @@ from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import NoAuthorizationError, WrongTokenError
 from jwt import ExpiredSignatureError
 
-from gridgov.auth.scope import Principal
-from gridgov.auth.service import load_principal
 from gridgov.errors import Forbidden, Unauthorized, error_response
 from gridgov.extensions import db
+from gridgov.scope import Principal
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -43,7 +42,7 @@ def _principal(claims) -> Principal:
     principal = cache.get(key)
     if principal is None:
         generation = cache.generation
-        principal = load_principal(claims)
+        principal = cache.load(claims)
         cache.put(key, principal, generation)
     return principal
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from gridgov.clock import district_today
 from gridgov.config import GEODATA_DIR
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -74,7 +75,7 @@ def _birth(text: str, today: date) -> date:
 
 def parse(raw: str, today: date | None = None) -> IdNumber:
     """Validate and normalise an ID number, or raise IdNumberError naming the rule."""
-    today = today or date.today()
+    today = today or district_today()
     value = normalise(raw)
     upgraded_from = None
     if len(value) == 15:
