@@ -18,7 +18,7 @@ from tests import factories as f
 # Everything but the code tables, which are loaded once.
 TABLES = (
     "areas, users, user_areas, refresh_tokens, revocations, login_address_failures, "
-    "login_name_failures, "
+    "login_name_failures, transfer_requests, "
     "audit_events, houses, rentals, "
     "buildings, persons, residences, sync_records, sync_prune_cutoff, conflicts, changes, "
     "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "

@@ -12,7 +12,7 @@ from gridgov import feed
 from gridgov.audit.service import record
 from gridgov.bulk import insert_rows
 from gridgov.crypto import mask_phone
-from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.errors import Conflict, ValidationFailed
 from gridgov.extensions import db
 from gridgov.geo import CRS_NAMES, SRID, point_to_wgs84
 from gridgov.hierarchy.cells import cells_at
@@ -238,9 +238,9 @@ def _create_coded(w: Writer, rec: HouseRecord) -> Outcome:
 
 
 def _update(w: Writer, rec: HouseRecord, house: House, base_version: int | None) -> Outcome:
+    w.require_coded_house(house.code, house.grid_code)
     if house.deleted_at is not None:
         raise Conflict(f"House {house.code} was deleted.", code="deleted")
-    w.require_scope(house.grid_code, "The house")
     rental = db.session.get(Rental, house.id, with_for_update=True)
     diffs = differences(house, rental, rec.values, rec.rental)
     if not diffs:
@@ -305,9 +305,7 @@ def load_key(raw: dict) -> str:
 
 def delete(w: Writer, code: str, house: House | None, base_version: int | None) -> Outcome:
     """Delete a house (`house`: the one with this code, locked, or None)."""
-    if house is None:
-        raise NotFound(f"No house with code {code}.", code="unknown_house")
-    w.require_scope(house.grid_code, "The house")
+    w.require_coded_house(code, house.grid_code if house is not None else None)
     if house.deleted_at is not None:
         return Outcome("unchanged", 200, key=house.code, version=house.version)
     if base_version != house.version:

@@ -70,3 +70,27 @@ class Residence(db.Model):
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
     moved_in: Mapped[date] = mapped_column(Date)
     moved_out: Mapped[date | None] = mapped_column(Date)
+
+
+class TransferRequest(db.Model):
+    """A worker recorded someone moving into their cell whose record lies beyond their areas
+    (or who is not on record): the staff of either side accept or refuse it. The requester
+    learns nothing about the person until then."""
+
+    __tablename__ = "transfer_requests"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    id_index: Mapped[bytes] = mapped_column(LargeBinary, index=True)
+    id_masked: Mapped[str] = mapped_column(String(18))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
+    moved_in: Mapped[date] = mapped_column(Date)  # when the device saw them there
+    status: Mapped[str] = mapped_column(String(10), server_default="open")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(200))

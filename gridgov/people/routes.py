@@ -5,9 +5,11 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from gridgov.codes.service import current_codes
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.people import disclosure, views
+from gridgov.people import desk, disclosure, views
+from gridgov.records.writer import Writer
 from gridgov.schema import Schema
 from gridgov.scope.guard import authenticated, current_principal
 
@@ -29,6 +31,15 @@ class RevealSchema(Schema):
     field = fields.String(required=True, validate=validate.OneOf(tuple(disclosure.REVEALABLE)))
     # Checked by the service, so a refused attempt is audited like a disclosure.
     reason = fields.String(load_default="")
+
+
+class TransfersArgsSchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(desk.STATUSES))
+
+
+class DecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("accept", "refuse")))
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 @blp.get("")
@@ -74,3 +85,20 @@ def reveal(args, person_id):
         args["field"],
         args["reason"],
     )
+
+
+@blp.get("/transfers")
+@authenticated("street_staff", "district_staff")
+@blp.arguments(TransfersArgsSchema, location="query")
+def list_transfers(args):
+    """Transfer requests into or out of your areas: the person's record only to their side."""
+    return {"transfers": desk.list_transfers(current_principal(), args["status"])}
+
+
+@blp.post("/transfers/<int:transfer_id>/decide")
+@authenticated("street_staff", "district_staff")
+@blp.arguments(DecisionSchema)
+def decide_transfer(args, transfer_id):
+    """Accept (the person moves, dated when the device saw them) or refuse, with a reason."""
+    w = Writer(current_principal(), None, current_app.extensions["vault"], current_codes())
+    return desk.decide(w, transfer_id, args["decision"], args["reason"])

@@ -16,13 +16,13 @@ from gridgov.crypto import mask_phone, mask_tail
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.houses.models import House
-from gridgov.people import schemas
+from gridgov.people import schemas, transfers
 from gridgov.people.diff import deleted_fields, differences
 from gridgov.people.models import Person, Residence
 from gridgov.people.views import view
 from gridgov.records.checks import check_codes, load, parse_id, refuse
 from gridgov.records.outcome import Outcome, Stale
-from gridgov.records.writer import Writer
+from gridgov.records.writer import Writer, unknown_house_named
 
 # Kept in `details` of a floating person (the rest of the block has columns of its own).
 _FLOATING_COLUMNS = ("inflow_reason", "arrival_date", "origin_code", "special_concern")
@@ -41,7 +41,7 @@ def _home(code: str, known: Mapping[str, object]):
     """The house (id, code, grid_code, deleted_at) a person record names."""
     house = known.get(code) or homes({code}).get(code)
     if house is None or house.deleted_at is not None:
-        raise ValidationFailed.field("data.house_code", f"{code} is not a known house")
+        raise unknown_house_named(code)
     return house
 
 
@@ -148,7 +148,7 @@ class NewPerson:
 def plan_create(w: Writer, rec: PersonRecord, captured_on: date) -> NewPerson:
     """The registration of someone not on record, checked without writing, so a batch can write
     all its registrations with one statement per table."""
-    w.require_scope(rec.house.grid_code, "The house")
+    w.require_house(rec.house.code, rec.house.grid_code)
     number = rec.id.number
     row = {
         **rec.values,
@@ -201,17 +201,18 @@ def upsert(
     if person is None:
         [outcome] = create_many(w, [plan_create(w, rec, captured_on)])
         return outcome
+    # Scope before anything about the stored person is compared or told.
+    w.require_house(house.code, house.grid_code)
+    if person.deleted_at is None and not w.covers(person.grid_code):
+        # Registered elsewhere: they moved here, which the side they are recorded in decides.
+        return transfers.request(w, rec.index, rec.id.number, house, rec.moved_in or captured_on)
     diffs = differences(person, rec.values)
     if not diffs and person.deleted_at is None:
         return Outcome(
             "unchanged", 200, key=str(person.id), version=person.version, flags=rec.flags
         )
-    w.require_scope(
-        person.grid_code if person.deleted_at is None else house.grid_code, "The person"
-    )
     if base_version != person.version:
         raise Stale(person.version, str(person.id), person.grid_code, diffs)
-    w.require_scope(house.grid_code, "The house")
     before = view(person)
     old_grid, old_house = person.grid_code, person.house_id
     returning = person.deleted_at is not None  # registered again: their residence was closed
@@ -278,24 +279,34 @@ def move(
     captured_on: date,
     known_homes: Mapping[str, object] = {},  # noqa: B006
 ) -> Outcome:
-    """A person moves to another house (often another grid): history is kept."""
+    """A person moves to another house (often another grid): history is kept. Someone whose
+    record lies beyond the writer's areas (or who is not on record at all: the answer must not
+    tell which) becomes a transfer request for staff to decide."""
     if not key.house_code:
         raise ValidationFailed.field("data.house_code", "a move names the new house")
-    if person is None or person.deleted_at is not None:
+    house = _home(key.house_code, known_homes)
+    w.require_house(house.code, house.grid_code)
+    if person is None or not w.covers(person.grid_code):
+        return transfers.request(w, key.index, key.id.number, house, key.moved_in or captured_on)
+    if person.deleted_at is not None:
         raise NotFound(
             "No such person is registered; register them instead.", code="unknown_person"
         )
-    house = _home(key.house_code, known_homes)
-    w.require_scope(house.grid_code, "The new house")
     if person.house_id == house.id:
         return Outcome("unchanged", 200, key=str(person.id), version=person.version)
     if base_version != person.version:
         ours = db.session.scalar(select(House.code).where(House.id == person.house_id))
         fields = [{"field": "house", "ours": ours, "theirs": key.house_code}]
         raise Stale(person.version, str(person.id), person.grid_code, fields)
+    return relocate(w, person, house, key.moved_in or captured_on)
+
+
+def relocate(w: Writer, person: Person, house, on: date) -> Outcome:
+    """Move a person (locked) into a house from a day on: the residence history, the change
+    feed and the audit row (a device's move, or an accepted transfer)."""
     before = view(person)
     old_grid = person.grid_code
-    _move_residence(person, house, key.moved_in or captured_on)
+    _move_residence(person, house, on)
     person.house_id, person.grid_code = house.id, house.grid_code
     person.version += 1
     person.updated_at = func.now()
@@ -305,10 +316,10 @@ def move(
 def delete(
     w: Writer, person: Person | None, base_version: int | None, captured_on: date
 ) -> Outcome:
-    """Delete a person (`person`: the one the record names, locked, or None)."""
-    if person is None:
-        raise NotFound("No such person is registered.", code="unknown_person")
-    w.require_scope(person.grid_code, "The person")
+    """Delete a person (`person`: the one the record names, locked, or None). One beyond the
+    writer's areas is not registered as far as the answer tells."""
+    if person is None or not w.covers(person.grid_code):
+        raise NotFound("No such person is registered in your areas.", code="unknown_person")
     if person.deleted_at is not None:
         return Outcome("unchanged", 200, key=str(person.id), version=person.version)
     if base_version != person.version:

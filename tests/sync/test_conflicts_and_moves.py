@@ -122,13 +122,23 @@ def make_second_worker(client):
 
 
 def move_south(client, number: str, moved_in: str | None = None) -> tuple[dict, list[dict]]:
-    """The south cell's worker registers the person's move into a house there."""
+    """The south cell's worker records the person's move into a house there; their record lies
+    in the north cell, so it is a transfer request, which the street's desk accepts."""
     other, south_house = make_second_worker(client)
     data = {"id_number": number, "house_code": south_house}
     if moved_in:
         data["moved_in"] = moved_in
     move = f.envelope("person", data, op="move", base_version=1, position=f.NEIGHBOUR_POINT)
-    return other, f.upload(client, other, move)
+    [requested] = f.upload(client, other, move)
+    assert requested["outcome"] == "transfer_requested" and "version" not in requested
+    desk = f.auth_as(client, "street_staff", ["440303001000"], username="desk_south")
+    decided = client.post(
+        f"/api/v1/persons/transfers/{requested['key']}/decide",
+        json={"decision": "accept"},
+        headers=desk,
+    )
+    assert decided.status_code == 200, decided.json
+    return other, [decided.json["person"]]
 
 
 def test_a_move_to_another_grid_keeps_the_history(client, worker, house):
