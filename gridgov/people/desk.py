@@ -76,8 +76,10 @@ def decide(w: Writer, transfer_id: int, decision: str, reason: str) -> dict:
         raise Conflict(f"Transfer request {transfer_id} is {transfer.status}.", code="decided")
     outcome = None
     if decision == "accept":
-        person = db.session.get(Person, transfer.person_id, with_for_update=True)
-        if person is None or person.deleted_at is not None:
+        person = transfer.person_id and db.session.get(
+            Person, transfer.person_id, with_for_update=True
+        )
+        if not person or person.deleted_at is not None:
             raise Conflict(
                 "Nobody with this ID number is on record: refuse it and register them instead.",
                 code="not_on_record",
