@@ -19,25 +19,27 @@ def short_name(community_name: str) -> str:
     return community_name
 
 
-def _template(code: str, name: str) -> str | None:
-    """The cell's name with its sequence number replaced by a slot, if it holds the number."""
+def _templates(code: str, name: str) -> set[str]:
+    """The cell's name with its sequence number replaced by a slot, at each place it could be
+    (社区001第1网格, cell 001: 社区{n:03d}第1网格 or 社区001第{n}网格; other cells decide)."""
     seq = int(code[12:])
     name = name.replace("{", "{{").replace("}", "}}")
-    # zero-padded first (渔民村003 before 渔民村3); a width only where it adds a zero
+    # zero-padded (渔民村003) or not (渔民村3); a width only where it adds a zero
     widths = [w for w in (3, 2) if len(str(seq)) < w] + [1]
+    out = set()
     for width in widths:
-        number = f"{seq:0{width}d}"
-        if re.search(rf"(?<!\d){number}(?!\d)", name):
-            slot = f"{{n:0{width}d}}" if width > 1 else "{n}"
-            return re.sub(rf"(?<!\d){number}(?!\d)", slot, name, count=1)
-    return None
+        slot = f"{{n:0{width}d}}" if width > 1 else "{n}"
+        for match in re.finditer(rf"(?<!\d){seq:0{width}d}(?!\d)", name):
+            out.add(name[: match.start()] + slot + name[match.end() :])
+    return out
 
 
 def pattern(community_name: str, cells: list[tuple[str, str]]) -> str:
-    """The naming pattern of a community's cells ((code, name) pairs), with a {n} slot."""
-    found = Counter(t for code, name in cells if (t := _template(code, name)))
+    """The naming pattern most of a community's cells ((code, name) pairs) follow, with a slot
+    for the sequence number."""
+    found = Counter(t for code, name in cells for t in _templates(code, name))
     if found:
-        return found.most_common(1)[0][0]
+        return max(found, key=lambda t: (found[t], "{n}" in t))
     return short_name(community_name) + "第{n}网格"
 
 
