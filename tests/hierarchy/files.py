@@ -48,7 +48,8 @@ def _write(path, geoms, values, names, crs, encoding):
         values,
         names,
         driver=DRIVERS[path.suffix],
-        geometry_type="Polygon",
+        geometry_type="MultiPolygon",
+        promote_to_multi=True,
         crs=_epsg(crs),
         encoding=encoding,
     )
