@@ -204,21 +204,22 @@ def import_grids(
     errors.raise_if_any("Grid cells")
     result = ImportResult()
     communities = set()
-    for where, feature, props in _each(features, errors):
-        values = _grid_values(props, where, errors)
-        geom = _geometry(feature, crs, where, errors)
-        if values is None or geom is None:
-            continue
-        current = db.session.scalar(select(Area).where(Area.code == values["code"]))
-        if current is not None and current.geom is not None and not _same(current.geom, geom):
-            errors.add(
-                f"{where}.geometry",
-                f"{values['code']} exists with another outline; a redrawn cell needs a new code",
+    # One query for the cells and communities a file names, not two for each of its cells.
+    named = {
+        str((x.get("properties") or {}).get("code", "")).strip()
+        for x in features
+        if isinstance(x, dict)
+    }
+    known = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(named)))}
+    parents = set(
+        db.session.scalars(
+            select(Area.code).where(
+                Area.code.in_({c[:12] for c in named}), Area.level == "community"
             )
-            continue
-        values["geom"] = geom
-        _apply(result, current, values, actor_id, "import_grid")
-        communities.add(values["parent_code"])
+        )
+    )
+    with db.session.no_autoflush:
+        _add_cells(features, crs, errors, result, communities, known, parents, actor_id)
     db.session.flush()
     errors.raise_if_any("Grid cells")
     for community in sorted(communities):
@@ -232,14 +233,30 @@ def import_grids(
     return result
 
 
-def _grid_values(props: dict, where: str, errors: _Errors) -> dict | None:
+def _add_cells(features, crs, errors, result, communities, known, parents, actor_id) -> None:
+    for where, feature, props in _each(features, errors):
+        values = _grid_values(props, where, errors, parents)
+        geom = _geometry(feature, crs, where, errors)
+        if values is None or geom is None:
+            continue
+        current = known.get(values["code"])
+        if current is not None and current.geom is not None and not _same(current.geom, geom):
+            errors.add(
+                f"{where}.geometry",
+                f"{values['code']} exists with another outline; a redrawn cell needs a new code",
+            )
+            continue
+        values["geom"] = geom
+        known[values["code"]] = _apply(result, current, values, actor_id, "import_grid")
+        communities.add(values["parent_code"])
+
+
+def _grid_values(props: dict, where: str, errors: _Errors, parents: set[str]) -> dict | None:
     code = str(props.get("code", "")).strip()
     if not (len(code) == 15 and code.isdigit()):
         errors.add(f"{where}.properties.code", f"{code!r} is not a 15-digit grid code")
         return None
-    community = db.session.scalar(
-        select(Area.code).where(Area.code == code[:12], Area.level == "community")
-    )
+    community = code[:12] if code[:12] in parents else None
     if community is None:
         errors.add(f"{where}.properties.code", f"{code[:12]} is not a known community")
         return None
