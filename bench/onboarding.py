@@ -164,7 +164,8 @@ def main() -> None:
         densified = overhang()
         vertices = db.session.scalar(
             text(
-                "SELECT avg(ST_NPoints(geom)) FROM areas WHERE level = 'grid' AND code LIKE :p || '%'"
+                "SELECT avg(ST_NPoints(geom)) FROM areas "
+                "WHERE level = 'grid' AND code LIKE :p || '%'"
             ),
             {"p": PREFIX},
         )
