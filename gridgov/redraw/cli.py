@@ -11,6 +11,7 @@ import click
 
 from gridgov.errors import GridgovError
 from gridgov.geo import CRS_NAMES
+from gridgov.geofiles import decode
 from gridgov.hierarchy.cli import grids_cli
 from gridgov.redraw import approve as approval
 from gridgov.redraw import service
@@ -35,8 +36,13 @@ def _run(call) -> None:
 @click.option("--geometry/--no-geometry", default=False, help="print the cells' outlines")
 def propose(community, roads, crs, low, high, cells, geometry):
     """Propose grid cells for a community; prints the preview (a draft, nothing changes)."""
-    layer = json.loads(roads.read_text(encoding="utf-8")) if roads else None
-    crs = crs or (layer.get("crs") if isinstance(layer, dict) else None) or "wgs84"
+    layer = json.loads(decode(roads.read_bytes(), None, roads.name)) if roads else None
+    named = layer.get("crs") if isinstance(layer, dict) else None
+    if roads and not (crs or isinstance(named, str)):
+        # the same rule as every import: a file that does not say its system must be told
+        click.echo("error: the road file does not say its coordinate system; give --crs", err=True)
+        sys.exit(1)
+    crs = crs or named or "wgs84"
 
     def call():
         bounds = service.Bounds(low, high)

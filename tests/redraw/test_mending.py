@@ -107,3 +107,16 @@ def test_new_cells_are_named_in_the_pattern_of_the_community(client):
         .order_by(Area.code)
     ).all()
     assert names == ["社区001第3网格", "社区001第4网格", "社区001第5网格", "社区001第6网格"]
+
+
+def test_a_road_file_that_names_no_coordinate_system_must_be_given_crs(cli, tmp_path):
+    f.make_district()
+    h.fill_lattice(2, 2, lambda i, j: 200)
+    layer = h.lattice_roads(2, 2)
+    del layer["crs"]
+    roads = tmp_path / "roads.geojson"
+    roads.write_text(json.dumps(layer), encoding="utf-8")
+    args = ["grids", "propose", h.COMMUNITY, "--roads", str(roads), "--min", "300"]
+    refused = cli.invoke(args=args)
+    assert refused.exit_code == 1 and "give --crs" in refused.output
+    assert cli.invoke(args=[*args, "--crs", "wgs84"]).exit_code == 0
