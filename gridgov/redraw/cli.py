@@ -14,7 +14,7 @@ from gridgov.geo import CRS_NAMES
 from gridgov.geofiles import decode
 from gridgov.hierarchy.cli import grids_cli
 from gridgov.redraw import approve as approval
-from gridgov.redraw import service
+from gridgov.redraw import edits, service, views
 
 
 def _run(call) -> None:
@@ -64,7 +64,7 @@ def _preview(result: dict, geometry: bool) -> dict:
 @click.option("--geometry/--no-geometry", default=False, help="print the cells' outlines")
 def show(proposal_id, geometry):
     """Print a proposal's preview: cells, their households and neighbours, blocks, moves."""
-    _run(lambda: _preview(service.get_proposal(None, proposal_id), geometry))
+    _run(lambda: _preview(views.get_proposal(None, proposal_id), geometry))
 
 
 @grids_cli.group("edit")
@@ -73,7 +73,7 @@ def edit():
 
 
 def _edit(proposal_id: int, data: dict) -> None:
-    _run(lambda: _preview(service.edit(None, proposal_id, data), False))
+    _run(lambda: _preview(edits.edit(None, proposal_id, data), False))
 
 
 @edit.command("move-blocks")

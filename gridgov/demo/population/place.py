@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridgov import idnumber
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.hierarchy.models import Area
-from gridgov.people import idnumber
 
 SUFFIXES = (
     "社区居民委员会", "社区居委会", "居民委员会", "村民委员会", "街道办事处", "居委会", "村委会",

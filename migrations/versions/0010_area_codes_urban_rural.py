@@ -1,16 +1,16 @@
 """Area codes as NBS publishes them: the urban/rural class code (城乡分类代码) of a community and
 the code above the district (its city), which the areas table does not hold
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 09:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
