@@ -49,3 +49,25 @@ def test_self_intersecting_polygon_is_rejected_with_the_reason():
 def test_a_point_geometry_is_not_an_area():
     with pytest.raises(geo.GeometryError, match="Polygon or MultiPolygon, not Point"):
         geo.parse_area_geometry({"type": "Point", "coordinates": [1, 2]}, "wgs84", "cell")
+
+
+def test_the_older_chinese_datums_and_gauss_kruger_zones_convert_through_proj():
+    assert geo.normalize_crs("beijing1954") == "EPSG:4214"
+    assert geo.normalize_crs("xian1980") == "EPSG:4610"
+    assert geo.normalize_crs("urn:ogc:def:crs:EPSG::4490") == "EPSG:4490"
+    assert geo.normalize_crs("EPSG:4326") == "wgs84"
+    for crs in ("EPSG:4214", "EPSG:4610", "EPSG:4490"):
+        lon, lat = geo.point_to_wgs84(116.4, 39.9, crs)
+        assert abs(lon - 116.4) < 0.003 and abs(lat - 39.9) < 0.003  # a datum shift, not a jump
+    # zone 39 of the 3-degree CGCS2000 Gauss-Krüger projection (central meridian 117°E)
+    x, y = geo.from_wgs84(116.4, 39.9, "EPSG:4527")
+    assert 39_400_000 < float(x) < 39_500_000 and 4_400_000 < float(y) < 4_430_000
+    lon, lat = geo.point_to_wgs84(float(x), float(y), "EPSG:4527")
+    assert (round(lon, 9), round(lat, 9)) == (116.4, 39.9)
+
+
+def test_an_unknown_coordinate_system_is_refused_with_the_choices():
+    with pytest.raises(geo.GeometryError, match="use wgs84, gcj02, bd09, cgcs2000"):
+        geo.normalize_crs("mars")
+    with pytest.raises(geo.GeometryError, match="not a geographic or projected"):
+        geo.normalize_crs("EPSG:4978")  # geocentric

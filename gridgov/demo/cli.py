@@ -35,15 +35,19 @@ def load():
 @click.option("--persons", type=click.IntRange(1, 10_000_000), required=True)
 @click.option("--seed", type=int, help="for a repeatable plan (default: a fresh one, printed)")
 @click.option("--if-empty", is_flag=True, help="only when nobody is registered yet (make run)")
-def generate(persons, seed, if_empty):
-    """Add a synthetic population: persons/3 houses, residents and floating people, rentals and
-    dated residences, in the grid cells loaded by demo load. Running it again adds more."""
+@click.option(
+    "--district", help="the district's code (12 or 6 digits); needed when several are loaded"
+)
+def generate(persons, seed, if_empty, district):
+    """Add a synthetic population to one district: persons/3 houses, residents and floating
+    people, rentals and dated residences, in its grid cells, with its own region codes and place
+    names. Running it again adds more."""
     if if_empty and db.session.scalar(select(Person.id).limit(1)) is not None:
         click.echo("the demo district has people already; nothing generated")
         return
     try:
         result = population.generate(
-            db.session, current_app.extensions["vault"], persons, seed, click.echo
+            db.session, current_app.extensions["vault"], persons, seed, click.echo, district
         )
     except GridgovError as e:
         raise click.ClickException(e.detail) from None

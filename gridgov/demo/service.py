@@ -85,10 +85,10 @@ def load(tolerance_m2: float) -> dict:
     return {
         "codes": importer.import_codes(CODES.read_text(encoding="utf-8")).as_dict(),
         "district": importer.import_boundaries(
-            DISTRICT.read_text(encoding="utf-8"), "gcj02"
+            DISTRICT.read_text(encoding="utf-8"), "gcj02", tolerance_m2=tolerance_m2
         ).as_dict(),
         "streets_communities": importer.import_boundaries(
-            AREAS.read_text(encoding="utf-8"), "wgs84"
+            AREAS.read_text(encoding="utf-8"), "wgs84", tolerance_m2=tolerance_m2
         ).as_dict(),
         "grids": importer.import_grids(
             GRIDS.read_text(encoding="utf-8"), "wgs84", tolerance_m2

@@ -1,8 +1,6 @@
-"""Import area codes, boundaries and grid cells. Each file is one transaction: it is applied
-whole or not at all, and importing the same file again changes nothing."""
+"""Import boundaries and grid cells (area codes: codefile.py). Each file is one transaction: it
+is applied whole or not at all, and importing the same file again changes nothing."""
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,9 +11,10 @@ from sqlalchemy import select
 from gridgov.audit.service import record
 from gridgov.errors import ValidationFailed, field_error
 from gridgov.extensions import db
-from gridgov.geo import CRS_NAMES, SRID, GeometryError, parse_area_geometry
+from gridgov.geo import SRID, GeometryError, describe_point, parse_area_geometry
+from gridgov.geofiles import Source, choose_crs, geojson_crs
 from gridgov.hierarchy import topology
-from gridgov.hierarchy.models import Area, prefix_of
+from gridgov.hierarchy.models import Area
 
 GRID_TYPE_NAMES = {
     "general": "general",
@@ -117,75 +116,6 @@ def _plain(values: dict) -> dict:
     return out
 
 
-def import_codes(text: str, actor_id=None) -> ImportResult:
-    """Area codes from CSV: code,name,parent_code,level (district, street or community)."""
-    errors = _Errors()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"code", "name", "parent_code", "level"} - set(reader.fieldnames or [])
-    if missing:
-        errors.add("header", f"missing column(s) {', '.join(sorted(missing))}")
-        errors.raise_if_any("Area codes")
-    rows = []
-    for line, row in enumerate(reader, start=2):
-        code, level = (row["code"] or "").strip(), (row["level"] or "").strip()
-        name, parent = (row["name"] or "").strip(), (row["parent_code"] or "").strip()
-        where = f"line {line}"
-        if not (len(code) == 12 and code.isdigit()):
-            errors.add(f"{where}.code", f"{code!r} is not a 12-digit area code")
-            continue
-        if level not in _LEVEL_ORDER:
-            errors.add(f"{where}.level", f"{level!r} is not one of district, street, community")
-            continue
-        if _level_of_code(code) != level:
-            errors.add(f"{where}.code", f"{code} is not a {level} code by its digits")
-            continue
-        if not name or len(name) > 100:
-            errors.add(f"{where}.name", "must be 1 to 100 characters")
-            continue
-        if level != "district" and not (len(parent) == 12 and parent.isdigit()):
-            errors.add(f"{where}.parent_code", f"{parent!r} is not a 12-digit area code")
-            continue
-        rows.append((line, code, name, parent, level))
-    seen = {}
-    for line, code, *_ in rows:
-        if code in seen:
-            errors.add(f"line {line}.code", f"{code} repeats line {seen[code]}")
-        seen[code] = line
-    errors.raise_if_any("Area codes")
-
-    existing = {
-        a.code: a
-        for a in db.session.scalars(
-            select(Area).where(
-                Area.code.in_([r[1] for r in rows]) | Area.code.in_([r[3] for r in rows])
-            )
-        )
-    }
-    levels = {code: a.level for code, a in existing.items()}
-    levels.update({code: level for _, code, _, _, level in rows})
-    result = ImportResult()
-    for line, code, name, parent, level in sorted(rows, key=lambda r: _LEVEL_ORDER[r[4]]):
-        parent_code = None
-        if level != "district":
-            want = "district" if level == "street" else "street"
-            if levels.get(parent) != want:
-                errors.add(f"line {line}.parent_code", f"{parent} is not a known {want}")
-                continue
-            if not code.startswith(prefix_of(parent, want)):
-                errors.add(f"line {line}.parent_code", f"{code} does not lie under {parent}")
-                continue
-            parent_code = parent
-        current = existing.get(code)
-        if current is not None and current.level != level:
-            errors.add(f"line {line}.level", f"{code} is stored as a {current.level}")
-            continue
-        values = {"code": code, "name": name, "level": level, "parent_code": parent_code}
-        existing[code] = _apply(result, current, values, actor_id, "import_area")
-        db.session.flush()
-    _finish(errors, "Area codes")
-    return result
-
-
 def _features(text: str, errors: _Errors) -> list[dict]:
     try:
         data = json.loads(text)
@@ -215,11 +145,13 @@ def _each(features: list, errors: _Errors):
             errors.add(where, "must be a GeoJSON Feature")
 
 
-def _check_crs(crs: str) -> None:
-    if crs not in CRS_NAMES:
-        raise ValidationFailed.field(
-            "crs", f"must be one of {', '.join(CRS_NAMES)}", location="query"
-        )
+def _open(data: str | Source, declared: str | None, errors: _Errors) -> tuple[list, str]:
+    """The features of a GeoJSON text or a read file, and the coordinate system to read them in:
+    the file's own, else the declared one (one rule for every import)."""
+    if isinstance(data, Source):
+        return data.features, choose_crs(data.crs, declared)
+    crs = choose_crs(geojson_crs(data), declared)
+    return _features(data, errors), crs
 
 
 def _geometry(feature, crs, where, errors):
@@ -230,13 +162,16 @@ def _geometry(feature, crs, where, errors):
         return None
 
 
-def import_boundaries(text: str, crs: str, actor_id=None) -> ImportResult:
-    """Outlines of existing districts, streets or communities, matched on properties.code."""
-    _check_crs(crs)
+def import_boundaries(
+    data: str | Source, crs: str | None, actor_id=None, *, tolerance_m2: float = 1.0
+) -> ImportResult:
+    """Outlines of existing districts, streets or communities, matched on properties.code.
+    Each must nest: inside its parent's outline, and around its children's and its cells'."""
     errors = _Errors()
-    features = _features(text, errors)
+    features, crs = _open(data, crs, errors)
     errors.raise_if_any("Boundaries")
     result = ImportResult()
+    codes = []
     for where, feature, props in _each(features, errors):
         code = str(props.get("code", "")).strip()
         area = db.session.scalar(select(Area).where(Area.code == code, Area.level != "grid"))
@@ -248,25 +183,63 @@ def import_boundaries(text: str, crs: str, actor_id=None) -> ImportResult:
         geom = _geometry(feature, crs, where, errors)
         if geom is not None:
             _apply(result, area, {"code": code, "geom": geom}, actor_id, "import_boundary")
+            codes.append(code)
+    db.session.flush()
+    errors.raise_if_any("Boundaries")
+    nesting = topology.check(topology.NO_PREFIX, tolerance_m2, include_gaps=False, codes=codes)
+    for fault in nesting:
+        errors.add(fault["code"], _describe(fault, crs, tolerance_m2))
     _finish(errors, "Boundaries")
     return result
 
 
-def import_grids(text: str, crs: str, tolerance_m2: float, actor_id=None) -> ImportResult:
-    """Grid cells from GeoJSON: properties code (15 digits), name, grid_type, optional valid_from
-    and valid_to. The topology of the communities touched is checked before anything is kept."""
-    _check_crs(crs)
+def import_grids(
+    data: str | Source, crs: str | None, tolerance_m2: float, actor_id=None
+) -> ImportResult:
+    """Grid cells: properties code (15 digits), name, grid_type, optional valid_from and
+    valid_to. The topology of the communities touched is checked before anything is kept: a
+    cell whose community has no outline yet is refused, as nothing could check it."""
     errors = _Errors()
-    features = _features(text, errors)
+    features, crs = _open(data, crs, errors)
     errors.raise_if_any("Grid cells")
     result = ImportResult()
     communities = set()
+    # One query for the cells and communities a file names, not two for each of its cells.
+    named = {
+        str((x.get("properties") or {}).get("code", "")).strip()
+        for x in features
+        if isinstance(x, dict)
+    }
+    known = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(named)))}
+    parents = set(
+        db.session.scalars(
+            select(Area.code).where(
+                Area.code.in_({c[:12] for c in named}), Area.level == "community"
+            )
+        )
+    )
+    with db.session.no_autoflush:
+        _add_cells(features, crs, errors, result, communities, known, parents, actor_id)
+    db.session.flush()
+    errors.raise_if_any("Grid cells")
+    for community in sorted(communities):
+        for fault in topology.check(community, tolerance_m2):
+            if fault["kind"] == "gap":
+                result.warnings.append(fault)
+            elif fault["kind"] != "outside_parent" or fault["level"] == "grid":
+                where = fault.get("code") or ",".join(fault.get("codes", []))
+                errors.add(where, _describe(fault, crs, tolerance_m2))
+    _finish(errors, "Grid cells")
+    return result
+
+
+def _add_cells(features, crs, errors, result, communities, known, parents, actor_id) -> None:
     for where, feature, props in _each(features, errors):
-        values = _grid_values(props, where, errors)
+        values = _grid_values(props, where, errors, parents)
         geom = _geometry(feature, crs, where, errors)
         if values is None or geom is None:
             continue
-        current = db.session.scalar(select(Area).where(Area.code == values["code"]))
+        current = known.get(values["code"])
         if current is not None and current.geom is not None and not _same(current.geom, geom):
             errors.add(
                 f"{where}.geometry",
@@ -274,29 +247,16 @@ def import_grids(text: str, crs: str, tolerance_m2: float, actor_id=None) -> Imp
             )
             continue
         values["geom"] = geom
-        _apply(result, current, values, actor_id, "import_grid")
+        known[values["code"]] = _apply(result, current, values, actor_id, "import_grid")
         communities.add(values["parent_code"])
-    db.session.flush()
-    errors.raise_if_any("Grid cells")
-    for community in sorted(communities):
-        for fault in topology.check(community, tolerance_m2):
-            if fault["kind"] == "gap":
-                result.warnings.append(fault)
-            else:
-                where = fault.get("code") or ",".join(fault.get("codes", []))
-                errors.add(where, _describe(fault))
-    _finish(errors, "Grid cells")
-    return result
 
 
-def _grid_values(props: dict, where: str, errors: _Errors) -> dict | None:
+def _grid_values(props: dict, where: str, errors: _Errors, parents: set[str]) -> dict | None:
     code = str(props.get("code", "")).strip()
     if not (len(code) == 15 and code.isdigit()):
         errors.add(f"{where}.properties.code", f"{code!r} is not a 15-digit grid code")
         return None
-    community = db.session.scalar(
-        select(Area.code).where(Area.code == code[:12], Area.level == "community")
-    )
+    community = code[:12] if code[:12] in parents else None
     if community is None:
         errors.add(f"{where}.properties.code", f"{code[:12]} is not a known community")
         return None
@@ -319,9 +279,9 @@ def _grid_values(props: dict, where: str, errors: _Errors) -> dict | None:
         "grid_type": grid_type,
     }
     for key in ("valid_from", "valid_to"):
-        if props.get(key) is not None:
+        if props.get(key) not in (None, ""):
             try:
-                values[key] = date.fromisoformat(str(props[key]))
+                values[key] = parse_date(props[key])
             except ValueError:
                 errors.add(f"{where}.properties.{key}", "must be a date YYYY-MM-DD")
                 return None
@@ -331,13 +291,30 @@ def _grid_values(props: dict, where: str, errors: _Errors) -> dict | None:
     return values
 
 
-def _describe(fault: dict) -> str:
-    point = "({}, {})".format(*fault["point"])
+def parse_date(value) -> date:
+    """A date as files write it: 2024-01-01, 2024/01/01 (KML, Excel) or a date-time."""
+    text = str(value).strip().replace("/", "-")
+    return date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
+
+
+def _describe(fault: dict, crs: str = "wgs84", tolerance_m2: float | None = None) -> str:
+    """One fault in words, its position in WGS84 and in the file's own coordinate system."""
+    point = describe_point(*fault["point"], crs)
     if fault["kind"] == "invalid_geometry":
-        return f"invalid geometry: {fault['reason']}"
+        return f"invalid geometry: {fault['reason']} at {point}"
+    if fault["kind"] == "unchecked":
+        return f"cannot be checked: {fault['reason']}; import the community's boundary first"
+    area = f"{fault['area_m2']:.3f} m²"
+    if tolerance_m2 is not None:
+        area += f" (tolerance {tolerance_m2:g} m²)"
     if fault["kind"] == "overlap":
-        return f"overlaps {fault['codes'][1]} by {fault['area_m2']} m² at {point}"
-    return f"lies {fault['area_m2']} m² outside community {fault['community']} at {point}" + (
+        until = f" until {fault['to']}" if fault.get("to") else ""
+        return f"overlaps {fault['codes'][1]} by {area} from {fault['from']}{until} at {point}"
+    if fault["kind"] == "outside_parent":
+        where = f"{fault['level']} {fault['code']} lies {area} outside {fault['parent']}"
+    else:
+        where = f"lies {area} outside community {fault['community']}"
+    return f"{where} at {point}" + (
         f", in {', '.join(fault['reaches_into'])}" if fault["reaches_into"] else ""
     )
 
@@ -345,3 +322,9 @@ def _describe(fault: dict) -> str:
 def _finish(errors: _Errors, what: str) -> None:
     errors.raise_if_any(what)
     db.session.commit()
+
+
+# Area codes have their own module; importer.import_codes stays the name callers know.
+from gridgov.hierarchy.codefile import import_codes  # noqa: E402
+
+__all__ = ["ImportResult", "import_boundaries", "import_codes", "import_grids"]

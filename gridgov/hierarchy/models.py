@@ -38,6 +38,14 @@ class Area(db.Model):
             name="code_digits",
         ),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="validity"),
+        CheckConstraint(
+            "urban_rural IS NULL OR (level = 'community' AND urban_rural ~ '^[12][0-9]{2}$')",
+            name="urban_rural",
+        ),
+        CheckConstraint(
+            "upper_code IS NULL OR (level = 'district' AND upper_code ~ '^[0-9]{12}$')",
+            name="upper_code",
+        ),
         Index("ix_areas_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"}),
         Index("ix_areas_prefix", "prefix", postgresql_ops={"prefix": "varchar_pattern_ops"}),
         Index("ix_areas_geom", "geom", postgresql_using="gist"),
@@ -53,6 +61,10 @@ class Area(db.Model):
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False), nullable=True)
     valid_from: Mapped[date] = mapped_column(Date, server_default=text("CURRENT_DATE"))
     valid_to: Mapped[date | None] = mapped_column(Date)
+    # NBS 城乡分类代码 of a community (111 主城区 ... 220 村庄), as the code list publishes it.
+    urban_rural: Mapped[str | None] = mapped_column(String(3))
+    # The code above a district (its city), which this table does not hold as an area.
+    upper_code: Mapped[str | None] = mapped_column(String(12))
 
 
 def prefix_of(code: str, level: str) -> str:

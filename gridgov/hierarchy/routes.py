@@ -54,7 +54,9 @@ def list_grids(args):
 def check_grids(args):
     """Topology check (无缝衔接) of the grid cells below an area."""
     tolerance = args.get("tolerance_m2", current_app.config["GRIDGOV_TOPOLOGY_TOLERANCE_M2"])
-    return topology.check_area(current_principal(), args["area"], tolerance)
+    return topology.check_area(
+        current_principal(), args["area"], tolerance, skip_ungridded=args["skip_ungridded"]
+    )
 
 
 @blp.get("/grids/<code>")

@@ -100,6 +100,10 @@ class LocateSchema(Schema):
 class CheckQueryArgsSchema(Schema):
     area = fields.String(required=True, validate=AREA_CODE)
     tolerance_m2 = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=1_000_000))
+    skip_ungridded = fields.Boolean(
+        load_default=False,
+        metadata={"description": "leave out the gaps of communities that have no cells yet"},
+    )
 
 
 class CheckReportSchema(Schema):

@@ -5,14 +5,15 @@ it back, so the old cells stay exactly as they were."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, text
+from sqlalchemy import func, select, text
 
 from gridgov import feed
 from gridgov.audit.service import record
 from gridgov.errors import Conflict, Forbidden, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.hierarchy import topology
-from gridgov.redraw import blocks, preview
+from gridgov.hierarchy.models import Area
+from gridgov.redraw import blocks, naming, preview
 from gridgov.redraw.rebind import rebind_workers, successors_of
 from gridgov.redraw.views import actor_id, load_proposal
 from gridgov.scope import Principal
@@ -61,12 +62,12 @@ _LAST_SEQUENCE = text(
 _NEW_CELLS = text(
     """
     INSERT INTO areas (code, name, level, parent_code, grid_type, geom, valid_from)
-    SELECT m.code, '网格' || right(m.code, 3), 'grid', :community, 'general',
-           ST_Multi(ST_Union(b.geom)), :on
+    SELECT m.code, m.name, 'grid', :community, 'general', ST_Multi(ST_Union(b.geom)), :on
     FROM grid_proposal_blocks b
-    JOIN unnest(CAST(:cells AS int[]), CAST(:codes AS text[])) m (cell, code) ON m.cell = b.cell
+    JOIN unnest(CAST(:cells AS int[]), CAST(:codes AS text[]), CAST(:names AS text[]))
+      m (cell, code, name) ON m.cell = b.cell
     WHERE b.proposal_id = :proposal
-    GROUP BY m.code
+    GROUP BY m.code, m.name
     """
 )
 
@@ -188,6 +189,16 @@ def _codes(proposal, cell_rows: list[dict]) -> dict[int, str]:
     return {cell: f"{community}{last + i + 1:03d}" for i, cell in enumerate(order)}
 
 
+def _names(community: str, codes: list[str]) -> list[str]:
+    """Names for the new cells in the pattern of the community's cells (redraw/naming.py)."""
+    area = db.session.scalar(select(Area.name).where(Area.code == community))
+    cells = db.session.execute(
+        select(Area.code, Area.name).where(Area.parent_code == community, Area.level == "grid")
+    ).all()
+    template = naming.pattern(area, [(c, n) for c, n in cells])
+    return [naming.name_for(template, code) for code in codes]
+
+
 def approve(
     principal: Principal | None, proposal_id: int, effective: date | None, settings: Settings
 ) -> dict:
@@ -225,11 +236,12 @@ def _approve(principal, proposal_id: int, effective: date, settings: Settings) -
     codes = _codes(proposal, cell_rows)
     old = [code for code, _ in old_cells]
     mapping = {"cells": list(codes), "codes": list(codes.values())}
+    names = _names(community, list(codes.values()))
 
     db.session.execute(
         text("UPDATE areas SET valid_to = :on WHERE code = ANY(:old)"), {**args, "old": old}
     )
-    db.session.execute(_NEW_CELLS, {**args, **mapping})
+    db.session.execute(_NEW_CELLS, {**args, **mapping, "names": names})
     faults = topology.check(community, settings.tolerance_m2)
     if faults:
         raise ValidationFailed(

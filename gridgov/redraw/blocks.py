@@ -18,6 +18,11 @@ REDRAWN = """
              ELSE code = ANY(CAST(:cells AS text[])) END
 """
 
+# A household is an occupied house: the one definition, which statistics count too
+# (stats.measures: households = houses less the vacant ones). Vacant houses still move with
+# their block; they only do not count towards a cell's 300-500 households.
+HOUSEHOLD = "h.occupants > 0"
+
 # The houses a redraw divides: standing, in the community and in a replaced cell.
 DIVIDED = f"""
   h.community_code = :community AND h.deleted_at IS NULL AND h.grid_code IN ({REDRAWN})
@@ -123,13 +128,14 @@ _INSERT_HOUSES = text(
 )
 
 _BLOCK_COUNTS = text(
-    """
+    f"""
     UPDATE grid_proposal_blocks b
     SET households = c.households, persons = c.persons, compounds = c.compounds
     FROM (
-      SELECT ph.block_no, count(*) AS households, coalesce(sum(h.occupants), 0) AS persons,
+      SELECT ph.block_no, count(*) FILTER (WHERE {HOUSEHOLD}) AS households,
+             coalesce(sum(h.occupants), 0) AS persons,
              coalesce(array_agg(DISTINCT h.compound ORDER BY h.compound)
-                      FILTER (WHERE btrim(h.compound) <> ''), '{}') AS compounds
+                      FILTER (WHERE btrim(h.compound) <> ''), '{{}}') AS compounds
       FROM grid_proposal_houses ph JOIN houses h ON h.id = ph.house_id
       WHERE ph.proposal_id = :proposal GROUP BY 1
     ) c

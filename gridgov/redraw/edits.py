@@ -93,8 +93,16 @@ def _merge(proposal: Proposal, cells: dict, data: dict) -> dict:
 
 
 def _split(proposal: Proposal, cells: dict, data: dict) -> dict:
+    """Split a cell in two; a cell in pieces is split into its pieces, which mends it."""
     cell = _existing(cells, data.get("cell"), "cell", proposal.id)
     found, adjacency = _graph(proposal.id, cell)
+    parts = partition.pieces({b.no for b in found}, adjacency)
+    if len(parts) > 1:
+        by_no = {b.no: b for b in found}
+        new = max(cells) + 1
+        strays = [[by_no[no] for no in sorted(p)] for p in parts[1:]]
+        _assign(proposal.id, strays, first=new)
+        return {"cell": cell, "into": [cell, *range(new, new + len(strays))], "pieces": True}
     halves = partition.bisect(found, 2, adjacency)
     if halves is None:
         raise ValidationFailed.field(

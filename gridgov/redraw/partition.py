@@ -56,6 +56,47 @@ def connected(nos: set[int], adjacency: dict[int, set[int]]) -> bool:
     return len(seen) == len(nos)
 
 
+def pieces(nos: set[int], adjacency: dict[int, set[int]]) -> list[set[int]]:
+    """The connected pieces of a set of blocks, the one with the most blocks first."""
+    left, out = set(nos), []
+    while left:
+        start = min(left)
+        seen, todo = {start}, [start]
+        while todo:
+            for other in adjacency.get(todo.pop(), ()):
+                if other in left and other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        out.append(seen)
+        left -= seen
+    return sorted(out, key=lambda p: (-len(p), min(p)))
+
+
+def mend(cells: list[list[Block]], adjacency: dict[int, set[int]]) -> list[list[Block]]:
+    """No cell in two pieces: each stray piece of a cell joins the neighbouring cell with the
+    fewest households (a piece that touches no other cell becomes a cell of its own)."""
+    by_no = {b.no: b for cell in cells for b in cell}
+    members = [{b.no for b in cell} for cell in cells]
+    for _ in range(len(by_no)):
+        cell_of = {no: i for i, m in enumerate(members) for no in m}
+        split = next(
+            ((i, parts) for i, m in enumerate(members) if len(parts := pieces(m, adjacency)) > 1),
+            None,
+        )
+        if split is None:
+            break
+        i, parts = split
+        for piece in parts[1:]:
+            beside = {cell_of[o] for no in piece for o in adjacency.get(no, ())} - {i}
+            members[i] -= piece
+            if beside:
+                size = {c: sum(by_no[no].households for no in members[c]) for c in beside}
+                members[min(beside, key=lambda c: (size[c], c))] |= piece
+            else:
+                members.append(set(piece))
+    return [[by_no[no] for no in sorted(m)] for m in members if m]
+
+
 def _cuts(blocks: list[Block], axis: int, target: float):
     """(error, first half) for the cut positions along an axis nearest the target."""
     if axis == 0:
@@ -199,9 +240,9 @@ def divide(
     blocks: list[Block], low: int, high: int, adjacency: dict[int, set[int]]
 ) -> list[list[Block]]:
     """The blocks grouped into cells whose households fit [low, high] wherever the blocks allow,
-    then made more compact without breaking a bound."""
+    then made more compact without breaking a bound; never a cell in two pieces."""
     cells = repair(_bisection(blocks, low, high, adjacency), low, high, adjacency)
-    return compact(cells, low, high, adjacency)
+    return mend(compact(cells, low, high, adjacency), adjacency)
 
 
 def reading_order(items: list[tuple], band: float | None = None) -> list:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from gridgov.extensions import db
 from gridgov.redraw import partition
+from gridgov.redraw.blocks import HOUSEHOLD
 
 # Cells as the union of their blocks; area and perimeter on the spheroid for Polsby-Popper.
 _CELLS = text(
@@ -27,10 +28,10 @@ _CELLS = text(
 )
 
 _KEPT = text(
-    """
+    f"""
     SELECT a.code, a.name, ST_AsGeoJSON(a.geom, 7) AS geojson,
-           (SELECT count(*) FROM houses h WHERE h.grid_code = a.code AND h.deleted_at IS NULL)
-             AS households,
+           (SELECT count(*) FROM houses h
+            WHERE h.grid_code = a.code AND h.deleted_at IS NULL AND {HOUSEHOLD}) AS households,
            (SELECT coalesce(sum(h.occupants), 0) FROM houses h
             WHERE h.grid_code = a.code AND h.deleted_at IS NULL) AS persons
     FROM areas a
@@ -84,8 +85,29 @@ def polsby_popper(area: float, perimeter: float) -> float:
     return 4 * math.pi * area / perimeter**2 if perimeter else 0.0
 
 
+# Cells of a proposal that share an edge (not only a corner), through their blocks.
+_NEIGHBOURS = text(
+    """
+    SELECT DISTINCT a.cell AS cell, b.cell AS other FROM grid_proposal_blocks a
+    JOIN grid_proposal_blocks b ON b.proposal_id = a.proposal_id AND a.cell <> b.cell
+      AND ST_Intersects(a.geom, b.geom) AND ST_Relate(a.geom, b.geom, '****1****')
+    WHERE a.proposal_id = :proposal
+    ORDER BY 1, 2
+    """
+)
+
+
+def neighbours(proposal_id: int) -> dict[int, list[int]]:
+    """Each cell's neighbours in the proposal: what a merge or a block move can reach."""
+    out: dict[int, list[int]] = {}
+    for r in db.session.execute(_NEIGHBOURS, {"proposal": proposal_id}):
+        out.setdefault(r.cell, []).append(r.other)
+    return out
+
+
 def cells(proposal_id: int, geometry: bool = True) -> list[dict]:
     rows = db.session.execute(_CELLS, {"proposal": proposal_id, "geometry": geometry})
+    beside = neighbours(proposal_id)
     out = []
     for r in rows:
         out.append(
@@ -95,6 +117,7 @@ def cells(proposal_id: int, geometry: bool = True) -> list[dict]:
                 "persons": r.persons,
                 "blocks": list(r.blocks),
                 "largest_block": r.biggest,
+                "neighbours": beside.get(r.cell, []),
                 "contiguous": r.parts == 1,
                 "parts": r.parts,
                 "area_m2": round(r.area, 1),

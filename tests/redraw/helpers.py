@@ -28,6 +28,24 @@ _HOUSES = text(
 )
 
 
+# One resident per house, in SQL as well: with a person living there a house is a household
+# (statistics and the redraw count occupied houses). The triggers keep occupants and the counts.
+_PEOPLE = text(
+    """
+    WITH made AS (
+      INSERT INTO persons (id_index, id_sealed, id_masked, id_kind, capture_method, name, sex,
+                           birth_date, kind, house_id, grid_code)
+      SELECT sha256(h.code::bytea || n::text::bytea), sha256(h.code::bytea), '110105********002X',
+             'resident_id', 'typed', '住户', '1', DATE '1980-01-01', 'resident', h.id, h.grid_code
+      FROM houses h, generate_series(1, :occupants) n
+      WHERE h.code LIKE :community || lpad(CAST(:serial AS text), 8, '0') || '%'
+      RETURNING id, house_id)
+    INSERT INTO residences (person_id, house_id, moved_in) SELECT id, house_id, DATE '2024-01-01'
+    FROM made
+    """
+)
+
+
 def block_centre(nx: int, ny: int, i: int, j: int) -> tuple[float, float]:
     """The centre of block (i, j) of an nx x ny lattice; i counts west to east, j north to
     south."""
@@ -35,8 +53,11 @@ def block_centre(nx: int, ny: int, i: int, j: int) -> tuple[float, float]:
     return WEST + (i + 0.5) * width, f.NORTH - (j + 0.5) * height
 
 
-def add_houses(n: int, lon: float, lat: float, compound: str | None = None) -> None:
-    """n houses of one compound around a point (the cell they lie in today by latitude)."""
+def add_houses(
+    n: int, lon: float, lat: float, compound: str | None = None, occupants: int = 1
+) -> None:
+    """n houses of one compound around a point (the cell they lie in today by latitude), each
+    a household of `occupants` people unless that is 0 (vacant houses are no households)."""
     serial = next(_serial)
     db.session.execute(
         _HOUSES,
@@ -52,6 +73,10 @@ def add_houses(n: int, lon: float, lat: float, compound: str | None = None) -> N
             "compound": compound or f"小区{serial}",
         },
     )
+    if occupants:
+        db.session.execute(
+            _PEOPLE, {"community": COMMUNITY, "serial": serial, "occupants": occupants}
+        )
     db.session.commit()
 
 

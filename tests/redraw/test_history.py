@@ -23,13 +23,13 @@ def test_statistics_before_a_redraw_use_the_old_cells_and_after_it_the_new(clien
 
     before = populations(client, street, "2026-03-01")
     assert before == {
-        h.NORTH: {"population": 2, "houses": 400},
-        h.SOUTH: {"population": 0, "houses": 400},
+        h.NORTH: {"population": 402, "houses": 400},  # one in each house, two more in one
+        h.SOUTH: {"population": 400, "houses": 400},
     }
     after = populations(client, street)
     assert sorted(after) == new
     assert [after[c]["houses"] for c in new] == [200] * 4
-    assert after[new[0]]["population"] == 2
+    assert after[new[0]]["population"] == 202
 
 
 def test_the_crosswalk_links_each_old_cell_to_its_new_cells_with_shares(client):

@@ -30,6 +30,7 @@ from gridgov.demo.population.district import check_codes, grid_cells
 from gridgov.demo.population.households import plan_people
 from gridgov.demo.population.houses import choose_owners, place_buildings, plan_houses
 from gridgov.demo.population.numbers import number_people
+from gridgov.demo.population.place import district_of
 from gridgov.demo.population.plan import Plan
 from gridgov.demo.population.regions import Regions
 from gridgov.demo.population.write import store
@@ -43,27 +44,34 @@ def generate(
     persons: int,
     seed: int | None = None,
     progress: Callable[[str], None] = print,
+    district: str | None = None,
 ) -> dict:
-    """Add about `persons` people (and persons/3 houses) to the district's grid cells in force.
-    `session` is the app's session (the audit row goes through it); returns the totals."""
+    """Add about `persons` people (and persons/3 houses) to a district's grid cells in force
+    (the only one loaded unless named), born in and come from places around it, living in
+    compounds named after its streets and communities. `session` is the app's session (the
+    audit row goes through it); returns the totals."""
     started = time.monotonic()
     seed = int(np.random.SeedSequence(seed).entropy % 2**31) if seed is None else seed
     rng = np.random.default_rng(seed)
     today = district_today().toordinal()
     check_codes(session)
-    cells = grid_cells(session)
-    regions = Regions(rng)
+    place = district_of(session, district)
+    cells = grid_cells(session, place.county)
+    regions = Regions(rng, place.county)
     n_houses = max(1, round(persons / PERSONS_PER_HOUSE))
-    houses = plan_houses(rng, session, cells, n_houses)
+    houses = plan_houses(rng, session, cells, n_houses, place)
     people = plan_people(rng, houses, persons, today, regions)
     number_people(session, people, regions)
     choose_owners(rng, houses, people, today)
     progress(f"planned {persons:,} persons in {n_houses:,} houses (seed {seed})")
     place_buildings(rng, session, cells, houses)
-    plan = Plan(cells=cells, regions=regions, houses=houses, people=people, today=today)
+    plan = Plan(
+        cells=cells, regions=regions, houses=houses, people=people, today=today, place=place
+    )
     rentals, closed = store(session, vault, plan, rng, progress)
     elapsed = time.monotonic() - started
     result = {
+        "district": place.code,
         "seed": seed,
         "houses": n_houses,
         "buildings": len(houses.b_compound),
@@ -74,7 +82,7 @@ def generate(
         "closed_residences": closed,
         "seconds": round(elapsed, 1),
     }
-    record("generate_demo_population", "area", cells.codes[0][:6] + "000000", after=result)
+    record("generate_demo_population", "area", place.code, after=result)
     session.commit()
     progress(f"done in {elapsed:.1f} s ({persons / elapsed:,.0f} persons/s)")
     return result

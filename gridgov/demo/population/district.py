@@ -46,8 +46,8 @@ def check_codes(session: Session) -> None:
         )
 
 
-def grid_cells(session: Session) -> Cells:
-    """The grid cells in force, with their community, type and area in m²."""
+def grid_cells(session: Session, county: str) -> Cells:
+    """The district's grid cells in force, with their community, type and area in m²."""
     rows = session.execute(
         select(
             Area.code,
@@ -55,12 +55,17 @@ def grid_cells(session: Session) -> Cells:
             Area.grid_type,
             text("ST_Area(areas.geom::geography)"),
         )
-        .where(Area.level == "grid", Area.geom.is_not(None), valid_on())
+        .where(
+            Area.level == "grid",
+            Area.code.like(county + "%"),
+            Area.geom.is_not(None),
+            valid_on(),
+        )
         .order_by(Area.code)
     ).all()
     if not rows:
         raise NotFound(
-            "No grid cells are in force; load the district first (flask demo load).",
+            f"No grid cells of {county} are in force; load the district's cells first.",
             code="no_grid_cells",
         )
     return Cells(

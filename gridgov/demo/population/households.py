@@ -17,7 +17,7 @@ from gridgov.demo.population.plan import (
     Houses,
     People,
 )
-from gridgov.demo.population.regions import BAOAN_COUNTY, OTHER_SHENZHEN, Regions
+from gridgov.demo.population.regions import Regions
 
 FLOATING_SHARE = 0.4
 # Ages of household heads: (low, high, weight).
@@ -210,23 +210,26 @@ def _regions(rng, regions: Regions, nh, p_hh, pfloat, role, ages, birth) -> np.n
     lodgers = pfloat & (role == LODGER)
     origin[lodgers] = regions.elsewhere(int(lodgers.sum()))
     local = np.select([ages < 18, ages < 40], [0.80, 0.45], 0.35)
-    shenzhen = local + np.select([ages < 18, ages < 40], [0.10, 0.15], 0.15)
-    guangdong = shenzhen + np.select([ages < 18, ages < 40], [0.03, 0.10], 0.15)
-    # Regions.codes begins with Luohu (0), then the rest of Shenzhen.
-    other_sz = rng.integers(1, 1 + len(OTHER_SHENZHEN), n)
-    born_by_1991 = birth < date(1992, 1, 1).toordinal()
-    other_sz[born_by_1991 & (rng.random(n) < 0.3)] = regions.index[BAOAN_COUNTY]
+    city = local + np.select([ages < 18, ages < 40], [0.10, 0.15], 0.15)
+    province = city + np.select([ages < 18, ages < 40], [0.03, 0.10], 0.15)
+    # Regions.codes begins with the district (0), then the rest of its city, then its old codes.
+    in_city = regions.city if len(regions.city) else range(0, 1)
+    other = rng.integers(in_city.start, in_city.stop, n)
+    if len(regions.old):  # older locals keep a code abolished since (宝安县 until 1992)
+        born_by_1991 = birth < date(1992, 1, 1).toordinal()
+        old = born_by_1991 & (rng.random(n) < 0.3)
+        other[old] = rng.integers(regions.old.start, regions.old.stop, int(old.sum()))
     u = rng.random(n)
     return np.select(
-        [pfloat, u < local, u < shenzhen, u < guangdong],
-        [origin, 0, other_sz, regions.elsewhere(n, guangdong=True)],
-        regions.elsewhere(n, guangdong=False),
+        [pfloat, u < local, u < city, u < province],
+        [origin, 0, other, regions.elsewhere(n, home=True)],
+        regions.elsewhere(n, home=False),
     ).astype(np.int32)
 
 
 def _dates(rng, today: int, h: int, hh, hsize, hfloat, p_hh, birth):
     """Per person: moved into the current house, moved into an earlier one (prev_in), that
-    earlier house (-1 for none), arrived in Shenzhen (0 for residents)."""
+    earlier house (-1 for none), arrived in the city (0 for residents)."""
     nh = len(hh)
     head_birth = birth[np.cumsum(hsize) - hsize]
     arrival = today - np.minimum(3650, 30 + rng.exponential(1100, nh)).astype(np.int64)

@@ -6,15 +6,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gridgov.demo.population.names import CompoundNames
+from gridgov.demo.population.place import District
 from gridgov.demo.population.plan import DORM, HEAD, TOWER, TYPES, VILLAGE, Cells, Houses, People
 
 
-def plan_houses(rng: np.random.Generator, session: Session, cells: Cells, total: int) -> Houses:
+def plan_houses(
+    rng: np.random.Generator, session: Session, cells: Cells, total: int, place: District
+) -> Houses:
     """Compounds of buildings in each cell until the cell has its share of houses."""
     weights = cells.area * rng.lognormal(0, 0.5, len(cells.codes))
     weights[cells.dedicated] *= 0.15
     targets = rng.multinomial(total, weights / weights.sum())
-    names = CompoundNames(rng, session)
+    names = CompoundNames(rng, session, place.places, place.villages)
     b_cell, b_type, b_compound, b_label, parts = [], [], [], [], []
     for cell, left in enumerate(targets):
         if cells.dedicated[cell]:

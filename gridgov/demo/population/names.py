@@ -1,5 +1,6 @@
 """Made-up Chinese names: of people (common surnames by frequency, given-name characters) and of
-compounds (estates, urban villages, institutions' dormitories in Luohu places)."""
+compounds (estates, urban villages, institutions' dormitories named after the district's own
+streets and communities)."""
 
 import numpy as np
 from sqlalchemy import text
@@ -25,15 +26,7 @@ FEMALE_CHARS = (
     "芳娜敏静丽艳娟霞秀玲燕红梅琳雪婷慧莹洁晶颖倩欣怡佳蕾薇璐丹萍月琴云凤兰媛妍瑶梦诗雨涵馨悦"
 )
 GIVEN = MALE_CHARS + FEMALE_CHARS
-PLACES = (
-    "翠竹 金湖 东湖 莲塘 黄贝 文锦 东门 笋岗 清水河 洪湖 桂园 南湖 东晓 布心 翠园 湖景 银湖 泥岗 "
-    "罗芳 鹏兴 碧波 新秀 华丽 金山 锦绣 怡景 景福 松园 嘉宾 春风 宝丰 田心 草埔 大望 梧桐 国贸"
-).split()
 ESTATES = "花园 苑 大厦 华庭 名苑 雅居 豪庭 公寓 小区 家园 新村 阁".split()
-VILLAGES = (
-    "水贝 湖贝 黄贝岭 向西 渔民 蔡屋围 罗湖 笋岗 田贝 草埔 大望 梧桐山 赤水洞 新秀 布心 莲塘 "
-    "长岭 西岭 径肚 仙湖 坭岗 清水河 红岗 木头龙"
-).split()
 INSTITUTIONS = "中学 小学 中心医院 人民医院 职业技术学校 实验学校 外国语学校".split()
 PHASES = "二期 三期 四期 五期 六期 七期 八期 九期".split()
 
@@ -41,8 +34,9 @@ PHASES = "二期 三期 四期 五期 六期 七期 八期 九期".split()
 class CompoundNames:
     """Compound names no community has yet (a taken name gets its next phase)."""
 
-    def __init__(self, rng: np.random.Generator, session: Session):
+    def __init__(self, rng: np.random.Generator, session: Session, places, villages):
         self.rng = rng
+        self.places, self.villages = list(places), list(villages)
         self.used: dict[str, set[str]] = {}
         for community, compound in session.execute(
             text(
@@ -69,10 +63,10 @@ class CompoundNames:
     def _draw(self, kind: int) -> str:
         pick = self.rng.choice
         if kind == VILLAGE:
-            return str(pick(VILLAGES)) + str(pick(["村", "新村", "老村"]))
+            return str(pick(self.villages)) + str(pick(["村", "新村", "老村"]))
         if kind == DORM:
-            return f"{pick(PLACES)}{pick(INSTITUTIONS)}宿舍"
-        return str(pick(PLACES)) + str(pick(ESTATES))
+            return f"{pick(self.places)}{pick(INSTITUTIONS)}宿舍"
+        return str(pick(self.places)) + str(pick(ESTATES))
 
 
 def full_names(people: People, idx: np.ndarray) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 
+from gridgov.demo.population.place import District
 from gridgov.demo.population.regions import Regions
 
 # numpy's datetime64 counts days from here; subtract it from an ordinal to convert.
@@ -98,3 +99,4 @@ class Plan:
     houses: Houses
     people: People
     today: int
+    place: District

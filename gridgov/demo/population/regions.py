@@ -7,10 +7,8 @@ import numpy as np
 
 from gridgov import idnumber
 
-LUOHU = "440303"
-OTHER_SHENZHEN = ("440304", "440305", "440306", "440307", "440308")
-BAOAN_COUNTY = "440321"  # 宝安县 until 1992: older locals still carry it
-# Where Shenzhen's floating population comes from (province, weight).
+# Where a big city's floating population comes from (province, weight; Shenzhen's mix). The
+# district's own province is drawn apart (Regions.elsewhere(home=...)).
 PROVINCES = {
     "43": 18, "44": 12, "45": 10, "36": 10, "42": 9, "41": 8, "51": 6, "35": 4, "50": 3,
     "52": 3, "34": 3, "37": 2, "13": 2, "61": 2, "32": 1, "33": 1, "23": 1, "21": 1, "22": 1,
@@ -19,22 +17,32 @@ PROVINCES = {
 
 
 class Regions:
-    """GB/T 2260 county codes to draw birthplaces and origins from."""
+    """GB/T 2260 county codes to draw birthplaces and origins from, for one district: codes[0]
+    is the district, then the rest of its city (city), then the city's abolished codes that older
+    locals still carry (old, e.g. 宝安县 until 1992), then everywhere else."""
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, county: str = "440303"):
         with idnumber.REGIONS_FILE.open(encoding="utf-8-sig") as f:
-            rows = [
-                r
-                for r in csv.DictReader(f)
-                if r["级别"] == "县级" and r["状态"] == "在用" and not r["代码"].startswith("4403")
-            ]
-        by_province: dict[str, list[str]] = {}
-        for row in rows:
-            by_province.setdefault(row["代码"][:2], []).append(row["代码"])
-        self.codes = [LUOHU, *OTHER_SHENZHEN, BAOAN_COUNTY] + sorted(r["代码"] for r in rows)
+            rows = [r for r in csv.DictReader(f) if r["级别"] == "县级"]
+        city = county[:4]
+        in_use = [r["代码"] for r in rows if r["状态"] == "在用"]
+        same_city = sorted(c for c in in_use if c[:4] == city and c != county)
+        old = sorted(
+            {r["代码"] for r in rows if r["状态"] != "在用" and r["代码"][:4] == city} - set(in_use)
+        )
+        rest = sorted(c for c in in_use if c[:4] != city)
+        self.home = county[:2]
+        self.codes = [county, *same_city, *old, *rest]
+        self.city = range(1, 1 + len(same_city))
+        self.old = range(self.city.stop, self.city.stop + len(old))
         self.index = {c: i for i, c in enumerate(self.codes)}
+        by_province: dict[str, list[str]] = {}
+        for code in rest:
+            by_province.setdefault(code[:2], []).append(code)
         provinces = [p for p in PROVINCES if p in by_province]
-        weights = np.array([PROVINCES[p] for p in provinces], float)
+        if self.home in by_province and self.home not in provinces:
+            provinces.append(self.home)
+        weights = np.array([PROVINCES.get(p, 12) for p in provinces], float)
         self._provinces = provinces
         self._weights = weights / weights.sum()
         self._members = [np.array([self.index[c] for c in by_province[p]]) for p in provinces]
@@ -43,13 +51,13 @@ class Regions:
         digits = np.array([[int(d) for d in c] for c in self.codes])
         self.weighted = digits @ np.array(idnumber.WEIGHTS[:6])
 
-    def elsewhere(self, n: int, guangdong: bool | None = None) -> np.ndarray:
-        """n counties outside Shenzhen, by where floating people come from; guangdong=False
-        leaves out the province, True keeps only it."""
+    def elsewhere(self, n: int, home: bool | None = None) -> np.ndarray:
+        """n counties outside the city, by where floating people come from; home=False leaves
+        out the district's province, True keeps only it."""
         weights = self._weights.copy()
-        gd = np.array([p == "44" for p in self._provinces])
-        if guangdong is not None:
-            weights[gd != guangdong] = 0
+        own = np.array([p == self.home for p in self._provinces])
+        if home is not None and own.any() and (~own).any():
+            weights[own != home] = 0
             weights /= weights.sum()
         province = self._rng.choice(len(self._provinces), size=n, p=weights)
         out = np.empty(n, np.int32)

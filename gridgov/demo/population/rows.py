@@ -102,7 +102,7 @@ def house_rows(
         home = int(people.house[who])
         hb = int(hs.building[home])
         address = (
-            f"深圳市罗湖区{hs.b_compound[hb]}{hs.b_label[hb]}{int(hs.unit[home])}单元"
+            f"{plan.place.address}{hs.b_compound[hb]}{hs.b_label[hb]}{int(hs.unit[home])}单元"
             f"{int(hs.floor[home])}{int(hs.room[home]):02d}室"
         )
         use = "02" if hs.shop[j] else ("06" if staff[i] else "01")
