@@ -4,7 +4,7 @@ and a refused request writes nothing."""
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
@@ -116,3 +116,98 @@ def test_a_nul_in_one_persons_name_rejects_that_record_alone(client, worker):
     assert results[1]["errors"][0]["field"] == "data.name"
     assert results[2]["errors"][0]["field"] == "data.hukou_address"
     assert db.session.scalar(select(func.count()).select_from(Person)) == 1
+
+
+# --- every operation of the API document, every parameter, hostile values ---------------------
+
+HOSTILE = [
+    "\x00",
+    "a\ud800b",
+    2**64,
+    -(2**64),
+    "9" * 40,
+    "x" * 10_000,
+    ["list"],
+    {"o": 1},
+    None,
+    True,
+    1.5e308,
+    "' OR 1=1 --",
+    "../../etc/passwd",
+]
+DATA_TABLES = (
+    "persons, houses, residences, rentals, buildings, sync_records, conflicts, changes, users, "
+    "user_areas, transfer_requests, grid_proposals, areas"
+).split(", ")
+
+
+def _spec(app) -> dict:
+    from gridgov.extensions import api
+
+    with app.app_context():
+        return api.spec.to_dict()
+
+
+def _properties(spec: dict, operation: dict) -> list[str]:
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = next(iter(content.values()), {}).get("schema", {})
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return list(schema.get("properties", {}))
+
+
+def _counts() -> dict:
+    db.session.remove()
+    return {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in DATA_TABLES}
+
+
+def _quoted(value) -> str:
+    from urllib.parse import quote
+
+    return quote(str(value), safe="") or "x"
+
+
+def test_no_operation_answers_hostile_values_with_a_server_error_or_a_write(app, client, staff):
+    spec = _spec(app)
+    before = _counts()
+    sent, failures = 0, []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete") or path.endswith("logout"):
+                continue
+            params = [
+                p for p in operation.get("parameters", []) if p.get("in") in ("path", "query")
+            ]
+            params += [p for p in operations.get("parameters", []) if p.get("in") == "path"]
+            fields = _properties(spec, operation)
+            targets = [("path" if p["in"] == "path" else "query", p["name"]) for p in params]
+            targets += [("body", name) for name in fields]
+            for where, name in targets or [("body", "x")]:
+                for value in HOSTILE:
+                    if where != "body" and value == "a\ud800b":
+                        continue  # a URL cannot carry one: its UTF-8 decodes to U+FFFD
+                    url = path
+                    for p in params:
+                        if p["in"] == "path":
+                            filler = value if (where, name) == ("path", p["name"]) else "1"
+                            url = url.replace("{" + p["name"] + "}", _quoted(filler))
+                    query = {name: value} if where == "query" and value is not None else {}
+                    body = {name: value} if where == "body" else {}
+                    response = client.open(
+                        url,
+                        method=method.upper(),
+                        query_string={k: str(v) for k, v in query.items()},
+                        data=json.dumps(body),  # ASCII escapes carry the surrogate
+                        content_type="application/json",
+                        headers=staff,
+                    )
+                    sent += 1
+                    if response.status_code >= 500:
+                        failures.append(f"{method} {url} {where}.{name}={value!r:.40}: 5xx")
+                    elif response.status_code >= 400 and (
+                        response.mimetype != "application/problem+json"
+                    ):
+                        failures.append(f"{method} {url} {where}.{name}: not problem+json")
+    assert sent > 500
+    assert failures == [], "\n".join(failures[:40])
+    assert _counts() == before  # every hostile request was refused and wrote nothing
