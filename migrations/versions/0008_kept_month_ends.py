@@ -90,7 +90,8 @@ ON CONFLICT (day, level, area_code, measure, key) DO UPDATE SET n = stat_snapsho
 RESIDENCES_ROWS = {
     "INSERT": "SELECT 1 AS sign, person_id, house_id, moved_in, moved_out, moved_in AS since "
     "FROM new_rows",
-    "DELETE": "SELECT -1, person_id, house_id, moved_in, moved_out, moved_in FROM old_rows",
+    "DELETE": "SELECT -1 AS sign, person_id, house_id, moved_in, moved_out, moved_in AS since "
+    "FROM old_rows",
     "UPDATE": """SELECT s.sign, s.person_id, s.house_id, s.moved_in, s.moved_out, p.since
       FROM (SELECT o.id, least(
               CASE WHEN o.moved_in IS DISTINCT FROM n.moved_in
@@ -132,7 +133,8 @@ d AS (
 HOUSE_GRIDS_ROWS = {
     "INSERT": "SELECT 1 AS sign, house_id, grid_code, valid_from, valid_to, valid_from AS since "
     "FROM new_rows",
-    "DELETE": "SELECT -1, house_id, grid_code, valid_from, valid_to, valid_from FROM old_rows",
+    "DELETE": "SELECT -1 AS sign, house_id, grid_code, valid_from, valid_to, valid_from AS since "
+    "FROM old_rows",
     "UPDATE": """SELECT s.sign, s.house_id, s.grid_code, s.valid_from, s.valid_to, p.since
       FROM (SELECT o.house_id, o.valid_from, least(
               CASE WHEN o.valid_to IS DISTINCT FROM n.valid_to
