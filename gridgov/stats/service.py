@@ -62,6 +62,19 @@ def _children(prefix: str, level: str, day: date) -> dict[str, str]:
     return dict(rows.all())
 
 
+def _names(codes: set[str], day: date, today: date) -> dict[str, str]:
+    """The name of each area counted on a day that was not in force then (people were recorded
+    living there before the area's recorded start): its name on the nearest day it was, the
+    current one first."""
+    rows = db.session.execute(
+        select(Area.code, Area.name)
+        .where(Area.code.in_(codes))
+        # The preferred row of each code comes last, and dict() keeps it.
+        .order_by(valid_on(today), func.abs(Area.valid_from - day).desc())
+    )
+    return dict(rows.all())
+
+
 def raw_counts(
     prefix: str, level: str, day: date, today: date, *, recount=False, cap: int | None = None
 ) -> dict[str, dict]:
@@ -125,6 +138,8 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     }
     if q.by:
         codes = sorted(set(names) | set(raw))
+        if unnamed := set(codes) - set(names):
+            names.update(_names(unnamed, day, settings.today))
         result["by"] = level
         result["children"] = [
             {"code": c, "name": names.get(c), "values": shown(raw.get(c, {}))} for c in codes

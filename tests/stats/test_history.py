@@ -195,3 +195,16 @@ def test_a_new_month_folds_the_age_bands_again(client, worker):
     store._bands_month = None  # as a worker that last folded then
     bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
     assert (bands["0-5"], bands["6-17"]) == (0, 1)
+
+
+def test_statistics_before_the_areas_recorded_start_name_every_area(client):
+    f.make_district()  # its areas are in force from today
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    house = h.add_house(client, staff, SOUTH_CELL, "101")
+    h.add_person(client, staff, 1, house, moved_in="2026-01-10")
+    for level, code in (("grid", COMMUNITY), ("community", "440303001000")):
+        body = stats(client, staff, code, by=level, as_of="2026-02-28", measures="population")
+        named = {c["code"]: c["name"] for c in body["children"]}
+        assert named and None not in named.values(), named
+        now = stats(client, staff, code, by=level, measures="population")
+        assert named.items() <= {c["code"]: c["name"] for c in now["children"]}.items()
