@@ -65,7 +65,7 @@ def from_env() -> dict:
         # Pending count deltas above which a statistics request folds them into the totals.
         "GRIDGOV_STATS_FOLD_ROWS": _int("GRIDGOV_STATS_FOLD_ROWS", 5000),
         # Changes since a month end above which a request leaves keeping it to a job.
-        "GRIDGOV_STATS_KEEP_CHANGES": _int("GRIDGOV_STATS_KEEP_CHANGES", 200_000),
+        "GRIDGOV_STATS_KEEP_CHANGES": _int("GRIDGOV_STATS_KEEP_CHANGES", 20_000),
         "GRIDGOV_SERIES_MAX_MONTHS": _int("GRIDGOV_SERIES_MAX_MONTHS", 60),
         # Whether street staff may approve a grid redraw of their street (else district staff).
         "GRIDGOV_STREET_MAY_APPROVE": os.environ.get("GRIDGOV_STREET_MAY_APPROVE", "") == "1",

@@ -34,7 +34,7 @@ class Settings:
     crowded_above: int
     fold_rows: int = 5000
     # Changes between a month end and today above which keeping it is left to a job.
-    keep_changes: int = 200_000
+    keep_changes: int = 20_000
 
 
 def area_in_scope(principal: Principal, code: str):
@@ -87,8 +87,9 @@ def raw_counts(
     elif day == today:
         stmt = queries.live(level)
     else:
-        params["anchor"] = store.anchor_for(day, today, cap)
-        stmt = queries.shifted(level, "live" if params["anchor"] == today else "kept")
+        anchor = store.anchor_for(day, today, cap)
+        params.update(queries.span(anchor, day))
+        stmt = queries.shifted(level, "live" if anchor == today else "kept")
     out: dict[str, dict] = defaultdict(dict)
     for child, counts in db.session.execute(text(queries.per_child(stmt)), params):
         out[child] = counts

@@ -164,7 +164,7 @@ def keep(day: date, today: date, cap: int | None = None) -> None:
             {"day": day},
         )
         conn.execute(text("DELETE FROM stat_snapshots WHERE day = :day"), {"day": day})
-        conn.execute(text(KEEP), {"day": day, "anchor": today, "prefix": ""})
+        conn.execute(text(KEEP), {**queries.span(today, day), "prefix": ""})
 
 
 def _too_far(day: date, today: date, cap: int) -> bool:

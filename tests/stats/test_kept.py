@@ -121,6 +121,6 @@ def test_a_month_end_too_far_back_for_a_request_is_left_to_the_job(client, cli, 
     assert "2026-02-28" in result.output
     assert populations(client, staff, "2026-02-28") == {NORTH_CELL: 0, SOUTH_CELL: 1}
     # A month end within reach is kept by the request itself.
-    app.config["GRIDGOV_STATS_KEEP_CHANGES"] = 200_000
+    app.config["GRIDGOV_STATS_KEEP_CHANGES"] = 20_000
     assert populations(client, staff, "2026-06-30") == {NORTH_CELL: 0, SOUTH_CELL: 2}
     assert stats(client, staff, COMMUNITY, as_of="2026-06-30")["total"]["population"] == 2
