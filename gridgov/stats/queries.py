@@ -154,16 +154,28 @@ SNAPSHOT_KINDS = text(
 )
 
 
-# The grid-level rows that turn the counts of day :anchor into those of day :day, banded for
-# :day (:lo and :hi are the earlier and the later of the two). The houses touched by a dated
-# change between the two days (a residence begun or ended, a cell begun or ended, a house
-# deleted) are counted on both days, with everyone living in them, and the first count taken
-# from the second: what did not change cancels out. Its work is the changes between two nearby
-# days, never the district's past. OFFSET 0 keeps each look-up a probe by key per touched row,
-# which the rough row estimates of these CTEs would otherwise trade for full scans.
+# The grid-level rows that turn the counts of day :anchor into those of day :day (:lo and :hi
+# are the earlier and the later of the two; the anchor's counts are banded for :band_a). The
+# houses touched by a dated change between the two days (a residence begun or ended, a cell
+# begun or ended, a house deleted), or home to someone whose age band differs between the two
+# banding days, are counted on both days with everyone living in them, and the first count
+# taken from the second: what did not change cancels out. Its work is the changes between two
+# nearby days, never the district's past. OFFSET 0 keeps each look-up a probe by key per
+# touched row, which the rough row estimates of these CTEs would otherwise trade for full scans.
 SHIFT = """
-WITH touched AS MATERIALIZED (
+WITH crossing AS MATERIALIZED (
+  SELECT CAST(b AS date) AS born FROM generate_series(
+      date_trunc('month', CAST(:lo AS date)) - interval '81 years',
+      date_trunc('month', CAST(:hi AS date)), interval '1 month') b
+  WHERE stat_age_band(to_char(b, 'YYYY-MM'), CAST(:band_a AS date))
+     <> stat_age_band(to_char(b, 'YYYY-MM'), CAST(:day AS date))),
+touched AS MATERIALIZED (
   SELECT house_id FROM residences WHERE moved_in > :lo AND moved_in <= :hi
+  UNION
+  SELECT r.house_id FROM crossing c
+  JOIN persons p ON p.birth_date >= c.born AND p.birth_date < c.born + interval '1 month'
+  JOIN residences r ON r.person_id = p.id
+   AND r.moved_in <= :hi AND coalesce(r.moved_out, 'infinity') > :lo
   UNION
   SELECT house_id FROM residences WHERE moved_out > :lo AND moved_out <= :hi
   UNION
@@ -195,7 +207,8 @@ facts AS (
     SELECT kind, origin_code, inflow_reason, birth_date FROM persons WHERE id = x.person_id
     OFFSET 0) p,
        stat_person_facts(p.kind, p.origin_code, p.inflow_reason, p.birth_date,
-                         CAST(:day AS date)) f
+                         CASE WHEN x.sign > 0 THEN CAST(:day AS date)
+                              ELSE CAST(:band_a AS date) END) f
   UNION ALL
   SELECT p.cell, k.measure, k.key, p.sign
   FROM placed p LEFT JOIN occupancy o ON o.house_id = p.id AND o.day = p.day,
@@ -205,9 +218,16 @@ SELECT cell AS grid_code, measure, key, sum(n) AS n FROM facts GROUP BY 1, 2, 3
 """
 
 
-def span(anchor, day) -> dict:
-    """The parameters of SHIFT between two days."""
-    return {"anchor": anchor, "day": day, "lo": min(anchor, day), "hi": max(anchor, day)}
+def span(anchor, day, banded_as=None) -> dict:
+    """The parameters of SHIFT from an anchor day's counts (banded for `banded_as`, by default
+    the anchor itself) to a day's."""
+    return {
+        "anchor": anchor,
+        "day": day,
+        "lo": min(anchor, day),
+        "hi": max(anchor, day),
+        "band_a": banded_as or anchor,
+    }
 
 
 def shifted(level: str, anchor: str):
@@ -225,8 +245,8 @@ def shifted(level: str, anchor: str):
     )
 
 
-# Events counted before building a kept day from the live counts: more than a request's worth
-# and the day is left to `flask stats keep`.
+# Changes between a month end and the kept day it would be kept from: more than a request's
+# worth and the day is left to `flask stats snapshot`.
 CHANGES_SINCE = text(
     """
     SELECT (SELECT count(*) FROM (SELECT 1 FROM residences

@@ -100,9 +100,10 @@ def month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-# A month end from the live counts (unbanded births, banded for the day) and the changes between
-# it and today, for every area at every level.
-KEEP = f"""
+# A month end for every area at every level from an anchor and the changes between: the live
+# counts (births unbanded, banded for the day) or the next kept month end.
+KEEP = {
+    "live": f"""
 WITH pending AS (SELECT grid_code, measure, {queries.BANDED_KEY} AS key, n FROM stat_pending),
 shift AS ({queries.SHIFT})
 INSERT INTO stat_snapshots (day, level, area_code, measure, key, n)
@@ -113,7 +114,16 @@ SELECT :day, level, area_code, measure, key, sum(n) FROM (
   UNION ALL {_spread("pending", "measure, key, n")}
   UNION ALL {_spread("shift", "measure, key, n")}
 ) s GROUP BY 2, 3, 4, 5 HAVING sum(n) <> 0
-"""
+""",
+    "kept": f"""
+WITH shift AS ({queries.SHIFT})
+INSERT INTO stat_snapshots (day, level, area_code, measure, key, n)
+SELECT :day, level, area_code, measure, key, sum(n) FROM (
+  SELECT level, area_code, measure, key, n FROM stat_snapshots WHERE day = :anchor
+  UNION ALL {_spread("shift", "measure, key, n")}
+) s GROUP BY 2, 3, 4, 5 HAVING sum(n) <> 0
+""",
+}
 
 
 class NotKeptYet(Unavailable):
@@ -137,11 +147,13 @@ def anchor_for(day: date, today: date, cap: int | None) -> date:
 
 
 def keep(day: date, today: date, cap: int | None = None) -> None:
-    """Keep a month end: the live counts less the changes since, for every area at every level,
-    then kept current by the triggers. With a cap (a request), a day further back than `cap`
-    changes is left to `flask stats snapshot` (it is marked as asked for) and NotKeptYet says
-    so; a month that has just ended is always within reach."""
-    if cap is not None and _too_far(day, today, cap):
+    """Keep a month end for every area at every level, from the next kept month end after it
+    (or today's live counts) and the changes between; the triggers keep it current from then
+    on. With a cap (a request), a day more than `cap` changes away is left to `flask stats
+    snapshot` (marked as asked for) and NotKeptYet says so."""
+    later = text("SELECT min(day) FROM stat_snapshot_days WHERE ready AND day > :day")
+    anchor = db.session.execute(later, {"day": day}).scalar() or today
+    if cap is not None and _too_far(day, anchor, cap):
         raise NotKeptYet(
             f"Statistics as of {day} are not counted yet; a job counts them "
             "(flask stats snapshot). Try again later.",
@@ -164,14 +176,18 @@ def keep(day: date, today: date, cap: int | None = None) -> None:
             {"day": day},
         )
         conn.execute(text("DELETE FROM stat_snapshots WHERE day = :day"), {"day": day})
-        conn.execute(text(KEEP), {**queries.span(today, day), "prefix": ""})
+        if anchor == today:
+            params = {**queries.span(today, day, banded_as=day), "prefix": ""}
+            conn.execute(text(KEEP["live"]), params)
+        else:
+            conn.execute(text(KEEP["kept"]), {**queries.span(anchor, day), "prefix": ""})
 
 
-def _too_far(day: date, today: date, cap: int) -> bool:
-    """Whether more than cap changes lie between the day and today; if so the day is marked as
-    asked for (committed, so the job finds it)."""
+def _too_far(day: date, anchor: date, cap: int) -> bool:
+    """Whether more than cap changes lie between the day and its anchor; if so the day is marked
+    as asked for (committed, so the job finds it)."""
     with db.engine.begin() as conn:
-        params = {"day": day, "today": today, "cap": cap}
+        params = {"day": day, "today": anchor, "cap": cap}
         if conn.execute(queries.CHANGES_SINCE, params).scalar_one() < cap:
             return False
         conn.execute(

@@ -283,9 +283,12 @@ def upgrade():
     op.create_index(
         "ix_houses_deleted_at", "houses", ["deleted_at"], postgresql_where="deleted_at IS NOT NULL"
     )
+    # Whose age band differs between two months: a month end kept from the next one.
+    op.create_index("ix_persons_birth_date", "persons", ["birth_date"])
 
 
 def downgrade():
+    op.drop_index("ix_persons_birth_date", "persons")
     op.drop_index("ix_houses_deleted_at", "houses")
     op.drop_index("ix_house_grids_valid_to", "house_grids")
     op.drop_index("ix_house_grids_valid_from", "house_grids")
