@@ -124,3 +124,21 @@ def test_a_month_end_too_far_back_for_a_request_is_left_to_the_job(client, cli, 
     app.config["GRIDGOV_STATS_KEEP_CHANGES"] = 20_000
     assert populations(client, staff, "2026-06-30") == {NORTH_CELL: 0, SOUTH_CELL: 2}
     assert stats(client, staff, COMMUNITY, as_of="2026-06-30")["total"]["population"] == 2
+
+
+def test_a_month_end_kept_from_the_next_one_moves_those_whose_age_band_differs(client):
+    f.make_district()
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    house = h.add_house(client, staff, SOUTH_CELL, "101")
+    six_in_march = f.id_number(1, "20200315")
+    h.add_person(client, staff, 1, house, moved_in="2025-12-01", id_number=six_in_march)
+
+    def bands(day):
+        body = stats(client, staff, COMMUNITY, as_of=day, measures="age_bands")
+        return {band: n for band, n in body["total"]["age_bands"].items() if n}
+
+    assert bands("2026-03-31") == {"6-17": 1}  # kept first, from the live counts
+    assert bands("2026-02-28") == {"0-5": 1}  # kept from March's end
+    assert bands("2026-02-10") == {"0-5": 1}
+    days = (date(2026, 2, 10), date(2026, 2, 28), date(2026, 3, 31))
+    assert service.verify(f.DISTRICT, today(), days) == []
