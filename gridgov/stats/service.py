@@ -202,8 +202,7 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
         days.append((month, min(month_end(month), stop)))
         month = month_end(month) + timedelta(days=1)
     past = [day for _, day in days if day < settings.today]
-    for day in reversed(past):  # the newest first: each is then kept from the next
-        store.anchor_for(day, settings.today, settings.keep_changes)
+    store.keep_all(past, settings.today, settings.keep_changes)
     kinds: dict = defaultdict(dict)
     params = {"days": past, "level": area.level, "code": area.code}
     for day, kind, n in db.session.execute(queries.SNAPSHOT_KINDS, params):

@@ -146,6 +146,43 @@ def anchor_for(day: date, today: date, cap: int | None) -> date:
     return end
 
 
+# Month ends one request may keep (each copies the counts of every area); more, or more than
+# `cap` changes between the oldest and today, are left to the job: no request runs a chain of
+# counts past the server's timeout.
+KEEP_PER_REQUEST = 12
+
+
+def keep_all(days: list[date], today: date, cap: int) -> None:
+    """Keep the month ends among days that are not yet, the newest first (each then from the
+    next), or NotKeptYet if that is more than a request may do (they are marked as asked)."""
+    ends = sorted({month_end(d) for d in days if d == month_end(d)}, reverse=True)
+    kept = set(
+        db.session.scalars(
+            text("SELECT day FROM stat_snapshot_days WHERE ready AND day = ANY(:days)"),
+            {"days": ends},
+        )
+    )
+    missing = [d for d in ends if d not in kept]
+    if not missing:
+        return
+    if len(missing) > KEEP_PER_REQUEST or _too_far(missing[-1], today, cap):
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO stat_snapshot_days (day) SELECT unnest(CAST(:days AS date[])) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"days": missing},
+            )
+        raise NotKeptYet(
+            f"{len(missing)} month end(s) of the series are not counted yet; a job counts them "
+            "(flask stats snapshot). Try again later.",
+            headers={"Retry-After": "600"},
+        )
+    for day in missing:
+        keep(day, today, cap)
+
+
 def keep(day: date, today: date, cap: int | None = None) -> None:
     """Keep a month end for every area at every level, from the next kept month end after it
     (or today's live counts) and the changes between; the triggers keep it current from then
