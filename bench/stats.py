@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select, text
 
@@ -187,6 +187,7 @@ def main() -> int:
         token = login(PORT, "bench_district", password)
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
         month_end, between = "2025-06-30", "2025-06-15"
+        just_ended = date.today().replace(day=1) - timedelta(days=1)
         questions = [
             ("district by street", f"/api/v1/stats/{DISTRICT}?by=street", ("44030", "street")),
             (
@@ -199,6 +200,11 @@ def main() -> int:
                 "choropleth, district by community",
                 f"/api/v1/stats/{DISTRICT}/features?by=community",
                 ("44030", "community"),
+            ),
+            (
+                f"district by street as of {just_ended} (just ended)",
+                f"/api/v1/stats/{DISTRICT}?by=street&as_of={just_ended}",
+                ("44030", "street"),
             ),
             (
                 f"district by street as of {month_end}",
