@@ -18,8 +18,6 @@ def serve(target: str, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
-            "-c",
-            str(ROOT / "scripts/gunicorn.conf.py"),
             "--workers",
             WORKERS,
             "--bind",

@@ -78,7 +78,7 @@ class StatBand(db.Model):
 
 class StatSnapshotDay(db.Model):
     """A month end whose counts are kept in stat_snapshots once ready, and kept current by the
-    triggers of migration 0008; not ready: asked for, too far back for a request to keep."""
+    triggers of migration 0009; not ready: asked for, too far back for a request to keep."""
 
     __tablename__ = "stat_snapshot_days"
 

@@ -19,7 +19,7 @@ def child_code(column: str, level: str) -> str:
 
 
 def band_of(month: str, day: str = ":day") -> str:
-    """SQL for the age band on a day of a 'YYYY-MM' birth month (stat_age_band, migration 0008,
+    """SQL for the age band on a day of a 'YYYY-MM' birth month (stat_age_band, migration 0009,
     is the one definition of the bands)."""
     return f"stat_age_band({month}, CAST({day} AS date))"
 
@@ -72,7 +72,7 @@ def recount(level: str):
     cell of each house on that day) and which houses stood. The truth the live counts and the
     kept days are checked against, in one pass of its own over every residence of the area.
     Attributes (kind, origin, rented) are those recorded when it runs; the keys are those of
-    stat_person_facts() and stat_house_keys() (migrations 0003 and 0008), as the triggers
+    stat_person_facts() and stat_house_keys() (migrations 0003 and 0009), as the triggers
     count them."""
     return text(
         f"""
@@ -136,7 +136,7 @@ def flows(level: str):
 
 
 def kept(level: str):
-    """A kept month end's counts (:anchor), as the triggers of migration 0008 keep them."""
+    """A kept month end's counts (:anchor), as the triggers of migration 0009 keep them."""
     return text(
         """
         SELECT area_code, measure, key, n FROM stat_snapshots

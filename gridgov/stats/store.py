@@ -1,6 +1,6 @@
 """Keeping the stored counts: folding the pending deltas into the totals of every level and into
 this month's age bands, and keeping month ends (built once from the live counts, then kept
-current by the triggers of migration 0008)."""
+current by the triggers of migration 0009)."""
 
 from datetime import date, timedelta
 
@@ -12,7 +12,7 @@ from gridgov.hierarchy.models import LEVELS
 from gridgov.stats import queries
 
 FOLD_LOCK = 0x67726964  # pg advisory lock key: one fold at a time
-# Held exclusively while a month end is built, shared by every dated write (migration 0008).
+# Held exclusively while a month end is built, shared by every dated write (migration 0009).
 KEPT_LOCK = 0x6B657074
 
 _bands_month: date | None = None  # the month this worker last saw the bands folded for

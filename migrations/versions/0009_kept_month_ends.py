@@ -1,8 +1,8 @@
 """Month ends kept current at write time: a dated change applies its delta to each kept month end
 on or after its date, as the live counts do today, instead of forgetting it
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 09:00:00
 
 Until now a change dated in the past (a late registration, a backdated move, a redrawn cell)
@@ -25,8 +25,8 @@ from pathlib import Path
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
