@@ -38,6 +38,16 @@ def _required(name: str) -> str:
     return value
 
 
+def _session_options(timezone: str) -> str:
+    options = f"-c timezone={timezone} -c jit=off"
+    # Set by gunicorn.conf.py for the server only (jobs and the CLI run as long as they need):
+    # a statement past it is cancelled and its request answered 503, before the worker timeout.
+    timeout = _int("GRIDGOV_STATEMENT_TIMEOUT_MS", 0)
+    if timeout > 0:
+        options += f" -c statement_timeout={timeout}"
+    return options
+
+
 def from_env() -> dict:
     """Build the Flask config mapping from DATABASE_URL and GRIDGOV_* variables."""
     url = os.environ.get("DATABASE_URL")
@@ -54,6 +64,8 @@ def from_env() -> dict:
         "GRIDGOV_CROWDED_ABOVE": _int("GRIDGOV_CROWDED_ABOVE", 6),
         # Pending count deltas above which a statistics request folds them into the totals.
         "GRIDGOV_STATS_FOLD_ROWS": _int("GRIDGOV_STATS_FOLD_ROWS", 5000),
+        # Changes since a month end above which a request leaves keeping it to a job.
+        "GRIDGOV_STATS_KEEP_CHANGES": _int("GRIDGOV_STATS_KEEP_CHANGES", 20_000),
         "GRIDGOV_SERIES_MAX_MONTHS": _int("GRIDGOV_SERIES_MAX_MONTHS", 60),
         # Whether street staff may approve a grid redraw of their street (else district staff).
         "GRIDGOV_STREET_MAY_APPROVE": os.environ.get("GRIDGOV_STREET_MAY_APPROVE", "") == "1",
@@ -74,7 +86,7 @@ def from_env() -> dict:
             # Dates the database derives (the day a house changed cell) are the district's.
             # No JIT: compiling costs 0.3 s and more on queries whose cost estimate is high
             # only because of correlated look-ups that run in microseconds.
-            "connect_args": {"options": f"-c timezone={timezone} -c jit=off"},
+            "connect_args": {"options": _session_options(timezone)},
         },
         "JWT_SECRET_KEY": secret,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=_int("GRIDGOV_ACCESS_MINUTES", 15)),

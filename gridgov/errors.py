@@ -7,6 +7,7 @@ HTTP errors, request validation errors and database failures into problem respon
 import logging
 
 from flask import Flask, Response, json
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -179,6 +180,18 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _db_down(err):
+        if isinstance(err.orig, QueryCanceled):
+            # The statement timeout (GRIDGOV_STATEMENT_TIMEOUT_MS, below gunicorn's worker
+            # timeout) cancelled it: the client hears so, instead of a worker killed mid-answer.
+            log.warning("statement cancelled: %s", err.orig.diag.message_primary)
+            return problem(
+                503,
+                "query_timeout",
+                "Service unavailable",
+                "The request took longer than the server allows; try again later, or ask for "
+                "less (a smaller area, fewer measures).",
+                headers={"Retry-After": "30"},
+            )
         log.error("database unavailable: %s", err.orig)
         return problem(
             503,

@@ -6,7 +6,7 @@ cd "$here/.."
 trap scripts/stop-db.sh EXIT
 apt_install wrk
 . scripts/secrets.sh
-DATABASE_URL=${BENCH_DATABASE_URL:-$(scripts/db.sh gridgov_bench)}
+DATABASE_URL=${BENCH_DATABASE_URL:-$(scripts/db.sh "${BENCH_DB_NAME:-gridgov_bench}")}
 export DATABASE_URL FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask codes load >/dev/null

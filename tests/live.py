@@ -93,10 +93,20 @@ def proxied_url(database_url: str, proxy: Proxy) -> str:
 class Server:
     """gunicorn wsgi:app with the test environment, on a free loopback port."""
 
-    def __init__(self, database_url: str, workers: int = 1, log: Path | None = None):
-        """With `log`, the server logs as `make run` does (access log and info) to that file."""
+    def __init__(
+        self, database_url: str, workers: int = 1, log: Path | None = None, env: dict | None = None
+    ):
+        """With `log`, the server logs as `make run` does (access log and info) to that file;
+        `env` adds to (or overrides) its environment."""
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "PYTHONPATH": str(ROOT),
+            # gunicorn.conf.py: the worker timeout, and a statement timeout a third of it.
+            "GRIDGOV_WORKER_TIMEOUT": "60",
+            **(env or {}),
+        }
         logging = ["--access-logfile", "-", "--log-level", "info"] if log else []
         self._log = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
@@ -106,8 +116,6 @@ class Server:
                 str(workers),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--timeout",
-                "60",
                 "--log-level",
                 "warning",
                 *logging,

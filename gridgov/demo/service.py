@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from shapely.geometry import mapping, shape
+from sqlalchemy import update
 
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -17,6 +18,7 @@ from gridgov.demo import partition
 from gridgov.extensions import db
 from gridgov.geo import geometry_to_wgs84
 from gridgov.hierarchy import importer
+from gridgov.hierarchy.models import Area
 
 CODES = GEODATA_DIR / "luohu_440303_codes_nbs2023.csv"
 DISTRICT = GEODATA_DIR / "luohu_440303_district_gcj02.geojson"
@@ -82,7 +84,7 @@ def generate(seed: int = 440303) -> tuple[int, int, int]:
 
 def load(tolerance_m2: float) -> dict:
     """Import the demo district; importing again changes nothing."""
-    return {
+    result = {
         "codes": importer.import_codes(CODES.read_text(encoding="utf-8")).as_dict(),
         "district": importer.import_boundaries(
             DISTRICT.read_text(encoding="utf-8"), "gcj02", tolerance_m2=tolerance_m2
@@ -94,6 +96,16 @@ def load(tolerance_m2: float) -> dict:
             GRIDS.read_text(encoding="utf-8"), "wgs84", tolerance_m2
         ).as_dict(),
     }
+    # The codes table starts the district, its streets and communities on the day it is
+    # imported, but the cells (and the generated residences) from DEMO_START: statistics of the
+    # days between would name no area above a cell.
+    db.session.execute(
+        update(Area)
+        .where(Area.code.like("440303%"), Area.level != "grid", Area.valid_from > DEMO_START)
+        .values(valid_from=DEMO_START)
+    )
+    db.session.commit()
+    return result
 
 
 DEMO_ACCOUNTS = (

@@ -1,5 +1,5 @@
-"""flask stats ...: check the live counts against a recount, fold pending deltas, count past
-days ahead of the first request for them."""
+"""flask stats ...: check the live and kept counts against a recount, fold pending deltas, keep
+month ends too far back for a request to keep."""
 
 import sys
 import time
@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import text
 
 from gridgov.clock import district_today
+from gridgov.extensions import db
 from gridgov.stats import service, store
 
 stats_cli = AppGroup("stats", help="Statistics: verify and fold the live counts.")
@@ -16,15 +18,34 @@ stats_cli = AppGroup("stats", help="Statistics: verify and fold the live counts.
 
 @stats_cli.command("verify")
 @click.argument("area_code")
-def verify(area_code):
-    """Prove the live counts of an area and everything below it equal a full recount."""
-    differences = service.verify(area_code, _today())
+@click.option(
+    "--as-of",
+    "days",
+    multiple=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="a past day to check too (repeat for more)",
+)
+@click.option("--kept", is_flag=True, help="check every kept month end too")
+def verify(area_code, days, kept):
+    """Prove the counts of an area and everything below it equal a full recount: today's, and
+    those of the past days asked for."""
+    db.session.execute(text("SET statement_timeout = 0"))  # a job: one recount per day, level
+    days = tuple(d.date() for d in days)
+    if kept:
+        days += tuple(
+            db.session.scalars(text("SELECT day FROM stat_snapshot_days WHERE ready ORDER BY day"))
+        )
+    differences = service.verify(area_code, _today(), days)
     for d in differences[:50]:
-        click.echo(f"{d['area']} {d['measure']}:{d['key']} live {d['live']} recount {d['recount']}")
+        on = "" if d["day"] == _today().isoformat() else f" on {d['day']}"
+        click.echo(
+            f"{d['area']} {d['measure']}:{d['key']} live {d['live']} recount {d['recount']}{on}"
+        )
     if differences:
         click.echo(f"{len(differences)} difference(s)", err=True)
         sys.exit(1)
-    click.echo(f"{area_code}: live counts equal the recount at every level")
+    checked = ", ".join(["today", *(d.isoformat() for d in days)])
+    click.echo(f"{area_code}: counts equal the recount at every level ({checked})")
 
 
 @stats_cli.command("fold")
@@ -34,16 +55,21 @@ def fold():
 
 
 @stats_cli.command("snapshot")
-@click.option("--months", type=click.IntRange(1, 120), default=24, show_default=True)
+@click.option("--months", type=click.IntRange(0, 120), default=24, show_default=True)
 def snapshot(months):
-    """Count the last day of each past month (series and as_of then answer at once); a nightly
-    job keeps them warm after changes dated in the past."""
-    day = _today().replace(day=1) - timedelta(days=1)
+    """Keep the last day of each past month, and any day a request found too far back to keep
+    (statistics then answer it at once; writes keep it current from then on)."""
+    today = _today()
+    day, wanted = today.replace(day=1) - timedelta(days=1), []
     for _ in range(months):
-        started = time.perf_counter()
-        store.snapshot(day)
-        click.echo(f"{day}: {time.perf_counter() - started:.1f} s")
+        wanted.append(day)
         day = day.replace(day=1) - timedelta(days=1)
+    for day in sorted(set(wanted) | set(store.asked_for()), reverse=True):
+        if store.is_kept(day):
+            continue
+        started = time.perf_counter()
+        store.keep(day, today)
+        click.echo(f"{day}: {time.perf_counter() - started:.1f} s")
 
 
 _today = district_today

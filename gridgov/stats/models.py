@@ -77,8 +77,8 @@ class StatBand(db.Model):
 
 
 class StatSnapshotDay(db.Model):
-    """A month end whose counts are kept in stat_snapshots once ready (deleted when a dated
-    change reaches back to it, which deletes its counts too)."""
+    """A month end whose counts are kept in stat_snapshots once ready, and kept current by the
+    triggers of migration 0012; not ready: asked for, too far back for a request to keep."""
 
     __tablename__ = "stat_snapshot_days"
 

@@ -3,8 +3,6 @@ areas of one level below a code prefix, so the fast path and the recount can be 
 row. Measures and keys are those of stat_person_keys() and stat_house_keys() (migration 0003),
 with birth months already folded into age bands for the day asked."""
 
-from datetime import date
-
 from sqlalchemy import text
 
 from gridgov.hierarchy.models import CODE_LENGTH, PREFIX_LENGTH
@@ -18,15 +16,10 @@ def child_code(column: str, level: str) -> str:
     return f"left({column}, {n}) || '{padding}'" if padding else f"left({column}, {n})"
 
 
-# Age in completed years counted by birth month, as the census counts it: on a day of month M
-# someone born in month B is (M - B) // 12, so each band begins at a birth month ('YYYY-MM' keys
-# sort by date) and a comparison per row places it.
-def band_of(month: str) -> str:
-    """SQL for the age band of a 'YYYY-MM' birth month, with band_limits() as parameters."""
-    return (
-        f"CASE WHEN {month} > :born6 THEN '0-5' WHEN {month} > :born18 THEN '6-17' "
-        f"WHEN {month} > :born60 THEN '18-59' WHEN {month} > :born80 THEN '60-79' ELSE '80+' END"
-    )
+def band_of(month: str, day: str = ":day") -> str:
+    """SQL for the age band on a day of a 'YYYY-MM' birth month (stat_age_band, migration 0012,
+    is the one definition of the bands)."""
+    return f"stat_age_band({month}, CAST({day} AS date))"
 
 
 BANDED_KEY = f"CASE WHEN measure <> 'birth' THEN key ELSE {band_of('key')} END"
@@ -41,16 +34,6 @@ def per_child(stmt) -> str:
         f"  FROM ({stmt.text}) rows (child, measure, key, n) GROUP BY child, measure"
         ") m GROUP BY child"
     )
-
-
-def band_limits(day: date) -> dict[str, str]:
-    """The last birth month before each band's first, on a day: the parameters of BANDED_KEY."""
-    index = day.year * 12 + day.month - 1
-    limits = {}
-    for age in (6, 18, 60, 80):
-        year, month = divmod(index - 12 * age, 12)
-        limits[f"born{age}"] = f"{year:04d}-{month + 1:02d}"
-    return limits
 
 
 def live(level: str):
@@ -84,40 +67,29 @@ def _present(day: str) -> str:
 
 def recount(level: str):
     """The counts on a day from the records themselves: who lived where (dated residences, the
-    cell of each house on that day) and which houses stood. The truth the live counts are
-    checked against, and what a past day's snapshot is made of. Attributes (kind, origin,
-    rented) are those recorded when it runs."""
+    cell of each house on that day) and which houses stood. The truth the live counts and the
+    kept days are checked against, in one pass of its own over every residence of the area.
+    Attributes (kind, origin, rented) are those recorded when it runs; the keys are those of
+    stat_person_facts() and stat_house_keys() (migrations 0003 and 0012), as the triggers
+    count them."""
     return text(
         f"""
         WITH present AS MATERIALIZED ({_present(":day")}),
-        people AS (
-          SELECT {child_code("x.grid_code", level)} AS child,
-                 p.kind, p.origin_code, p.inflow_reason,
-                 to_char(p.birth_date, 'YYYY-MM') AS born
-          FROM present x JOIN persons p ON p.id = x.person_id),
-        occupancy AS (SELECT house_id, count(*) AS n FROM present GROUP BY 1),
-        standing AS (
-          SELECT {child_code("g.grid_code", level)} AS child,
-                 h.rented, coalesce(o.n, 0)::int AS occupants
-          FROM house_grids g JOIN houses h ON h.id = g.house_id
-          LEFT JOIN occupancy o ON o.house_id = g.house_id
-          WHERE g.valid_from <= :day AND coalesce(g.valid_to, 'infinity') > :day
-            AND g.grid_code LIKE :prefix || '%'
-            AND (h.deleted_at IS NULL OR h.deleted_at >= :day + 1))
-        SELECT child, 'kind', kind, count(*) FROM people GROUP BY 1, 3
+        occupancy AS (SELECT house_id, count(*) AS n FROM present GROUP BY 1)
+        SELECT {child_code("x.grid_code", level)}, f.measure, f.key, count(*)
+        FROM present x JOIN persons p ON p.id = x.person_id,
+             stat_person_facts(p.kind, p.origin_code, p.inflow_reason, p.birth_date,
+                               CAST(:day AS date)) f
+        GROUP BY 1, 2, 3
         UNION ALL
-        SELECT child, 'origin', coalesce(left(origin_code, 2), '00'), count(*) FROM people
-        WHERE kind = 'floating' GROUP BY 1, 3
-        UNION ALL
-        SELECT child, 'reason', coalesce(inflow_reason, '00'), count(*) FROM people
-        WHERE kind = 'floating' GROUP BY 1, 3
-        UNION ALL
-        SELECT child, 'birth', {band_of("born")}, count(*) FROM people GROUP BY 1, 3
-        UNION ALL
-        SELECT child, 'houses', occupants::text, count(*) FROM standing GROUP BY 1, 3
-        UNION ALL
-        SELECT child, 'rentals', occupants::text, count(*) FROM standing WHERE rented
-        GROUP BY 1, 3
+        SELECT {child_code("g.grid_code", level)}, k.measure, k.key, count(*)
+        FROM house_grids g JOIN houses h ON h.id = g.house_id
+        LEFT JOIN occupancy o ON o.house_id = g.house_id,
+             stat_house_keys(h.rented, coalesce(o.n, 0)::int) k
+        WHERE g.valid_from <= :day AND coalesce(g.valid_to, 'infinity') > :day
+          AND g.grid_code LIKE :prefix || '%'
+          AND (h.deleted_at IS NULL OR h.deleted_at >= CAST(:day AS date) + 1)
+        GROUP BY 1, 2, 3
         """
     )
 
@@ -161,17 +133,17 @@ def flows(level: str):
     )
 
 
-def snapshot(level: str):
-    """A past day's counts, as store.snapshot() kept them."""
+def kept(level: str):
+    """A kept month end's counts (:anchor), as the triggers of migration 0012 keep them."""
     return text(
         """
         SELECT area_code, measure, key, n FROM stat_snapshots
-        WHERE day = :day AND level = :level AND area_code LIKE :prefix || '%'
+        WHERE day = :anchor AND level = :level AND area_code LIKE :prefix || '%' AND n <> 0
         """
     )
 
 
-# People by kind in one area on counted past days.
+# People by kind in one area on kept days.
 SNAPSHOT_KINDS = text(
     """
     SELECT day, key, n FROM stat_snapshots
@@ -179,27 +151,107 @@ SNAPSHOT_KINDS = text(
     """
 )
 
-# People by kind in the area at the end of each month, for days not counted yet: the count
-# before the range plus the running sum of arrivals and departures, from one pass over the
-# area's residences, each cut at the dates its house changed cell (a redraw moves people out
-# of the old cell and into the new one on its effective date, as as_of counts them).
-SERIES = text(
+
+# The grid-level rows that turn the counts of day :anchor into those of day :day (:lo and :hi
+# are the earlier and the later of the two; the anchor's counts are banded for :band_a). The
+# houses touched by a dated change between the two days (a residence begun or ended, a cell
+# begun or ended, a house deleted), or home to someone whose age band differs between the two
+# banding days, are counted on both days with everyone living in them, and the first count
+# taken from the second: what did not change cancels out. Its work is the changes between two
+# nearby days, never the district's past. OFFSET 0 keeps each look-up a probe by key per
+# touched row, which the rough row estimates of these CTEs would otherwise trade for full scans.
+SHIFT = """
+WITH crossing AS MATERIALIZED (
+  SELECT CAST(b AS date) AS born FROM generate_series(
+      date_trunc('month', CAST(:lo AS date)) - interval '81 years',
+      date_trunc('month', CAST(:hi AS date)), interval '1 month') b
+  WHERE stat_age_band(to_char(b, 'YYYY-MM'), CAST(:band_a AS date))
+     <> stat_age_band(to_char(b, 'YYYY-MM'), CAST(:day AS date))),
+touched AS MATERIALIZED (
+  SELECT house_id FROM residences WHERE moved_in > :lo AND moved_in <= :hi
+  UNION
+  SELECT r.house_id FROM crossing c
+  JOIN persons p ON p.birth_date >= c.born AND p.birth_date < c.born + interval '1 month'
+  JOIN residences r ON r.person_id = p.id
+   AND r.moved_in <= :hi AND coalesce(r.moved_out, 'infinity') > :lo
+  UNION
+  SELECT house_id FROM residences WHERE moved_out > :lo AND moved_out <= :hi
+  UNION
+  SELECT house_id FROM house_grids WHERE valid_from > :lo AND valid_from <= :hi
+  UNION
+  SELECT house_id FROM house_grids WHERE valid_to > :lo AND valid_to <= :hi
+  UNION
+  SELECT id FROM houses
+  WHERE deleted_at >= CAST(:lo AS date) + 1 AND deleted_at < CAST(:hi AS date) + 1),
+days (day, sign) AS (VALUES (CAST(:day AS date), 1), (CAST(:anchor AS date), -1)),
+placed AS MATERIALIZED (
+  SELECT h.id, h.rented, h.deleted_at, d.day, d.sign, g.grid_code AS cell
+  FROM touched t CROSS JOIN days d
+  CROSS JOIN LATERAL (SELECT id, rented, deleted_at FROM houses WHERE id = t.house_id OFFSET 0) h
+  CROSS JOIN LATERAL (
+    SELECT grid_code FROM house_grids WHERE house_id = t.house_id
+    AND valid_from <= d.day AND coalesce(valid_to, 'infinity') > d.day OFFSET 0) g
+  WHERE g.grid_code LIKE :prefix || '%'),
+present AS MATERIALIZED (
+  SELECT p.id AS house_id, p.day, p.sign, p.cell, r.person_id FROM placed p
+  CROSS JOIN LATERAL (
+    SELECT person_id FROM residences WHERE house_id = p.id
+    AND moved_in <= p.day AND coalesce(moved_out, 'infinity') > p.day OFFSET 0) r),
+occupancy AS (SELECT house_id, day, count(*) AS n FROM present GROUP BY 1, 2),
+facts AS (
+  SELECT x.cell, f.measure, f.key, x.sign AS n
+  FROM present x
+  CROSS JOIN LATERAL (
+    SELECT kind, origin_code, inflow_reason, birth_date FROM persons WHERE id = x.person_id
+    OFFSET 0) p,
+       stat_person_facts(p.kind, p.origin_code, p.inflow_reason, p.birth_date,
+                         CASE WHEN x.sign > 0 THEN CAST(:day AS date)
+                              ELSE CAST(:band_a AS date) END) f
+  UNION ALL
+  SELECT p.cell, k.measure, k.key, p.sign
+  FROM placed p LEFT JOIN occupancy o ON o.house_id = p.id AND o.day = p.day,
+       stat_house_keys(p.rented, coalesce(o.n, 0)::int) k
+  WHERE p.deleted_at IS NULL OR p.deleted_at >= p.day + 1)
+SELECT cell AS grid_code, measure, key, sum(n) AS n FROM facts GROUP BY 1, 2, 3
+"""
+
+
+def span(anchor, day, banded_as=None) -> dict:
+    """The parameters of SHIFT from an anchor day's counts (banded for `banded_as`, by default
+    the anchor itself) to a day's."""
+    return {
+        "anchor": anchor,
+        "day": day,
+        "lo": min(anchor, day),
+        "hi": max(anchor, day),
+        "band_a": banded_as or anchor,
+    }
+
+
+def shifted(level: str, anchor: str):
+    """The counts of :day from those of the anchor (today's live counts or a kept month end in
+    the same month, so both are banded alike) and the changes between."""
+    rows = {"live": live(level), "kept": kept(level)}[anchor]
+    return text(
+        f"""
+        SELECT child, measure, key, sum(n) AS n FROM (
+          {rows.text}
+          UNION ALL
+          SELECT {child_code("grid_code", level)}, measure, key, n FROM ({SHIFT}) s
+        ) raw (child, measure, key, n) GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+        """
+    )
+
+
+# Changes between a month end and the kept day it would be kept from: more than a request's
+# worth and the day is left to `flask stats snapshot`.
+CHANGES_SINCE = text(
     """
-    WITH cells AS MATERIALIZED (
-      SELECT house_id, valid_from, coalesce(valid_to, 'infinity') AS valid_to FROM house_grids
-      WHERE grid_code LIKE :prefix || '%'),
-    spans AS (
-      SELECT greatest(r.moved_in, g.valid_from) AS began,
-             least(coalesce(r.moved_out, 'infinity'), g.valid_to) AS ended, p.kind
-      FROM cells g
-      JOIN residences r ON r.house_id = g.house_id
-       AND g.valid_from < coalesce(r.moved_out, 'infinity') AND g.valid_to > r.moved_in
-      JOIN persons p ON p.id = r.person_id),
-    events AS (
-      SELECT kind, began AS day, 1 AS n FROM spans WHERE began <= :stop AND ended > :start
-      UNION ALL
-      SELECT kind, ended, -1 FROM spans WHERE began <= :stop AND ended > :start AND ended <= :stop)
-    SELECT kind, greatest(date_trunc('month', day)::date, :start) AS month, sum(n) AS n
-    FROM events GROUP BY 1, 2 ORDER BY 2
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM residences
+             WHERE moved_in > :day AND moved_in <= :today LIMIT :cap) a)
+         + (SELECT count(*) FROM (SELECT 1 FROM residences
+             WHERE moved_out > :day AND moved_out <= :today LIMIT :cap) b)
+         + (SELECT count(*) FROM (SELECT 1 FROM house_grids
+             WHERE valid_from > :day AND valid_from <= :today LIMIT :cap) c)
     """
 )

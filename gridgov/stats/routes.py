@@ -21,6 +21,7 @@ def settings() -> service.Settings:
         today=today(),
         crowded_above=config["GRIDGOV_CROWDED_ABOVE"],
         fold_rows=config["GRIDGOV_STATS_FOLD_ROWS"],
+        keep_changes=config["GRIDGOV_STATS_KEEP_CHANGES"],
     )
 
 

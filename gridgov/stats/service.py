@@ -1,6 +1,7 @@
 """Statistics of an area and its children: today's from the live counts, a past day's from the
-dated records (month ends counted once and kept); monthly series; the check that the live
-counts agree with a recount."""
+nearest kept count (today's, or its month's end, kept current at write time) and the dated
+changes between; monthly series from kept month ends; the check that every one of them agrees
+with a recount."""
 
 import json
 from collections import defaultdict
@@ -15,7 +16,6 @@ from gridgov.hierarchy.models import LEVELS, Area, prefix_of
 from gridgov.hierarchy.service import valid_on, whole_area
 from gridgov.scope import Principal
 from gridgov.stats import measures, queries, store
-from gridgov.stats.models import StatSnapshotDay
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Settings:
     today: date
     crowded_above: int
     fold_rows: int = 5000
+    # Changes between a month end and today above which keeping it is left to a job.
+    keep_changes: int = 20_000
 
 
 def area_in_scope(principal: Principal, code: str):
@@ -60,24 +62,36 @@ def _children(prefix: str, level: str, day: date) -> dict[str, str]:
     return dict(rows.all())
 
 
-def source_of(day: date, today: date) -> str:
-    """Today is live; a month end is counted once for all areas and kept; any other past day is
-    recounted for the area asked (kept days stay few, and no one can fill the disk with them)."""
-    if day == today:
-        return "live"
-    return "snapshot" if day == month_end(day) else "recount"
+def _names(codes: set[str], day: date, today: date) -> dict[str, str]:
+    """The name of each area counted on a day that was not in force then (people were recorded
+    living there before the area's recorded start): its name on the nearest day it was, the
+    current one first."""
+    rows = db.session.execute(
+        select(Area.code, Area.name)
+        .where(Area.code.in_(codes))
+        # The preferred row of each code comes last, and dict() keeps it.
+        .order_by(valid_on(today), func.abs(Area.valid_from - day).desc())
+    )
+    return dict(rows.all())
 
 
-def raw_counts(prefix: str, level: str, day: date, source: str) -> dict[str, dict]:
-    """{measure: {key: n}} of each area of a level below a prefix, on a day, from the live
-    counts (today), a snapshot (a past day) or a recount (the truth both are checked by)."""
-    if source == "snapshot":
-        store.snapshot(day)
-    stmt = {"live": queries.live, "snapshot": queries.snapshot, "recount": queries.recount}
+def raw_counts(
+    prefix: str, level: str, day: date, today: date, *, recount=False, cap: int | None = None
+) -> dict[str, dict]:
+    """{measure: {key: n}} of each area of a level below a prefix, on a day: today's from the
+    live counts, a past day's from its anchor (store.anchor_for) and the changes between, or
+    with `recount` from the records themselves (the truth both are checked by)."""
     params = {"prefix": prefix, "day": day, "month": day.replace(day=1), "level": level}
-    sql = text(queries.per_child(stmt[source](level)))
+    if recount:
+        stmt = queries.recount(level)
+    elif day == today:
+        stmt = queries.live(level)
+    else:
+        anchor = store.anchor_for(day, today, cap)
+        params.update(queries.span(anchor, day))
+        stmt = queries.shifted(level, "live" if anchor == today else "kept")
     out: dict[str, dict] = defaultdict(dict)
-    for child, counts in db.session.execute(sql, {**params, **queries.band_limits(day)}):
+    for child, counts in db.session.execute(text(queries.per_child(stmt)), params):
         out[child] = counts
     return out
 
@@ -95,10 +109,10 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     if day > settings.today:
         raise ValidationFailed.field("as_of", "must not be in the future", location="query")
     prefix = prefix_of(area.code, area.level)
-    if day == settings.today:
+    if (day.year, day.month) == (settings.today.year, settings.today.month):
         # Before counting: many pending rows slow the count, and a new month needs its bands.
-        store.fold_if_due(settings.fold_rows, day.replace(day=1))
-    raw = raw_counts(prefix, level, day, source_of(day, settings.today))
+        store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
+    raw = raw_counts(prefix, level, day, settings.today, cap=settings.keep_changes)
     names = _children(prefix, level, day) if q.by else {area.code: area.name}
     total: dict = defaultdict(lambda: defaultdict(int))
     for counts in raw.values():
@@ -125,6 +139,8 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     }
     if q.by:
         codes = sorted(set(names) | set(raw))
+        if unnamed := set(codes) - set(names):
+            names.update(_names(unnamed, day, settings.today))
         result["by"] = level
         result["children"] = [
             {"code": c, "name": names.get(c), "values": shown(raw.get(c, {}))} for c in codes
@@ -132,8 +148,7 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     return result
 
 
-def month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+month_end = store.month_end
 
 
 def features(principal: Principal, q: Question, settings: Settings) -> dict:
@@ -178,9 +193,8 @@ def _flat(values: dict) -> dict:
 
 def series(principal: Principal, code: str, start: date, stop: date, settings: Settings) -> dict:
     """People at the end of each month from start's month to stop's (stop if it comes first;
-    today's point is live). Past points come from the counted days when all are counted
-    (`flask stats snapshot`), else from one pass over the area's residences: a request never
-    waits for two dozen days to be counted."""
+    today's point is live). Past points are kept month ends: one not kept yet is kept first,
+    from the live counts and the changes since."""
     area = area_in_scope(principal, code)
     prefix = prefix_of(area.code, area.level)
     days, month = [], start
@@ -188,13 +202,15 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
         days.append((month, min(month_end(month), stop)))
         month = month_end(month) + timedelta(days=1)
     past = [day for _, day in days if day < settings.today]
-    kinds = _counted_kinds(area, past)
-    if kinds is None:
-        kinds = _kinds_by_moves(prefix, start, stop, days)
+    store.keep_all(past, settings.today, settings.keep_changes)
+    kinds: dict = defaultdict(dict)
+    params = {"days": past, "level": area.level, "code": area.code}
+    for day, kind, n in db.session.execute(queries.SNAPSHOT_KINDS, params):
+        kinds[day][kind] = int(n)
     if days[-1][1] == settings.today:
         store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
-        live = raw_counts(prefix, area.level, settings.today, "live").get(area.code, {})
-        kinds[settings.today] = live.get("kind", {})
+        live = raw_counts(prefix, area.level, settings.today, settings.today)
+        kinds[settings.today] = live.get(area.code, {}).get("kind", {})
     points = []
     for month, day in days:
         residents = kinds.get(day, {}).get("resident", 0)
@@ -215,64 +231,35 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
     }
 
 
-def _counted_kinds(area, days: list[date]) -> dict | None:
-    """{day: {kind: n}} from the snapshots, if every day is counted."""
-    counted = set(
-        db.session.scalars(
-            select(StatSnapshotDay.day).where(
-                StatSnapshotDay.day.in_(days), StatSnapshotDay.ready.is_(True)
-            )
-        )
-    )
-    if counted != set(days):
-        return None
-    out: dict = defaultdict(dict)
-    params = {"days": days, "level": area.level, "code": area.code}
-    for day, kind, n in db.session.execute(queries.SNAPSHOT_KINDS, params):
-        out[day][kind] = int(n)
-    return out
-
-
-def _kinds_by_moves(prefix: str, start: date, stop: date, days: list) -> dict:
-    changes: dict = defaultdict(lambda: defaultdict(int))
-    params = {"prefix": prefix, "start": start, "stop": stop}
-    for kind, month, n in db.session.execute(queries.SERIES, params):
-        changes[month][kind] += int(n)
-    running: dict = defaultdict(int)
-    out = {}
-    for month, day in days:
-        for kind, n in changes.get(month, {}).items():
-            running[kind] += n
-        out[day] = dict(running)
-    return out
-
-
-def verify(code: str, today: date) -> list[dict]:
-    """Every difference between the live counts and a full recount of the area, at each level
-    from the area itself down to its grid cells."""
+def verify(code: str, today: date, days: tuple[date, ...] = ()) -> list[dict]:
+    """Every difference between the fast counts and a full recount of the area, at each level
+    from the area itself down to its grid cells: today's live counts, and those of each past
+    day given (a kept month end, or a day between, counted from its anchor)."""
     area = db.session.execute(select(Area.code, Area.level).where(Area.code == code)).one_or_none()
     if area is None:
         raise NotFound(f"No area with code {code}.", code="unknown_area")
     prefix = prefix_of(area.code, area.level)
     store.fold(today.replace(day=1))  # this month's bands, before they are compared
     differences = []
-    for level in LEVELS[LEVELS.index(area.level) :]:
-        fast = raw_counts(prefix, level, today, "live")
-        slow = raw_counts(prefix, level, today, "recount")
-        for child in sorted(set(fast) | set(slow)):
-            a, b = _flat_counts(fast.get(child, {})), _flat_counts(slow.get(child, {}))
-            for measure, key in sorted(set(a) | set(b)):
-                live, recounted = a.get((measure, key), 0), b.get((measure, key), 0)
-                if live != recounted:
-                    differences.append(
-                        {
-                            "area": child,
-                            "measure": measure,
-                            "key": key,
-                            "live": live,
-                            "recount": recounted,
-                        }
-                    )
+    for day in (today, *days):
+        for level in LEVELS[LEVELS.index(area.level) :]:
+            fast = raw_counts(prefix, level, day, today)
+            slow = raw_counts(prefix, level, day, today, recount=True)
+            for child in sorted(set(fast) | set(slow)):
+                a, b = _flat_counts(fast.get(child, {})), _flat_counts(slow.get(child, {}))
+                for measure, key in sorted(set(a) | set(b)):
+                    live, recounted = a.get((measure, key), 0), b.get((measure, key), 0)
+                    if live != recounted:
+                        differences.append(
+                            {
+                                "day": day.isoformat(),
+                                "area": child,
+                                "measure": measure,
+                                "key": key,
+                                "live": live,
+                                "recount": recounted,
+                            }
+                        )
     return differences
 
 

@@ -1,15 +1,19 @@
 """Keeping the stored counts: folding the pending deltas into the totals of every level and into
-this month's age bands, and counting a month end once into a snapshot."""
+this month's age bands, and keeping month ends (built once from the live counts, then kept
+current by the triggers of migration 0012)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import text
 
+from gridgov.errors import Unavailable
 from gridgov.extensions import db
 from gridgov.hierarchy.models import LEVELS
 from gridgov.stats import queries
 
 FOLD_LOCK = 0x67726964  # pg advisory lock key: one fold at a time
+# Held exclusively while a month end is built, shared by every dated write (migration 0012).
+KEPT_LOCK = 0x6B657074
 
 _bands_month: date | None = None  # the month this worker last saw the bands folded for
 
@@ -37,7 +41,7 @@ births AS (
   ON CONFLICT (level, area_code, key) DO UPDATE SET n = stat_births.n + excluded.n),
 bands AS (
   INSERT INTO stat_bands (month, level, area_code, band, n)
-  SELECT :month, level, area_code, {queries.band_of("key")}, sum(n) FROM spread
+  SELECT :month, level, area_code, {queries.band_of("key", ":month")}, sum(n) FROM spread
   WHERE measure = 'birth' GROUP BY 2, 3, 4
   ON CONFLICT (month, level, area_code, band) DO UPDATE SET n = stat_bands.n + excluded.n)
 SELECT count(*) FROM moved
@@ -46,7 +50,7 @@ SELECT count(*) FROM moved
 REBAND = f"""
 WITH gone AS (DELETE FROM stat_bands)
 INSERT INTO stat_bands (month, level, area_code, band, n)
-SELECT :month, level, area_code, {queries.band_of("key")}, sum(n) FROM stat_births
+SELECT :month, level, area_code, {queries.band_of("key", ":month")}, sum(n) FROM stat_births
 GROUP BY 2, 3, 4
 """
 
@@ -68,7 +72,7 @@ def fold(month: date) -> int:
         # A request that began before midnight must not fold the bands back a month.
         newest = conn.execute(text("SELECT max(month) FROM stat_bands")).scalar()
         month = max(month, newest or month)
-        params = {"month": month, **queries.band_limits(month)}
+        params = {"month": month}
         lock = {"k": FOLD_LOCK}
         if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), lock).scalar():
             if not _new_month(conn, params):
@@ -92,51 +96,144 @@ def _new_month(conn, params) -> bool:
     ).scalar_one()
 
 
-SNAPSHOT = f"""
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+# A month end for every area at every level from an anchor and the changes between: the live
+# counts (births unbanded, banded for the day) or the next kept month end.
+KEEP = {
+    "live": f"""
+WITH pending AS (SELECT grid_code, measure, {queries.BANDED_KEY} AS key, n FROM stat_pending),
+shift AS ({queries.SHIFT})
 INSERT INTO stat_snapshots (day, level, area_code, measure, key, n)
-SELECT :day, level, area_code, measure, key, sum(n)
-FROM ({_spread("counted", "measure, key, n")}) s GROUP BY 2, 3, 4, 5
-"""
+SELECT :day, level, area_code, measure, key, sum(n) FROM (
+  SELECT level, area_code, measure, key, n FROM stat_totals
+  UNION ALL
+  SELECT level, area_code, 'birth', {queries.band_of("key")}, n FROM stat_births
+  UNION ALL {_spread("pending", "measure, key, n")}
+  UNION ALL {_spread("shift", "measure, key, n")}
+) s GROUP BY 2, 3, 4, 5 HAVING sum(n) <> 0
+""",
+    "kept": f"""
+WITH shift AS ({queries.SHIFT})
+INSERT INTO stat_snapshots (day, level, area_code, measure, key, n)
+SELECT :day, level, area_code, measure, key, sum(n) FROM (
+  SELECT level, area_code, measure, key, n FROM stat_snapshots WHERE day = :anchor
+  UNION ALL {_spread("shift", "measure, key, n")}
+) s GROUP BY 2, 3, 4, 5 HAVING sum(n) <> 0
+""",
+}
 
 
-def snapshot(day: date) -> None:
-    """Count a month end for every area at every level, unless it is counted already. It stays
-    until a dated change on or before the day (a registration with an earlier move-in, a
-    redrawn cell) deletes it through the triggers of migration 0003.
+class NotKeptYet(Unavailable):
+    code, title = "not_counted_yet", "Not counted yet"
 
-    The day's row is committed before the counting starts and locked while it runs: a dated
-    change that commits before the lock deletes the row and the count starts again; one that
-    comes during the count waits for it, then deletes what it made. No change is missed."""
+
+def is_kept(day: date) -> bool:
     known = text("SELECT ready FROM stat_snapshot_days WHERE day = :day")
-    if db.session.execute(known, {"day": day}).scalar():
-        return  # the common case: counted already, no write and no lock
-    while True:
+    return bool(db.session.execute(known, {"day": day}).scalar())
+
+
+def anchor_for(day: date, today: date, cap: int | None) -> date:
+    """The day a past day is counted from: today's live counts in this month, else its month's
+    end, kept now if it is not yet (both carry the day's age bands)."""
+    if (day.year, day.month) == (today.year, today.month):
+        return today
+    end = month_end(day)
+    if not is_kept(end):
+        keep(end, today, cap)
+    return end
+
+
+# Month ends one request may keep (each copies the counts of every area); more, or more than
+# `cap` changes between the oldest and today, are left to the job: no request runs a chain of
+# counts past the server's timeout.
+KEEP_PER_REQUEST = 12
+
+
+def keep_all(days: list[date], today: date, cap: int) -> None:
+    """Keep the month ends among days that are not yet, the newest first (each then from the
+    next), or NotKeptYet if that is more than a request may do (they are marked as asked)."""
+    ends = sorted({month_end(d) for d in days if d == month_end(d)}, reverse=True)
+    kept = set(
+        db.session.scalars(
+            text("SELECT day FROM stat_snapshot_days WHERE ready AND day = ANY(:days)"),
+            {"days": ends},
+        )
+    )
+    missing = [d for d in ends if d not in kept]
+    if not missing:
+        return
+    if len(missing) > KEEP_PER_REQUEST or _too_far(missing[-1], today, cap):
         with db.engine.begin() as conn:
-            conn.execute(
-                text("INSERT INTO stat_snapshot_days (day) VALUES (:day) ON CONFLICT DO NOTHING"),
-                {"day": day},
-            )
-        with db.engine.begin() as conn:
-            ready = conn.execute(
-                text("SELECT ready FROM stat_snapshot_days WHERE day = :day FOR UPDATE"),
-                {"day": day},
-            ).scalar()
-            if ready is None:
-                continue  # forgotten before we began: count again
-            if ready:
-                return
-            # One pass over every residence: give it room, and no JIT (seconds to compile).
-            conn.execute(text("SET LOCAL work_mem = '256MB'"))
-            counted = queries.recount("grid").text
-            params = {"day": day, "prefix": "", **queries.band_limits(day)}
-            conn.execute(
-                text(f"WITH counted (grid_code, measure, key, n) AS ({counted}) {SNAPSHOT}"),
-                params,
-            )
             conn.execute(
                 text(
-                    "UPDATE stat_snapshot_days SET ready = true, built_at = now() WHERE day = :day"
+                    "INSERT INTO stat_snapshot_days (day) SELECT unnest(CAST(:days AS date[])) "
+                    "ON CONFLICT DO NOTHING"
                 ),
-                {"day": day},
+                {"days": missing},
             )
-            return
+        raise NotKeptYet(
+            f"{len(missing)} month end(s) of the series are not counted yet; a job counts them "
+            "(flask stats snapshot). Try again later.",
+            headers={"Retry-After": "600"},
+        )
+    for day in missing:
+        keep(day, today, cap)
+
+
+def keep(day: date, today: date, cap: int | None = None) -> None:
+    """Keep a month end for every area at every level, from the next kept month end after it
+    (or today's live counts) and the changes between; the triggers keep it current from then
+    on. With a cap (a request), a day more than `cap` changes away is left to `flask stats
+    snapshot` (marked as asked for) and NotKeptYet says so."""
+    later = text("SELECT min(day) FROM stat_snapshot_days WHERE ready AND day > :day")
+    anchor = db.session.execute(later, {"day": day}).scalar() or today
+    if cap is not None and _too_far(day, anchor, cap):
+        raise NotKeptYet(
+            f"Statistics as of {day} are not counted yet; a job counts them "
+            "(flask stats snapshot). Try again later.",
+            headers={"Retry-After": "600"},
+        )
+    with db.engine.begin() as conn:
+        if cap is None:
+            conn.execute(text("SET LOCAL statement_timeout = 0"))  # a job: no request waits
+        # Writes dated on or before the day wait from here until the day is in and ready.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": KEPT_LOCK})
+        if conn.execute(
+            text("SELECT ready FROM stat_snapshot_days WHERE day = :day"), {"day": day}
+        ).scalar():
+            return  # kept meanwhile by another request
+        conn.execute(
+            text(
+                "INSERT INTO stat_snapshot_days (day, ready) VALUES (:day, true) "
+                "ON CONFLICT (day) DO UPDATE SET ready = true, built_at = now()"
+            ),
+            {"day": day},
+        )
+        conn.execute(text("DELETE FROM stat_snapshots WHERE day = :day"), {"day": day})
+        if anchor == today:
+            params = {**queries.span(today, day, banded_as=day), "prefix": ""}
+            conn.execute(text(KEEP["live"]), params)
+        else:
+            conn.execute(text(KEEP["kept"]), {**queries.span(anchor, day), "prefix": ""})
+
+
+def _too_far(day: date, anchor: date, cap: int) -> bool:
+    """Whether more than cap changes lie between the day and its anchor; if so the day is marked
+    as asked for (committed, so the job finds it)."""
+    with db.engine.begin() as conn:
+        params = {"day": day, "today": anchor, "cap": cap}
+        if conn.execute(queries.CHANGES_SINCE, params).scalar_one() < cap:
+            return False
+        conn.execute(
+            text("INSERT INTO stat_snapshot_days (day) VALUES (:day) ON CONFLICT DO NOTHING"),
+            {"day": day},
+        )
+        return True
+
+
+def asked_for() -> list[date]:
+    """Days a request asked for that were too far back to keep then."""
+    return list(db.session.scalars(text("SELECT day FROM stat_snapshot_days WHERE NOT ready")))

@@ -22,6 +22,9 @@ def test_demo_district_loads_real_codes_and_a_seamless_partition(cli):
     assert topology.check("440303", 1.0) == []
     dedicated = db.session.scalar(select(func.count()).where(Area.grid_type == "dedicated"))
     assert dedicated > 0
+    # Every level starts when its cells (and the generated residences) do.
+    starts = db.session.execute(select(Area.level, func.min(Area.valid_from)).group_by(Area.level))
+    assert set(dict(starts.all()).values()) == {service.DEMO_START}
 
 
 def test_loading_the_demo_twice_changes_nothing(cli):

@@ -154,7 +154,7 @@ def test_a_series_rejects_a_range_too_long_or_in_the_future(client, worker):
         assert field in [e["field"] for e in response.json["errors"]]
 
 
-def test_a_counted_month_end_is_counted_again_when_a_dated_change_reaches_back_to_it(client):
+def test_a_kept_month_end_takes_a_change_dated_before_it_at_write_time(client):
     f.make_district()
     staff = f.auth_as(client, "street_staff", ["440303001000"])
     north = h.add_house(client, staff, NORTH_CELL, "101")
@@ -163,16 +163,26 @@ def test_a_counted_month_end_is_counted_again_when_a_dated_change_reaches_back_t
     assert populations(client, staff, "2026-02-28") == {NORTH_CELL: 1, SOUTH_CELL: 0}
     kept = text("SELECT count(*) FROM stat_snapshot_days WHERE day = '2026-02-28' AND ready")
     assert db.session.scalar(kept) == 1
-    # A move today changes nothing before today: the counted day stays.
+    stored = text(
+        "SELECT area_code, n FROM stat_snapshots WHERE day = '2026-02-28' AND level = 'grid' "
+        "AND measure = 'kind' AND n <> 0 ORDER BY 1"
+    )
+    assert db.session.execute(stored).all() == [(NORTH_CELL, 1)]
+    # A move today changes nothing before today.
     h.move(client, staff, 1, south)
-    assert db.session.scalar(kept) == 1
-    # A late registration that moved in before the day makes it count again.
+    assert db.session.execute(stored).all() == [(NORTH_CELL, 1)]
+    # A late registration that moved in before the day is added to the kept day as it commits,
+    # before anyone asks: the day stays kept, nothing is counted again.
     h.add_person(client, staff, 2, south, moved_in="2026-02-01")
-    assert db.session.scalar(kept) == 0
+    assert db.session.scalar(kept) == 1
+    assert db.session.execute(stored).all() == [(NORTH_CELL, 1), (SOUTH_CELL, 1)]
     assert populations(client, staff, "2026-02-28") == {NORTH_CELL: 1, SOUTH_CELL: 1}
-    # Other past days are recounted for the area asked, and not kept.
-    assert populations(client, staff, "2026-03-01") == {NORTH_CELL: 1, SOUTH_CELL: 1}
-    assert db.session.scalar(text("SELECT count(*) FROM stat_snapshot_days")) == 1
+    # A day between month ends is answered from its month's end and the moves between, and
+    # not kept: only month ends are.
+    assert populations(client, staff, "2026-02-10") == {NORTH_CELL: 1, SOUTH_CELL: 1}
+    assert populations(client, staff, "2026-01-20") == {NORTH_CELL: 1, SOUTH_CELL: 0}
+    days = db.session.scalars(text("SELECT day FROM stat_snapshot_days ORDER BY day")).all()
+    assert [d.isoformat() for d in days] == ["2026-01-31", "2026-02-28"]
 
 
 def test_a_new_month_folds_the_age_bands_again(client, worker):
@@ -185,3 +195,16 @@ def test_a_new_month_folds_the_age_bands_again(client, worker):
     store._bands_month = None  # as a worker that last folded then
     bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
     assert (bands["0-5"], bands["6-17"]) == (0, 1)
+
+
+def test_statistics_before_the_areas_recorded_start_name_every_area(client):
+    f.make_district()  # its areas are in force from today
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    house = h.add_house(client, staff, SOUTH_CELL, "101")
+    h.add_person(client, staff, 1, house, moved_in="2026-01-10")
+    for level, code in (("grid", COMMUNITY), ("community", "440303001000")):
+        body = stats(client, staff, code, by=level, as_of="2026-02-28", measures="population")
+        named = {c["code"]: c["name"] for c in body["children"]}
+        assert named and None not in named.values(), named
+        now = stats(client, staff, code, by=level, measures="population")
+        assert named.items() <= {c["code"]: c["name"] for c in now["children"]}.items()
