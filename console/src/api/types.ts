@@ -35,7 +35,7 @@ export interface StatsAnswer {
   area: { code: string; name: string; level: string }
   as_of: string
   by?: string
-  values?: Values
+  total: Values
   children?: { code: string; name: string; values: Values }[]
 }
 
