@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, redirect, send_from_directory
 
-from gridgov.errors import Unavailable
+from gridgov.errors import NotFound, Unavailable
 
 DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
 
@@ -35,7 +35,10 @@ def console(path: str = ""):
             "The console is not built: run `make run` (or scripts/console.sh build).",
             code="console_not_built",
         )
-    if path.startswith("assets/") and (dist / path).is_file():
+    if path.startswith("assets/"):
+        if not (dist / path).is_file():
+            # An asset of an older build: a 404, never index.html served as JavaScript.
+            raise NotFound(f"No console asset {path}.", code="unknown_asset")
         response = send_from_directory(dist, path, max_age=31536000)
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
