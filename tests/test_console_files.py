@@ -21,16 +21,16 @@ def test_the_root_redirects_to_the_console(client, dist):
 
 def test_every_screen_path_is_the_single_page_app(client, dist):
     for path in ("/console/", "/console/map", "/console/persons/12"):
-        response = client.get(path)
-        assert response.status_code == 200, path
-        assert "工作台" in response.get_data(as_text=True)
-        assert response.headers["Cache-Control"] == "no-cache"
+        with client.get(path) as response:
+            assert response.status_code == 200, path
+            assert "工作台" in response.get_data(as_text=True)
+            assert response.headers["Cache-Control"] == "no-cache"
 
 
 def test_fingerprinted_assets_are_cached_for_a_year(client, dist):
-    response = client.get("/console/assets/index-abc.js")
-    assert response.status_code == 200
-    assert "immutable" in response.headers["Cache-Control"]
+    with client.get("/console/assets/index-abc.js") as response:
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
     missing = client.get("/console/assets/index-old.js")
     assert missing.status_code == 404 and missing.json["code"] == "unknown_asset"
 

@@ -98,13 +98,9 @@ def test_the_buildings_of_an_area_count_their_rooms(client, worker, building):
     body = client.get("/api/v1/buildings?area=440303001000", headers=staff).json
     [row] = body["buildings"]
     assert row["code"] == building["101"][:17]
-    assert (row["rooms"], row["floors"], row["rented"], row["overcrowded"], row["vacant"]) == (
-        5,
-        3,
-        3,
-        1,
-        1,
-    )
+    # Vacant counts the empty rooms, as the statistics do (202 is empty and has a hazard).
+    counts = (row["rooms"], row["floors"], row["rented"], row["overcrowded"], row["vacant"])
+    assert counts == (5, 3, 3, 1, 2)
     assert body["next"] is None
     paged = client.get("/api/v1/buildings?area=440303001000&limit=1", headers=staff).json
     assert paged["next"] == row["code"]
