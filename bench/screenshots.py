@@ -51,17 +51,25 @@ def make_conflict(app, token: str) -> None:
     first17 = "44030319880808" + f"{uuid.uuid4().int % 1000:03d}"
     person = {
         "id_number": first17 + check_character(first17),
-        "capture_method": "manual",
+        "capture_method": "card_reader",
         "name": "李文静",
         "sex": "2",
         "ethnicity": "01",
-        "kind": "resident",
+        "phone": "13912345678",
+        "kind": "floating",
         "house_code": house,
+        "floating": {
+            "inflow_reason": "01",
+            "arrival_date": "2026-03-01",
+            "origin_code": "430302",
+            "residence_type": "01",
+        },
     }
-    created = upload(token, person)
-    version = 1 if created["outcome"] == "created" else created.get("version", 1)
-    upload(token, {**person, "name": "李雯静", "ethnicity": "02"}, version)
-    upload(token, {**person, "name": "李文婧", "sex": "1"}, version)
+    outcomes = [upload(token, person)]
+    outcomes.append(upload(token, {**person, "name": "李雯静", "ethnicity": "02"}, 1))
+    outcomes.append(upload(token, {**person, "name": "李文婧", "phone": "13800001111"}, 1))
+    if [o["outcome"] for o in outcomes] != ["created", "updated", "conflict"]:
+        raise SystemExit(f"could not make a conflict to show: {outcomes}")
 
 
 def main() -> int:

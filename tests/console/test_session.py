@@ -105,3 +105,23 @@ def test_logout_revokes_the_refresh_token(page, district):
     assert status == 401, problem
     page.goto(console(district, "map"))
     page.wait_for_selector("[data-test=login-form]")
+
+
+def test_a_network_failure_offers_a_retry_and_loses_nothing(page, district):
+    log_in(page, district, "district", "houses")
+    page.wait_for_selector("[data-test=houses-table] .el-table__row")
+    cut = []
+
+    def drop_once(route):
+        if not cut:
+            cut.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/persons?*", drop_once)
+    page.click("[data-test=menu] .el-menu-item:has-text('人员')")
+    alert = page.wait_for_selector(".el-alert:has-text('网络连接失败')")
+    alert.query_selector("button:has-text('重试')").click()
+    page.wait_for_selector("[data-test=persons-table] .el-table__row")
+    assert cut and page.locator(".el-alert:has-text('网络连接失败')").count() == 0
