@@ -51,6 +51,7 @@ def test_the_choropleth_legend_and_colours_match_the_api_numbers(page, district,
         page.click("[data-test=measure]")
         page.click(f".el-select-dropdown__item:has-text('{label}')")
     page.wait_for_selector(f"[data-test=legend]:has-text('{label}')")
+    page.wait_for_selector(f"[data-test=map][data-drawn='{measure}']")
     rows = page.eval_on_selector_all(
         "[data-test=legend] .legend-row[data-count]",
         "rows => rows.map(r => [+r.dataset.from, +r.dataset.to, +r.dataset.count,"
