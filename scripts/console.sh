@@ -34,8 +34,11 @@ case "${1:-build}" in
     if stale; then
       installed
       log "building the console (vue-tsc + vite)"
+      # Stamped with the time the build started, so a source saved during the build is newer.
+      started=$(mktemp)
+      trap 'rm -f "$started"' EXIT
       npm run --silent build -- --logLevel warn >&2
-      touch dist/.built
+      mv "$started" dist/.built
     fi
     ;;
   typecheck)
