@@ -12,6 +12,11 @@ describe('problem+json in Chinese', () => {
     expect(problemMessage(p)).toBe('查看理由长度应为 4–200 个字符')
   })
 
+  it('says why a reveal reason was refused', () => {
+    const p = { status: 422, code: 'validation_failed', errors: [{ field: 'reason', message: 'must say why, in at least 2 letters or characters (not only spaces or punctuation)' }] }
+    expect(fieldMessages(p).reason).toBe('查看理由须写明理由（至少2个字，不能只有空格或标点）')
+  })
+
   it('keys a nested field by its last part', () => {
     const p = { status: 422, code: 'validation_failed', errors: [{ field: 'data.id_number', message: 'Missing data for required field.' }] }
     expect(fieldMessages(p)).toEqual({ id_number: '身份证号必填' })

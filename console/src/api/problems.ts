@@ -66,6 +66,8 @@ const FIELDS: Record<string, string> = {
 const RULES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Missing data for required field\.?$/i, () => '必填'],
   [/^Field may not be null\.?$/i, () => '必填'],
+  [/^must say why/i, () => '须写明理由（至少2个字，不能只有空格或标点）'],
+  [/^must be at most (\d+) characters/i, (m) => `最多 ${m[1]} 个字符`],
   [/^Length must be between (\d+) and (\d+)\.?$/i, (m) => `长度应为 ${m[1]}–${m[2]} 个字符`],
   [/^Shorter than minimum length (\d+)\.?$/i, (m) => `至少 ${m[1]} 个字符`],
   [/^Longer than maximum length (\d+)\.?$/i, (m) => `最多 ${m[1]} 个字符`],

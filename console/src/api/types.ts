@@ -51,7 +51,7 @@ export interface Person {
   name: string
   sex: string
   sex_mismatch: boolean
-  birth_date: string
+  birth_year: number
   ethnicity: string | null
   phone: string | null
   kind: 'resident' | 'floating'
