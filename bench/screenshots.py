@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from gridgov.people.idnumber import check_character
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
@@ -19,7 +20,6 @@ from bench import browser as b
 from bench.common import ROOT, login
 from gridgov.extensions import db
 from gridgov.houses.models import House
-from gridgov.people.idnumber import check_character
 
 OUT = ROOT / "docs" / "console"
 
