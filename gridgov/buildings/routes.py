@@ -4,12 +4,12 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from gridgov.auth.guard import authenticated, current_principal
 from gridgov.buildings import service
 from gridgov.errors import ValidationFailed
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
 from gridgov.schema import Schema
+from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("buildings", __name__, url_prefix="/api/v1", description="Buildings (楼盘表)")
 

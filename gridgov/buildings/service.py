@@ -3,12 +3,12 @@ number 5). Reads only: scoped by the houses' grid cells, like every house read."
 
 from sqlalchemy import Integer, case, cast, func, select
 
-from gridgov.auth.scope import Principal, inside
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.houses.models import House, Rental
-from gridgov.people import service as people
+from gridgov.people import views as people
 from gridgov.people.models import Person
+from gridgov.scope import Principal, inside
 
 STATUSES = ("vacant", "occupied", "rented", "overcrowded", "hazard")
 

@@ -2,8 +2,8 @@
 
 from flask_smorest import Blueprint
 
-from gridgov.auth.guard import authenticated
 from gridgov.codes import service
+from gridgov.scope.guard import authenticated
 
 blp = Blueprint("codes", __name__, url_prefix="/api/v1", description="Code tables")
 
