@@ -26,6 +26,7 @@ bench: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check gridgov tests bench migrations
 	$(VENV)/bin/ruff format --check gridgov tests bench migrations
+	@scripts/console.sh typecheck
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache

@@ -97,6 +97,9 @@ def _migrations_dir() -> str:
 def _register_blueprints(app: Flask) -> None:
     from gridgov.accounts.routes import blp as users
     from gridgov.auth.routes import blp as auth
+    from gridgov.buildings.routes import blp as buildings
+    from gridgov.codes.routes import blp as codes
+    from gridgov.console.routes import bp as console
     from gridgov.exports.routes import blp as exports
     from gridgov.health.routes import blp as health
     from gridgov.hierarchy.routes import blp as hierarchy
@@ -108,7 +111,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health, redraw):
         api.register_blueprint(blp)
+    for blp in (buildings, codes):
+        api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
+    app.register_blueprint(console)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run: database, migrations, demo district, demo accounts, then gunicorn in the foreground.
+# make run: the console built, database, migrations, demo district, demo accounts, then gunicorn in the foreground.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 cd "$here/.."
@@ -18,6 +18,7 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+scripts/console.sh build
 .venv/bin/flask db upgrade
 .venv/bin/flask codes load >/dev/null
 log "loading the demo district (罗湖区)"
@@ -28,6 +29,7 @@ log "generating a synthetic population (first run only; GRIDGOV_DEMO_PERSONS=${G
 cat <<MSG
 
 gridgov serves http://127.0.0.1:$PORT  (docs: http://127.0.0.1:$PORT/api/v1/docs)
+Console: http://127.0.0.1:$PORT/console/  (log in with a demo account above)
 Log in:  curl -s -X POST http://127.0.0.1:$PORT/api/v1/auth/login -H 'Content-Type: application/json' \\
            -d '{"username": "demo_district", "password": "<password above or in instance/demo-accounts.txt>"}'
 Then:    curl -s -H "Authorization: Bearer <access_token>" 'http://127.0.0.1:$PORT/api/v1/locate?lon=114.118&lat=22.548'

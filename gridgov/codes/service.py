@@ -8,7 +8,7 @@ from sqlalchemy import select
 from gridgov.audit.service import record
 from gridgov.clock import district_today
 from gridgov.codes.models import Code
-from gridgov.errors import ValidationFailed
+from gridgov.errors import NotFound, ValidationFailed
 from gridgov.extensions import db
 
 
@@ -66,3 +66,40 @@ def current_codes() -> dict[str, frozenset[str]]:
     ):
         out.setdefault(table, set()).add(code)
     return {table: frozenset(codes) for table, codes in out.items()}
+
+
+def _rows(table: str | None = None):
+    stmt = select(Code).where(Code.valid_to.is_(None)).order_by(Code.table_name, Code.code)
+    if table is not None:
+        stmt = stmt.where(Code.table_name == table)
+    return db.session.scalars(stmt)
+
+
+def tables() -> dict[str, dict]:
+    """Every table in force: its version (the highest of its codes) and its codes with labels."""
+    out: dict[str, dict] = {}
+    for c in _rows():
+        entry = out.setdefault(c.table_name, {"version": 0, "codes": []})
+        entry["version"] = max(entry["version"], c.version)
+        entry["codes"].append({"code": c.code, "label": c.label})
+    return out
+
+
+def table(name: str) -> dict:
+    """One table in force, each code with its version and first day; 404 for an unknown table."""
+    codes = [
+        {
+            "code": c.code,
+            "label": c.label,
+            "version": c.version,
+            "valid_from": c.valid_from.isoformat(),
+        }
+        for c in _rows(name)
+    ]
+    if not codes:
+        raise NotFound(f"No code table named {name}.", code="unknown_code_table")
+    return {
+        "table": name,
+        "version": max(c["version"] for c in codes),
+        "codes": codes,
+    }

@@ -282,6 +282,8 @@ UNSCOPED = {
     "POST /api/v1/auth/refresh": "takes a refresh token, no area",
     "POST /api/v1/auth/logout": "ends the matrix's own session",
     "GET /healthz": "no data",
+    "GET /api/v1/codes": "code tables: the same for every account",
+    "GET /api/v1/codes/{table}": "a code table: the same for every account",
 }
 MATRIX = {
     "GET /api/v1/auth/me": unkeyed("GET", "/api/v1/auth/me"),
@@ -379,6 +381,16 @@ MATRIX = {
         no_absent,
         {"decision": "refuse", "reason": "矩阵核查"},
         destructive=True,
+    ),
+    "GET /api/v1/buildings": area_get("/api/v1/buildings?area={code}"),
+    "GET /api/v1/buildings/{code}": keyed(
+        "GET",
+        "/api/v1/buildings/{key}",
+        lambda w, t: house_code(w, t)[:17],
+        lambda k: k[:-5] + "99999",
+    ),
+    "GET /api/v1/houses/{code}/occupants": keyed(
+        "GET", "/api/v1/houses/{key}/occupants", house_code, lambda k: k[:-4] + "9999"
     ),
 }
 

@@ -1,0 +1,1 @@
+"""Serves the built desk console (console/dist) at /console/; / redirects there."""
