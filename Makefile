@@ -15,8 +15,11 @@ $(VENV)/.installed: requirements.txt
 run: $(VENV)/.installed
 	@scripts/run.sh
 
-## Run the whole test suite against a throwaway PostGIS database
+## Run the linters, then the whole test suite against a throwaway PostGIS database (the
+## console's type check runs in its build)
 test: $(VENV)/.installed
+	@$(VENV)/bin/ruff check -q gridgov tests bench migrations
+	@$(VENV)/bin/ruff format --check -q gridgov tests bench migrations
 	@scripts/test.sh
 
 ## Benchmarks (see bench/README.md); figures go to stdout
