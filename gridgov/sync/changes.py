@@ -12,7 +12,35 @@ from gridgov.houses import views as houses
 from gridgov.people import views as people
 from gridgov.scope import Principal, inside
 
-_HORIZON = text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
+# The oldest transaction still running that could yet add changes: only sessions of this
+# database can. (The snapshot's xmin alone is the whole cluster's, so any long transaction in
+# another database, a test run or a report, would hold every device's feed back.) A session of
+# this database whose activity this role may not see could be one: then the cluster's xmin.
+# pg_current_snapshot() is the statement's, taken before pg_stat_activity is read, so a session
+# running at the snapshot is either seen running or has committed before the rows are read.
+_HORIZON = text(
+    """
+    WITH snap AS (SELECT pg_current_snapshot() AS s),
+    here AS (
+      SELECT backend_type, backend_xid, usesysid FROM pg_stat_activity
+      WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND pid <> pg_backend_pid()
+    ),
+    running AS (
+      SELECT backend_xid AS xid FROM here WHERE backend_xid IS NOT NULL
+      UNION ALL
+      SELECT transaction FROM pg_prepared_xacts WHERE database = current_database()
+    )
+    SELECT (CASE
+      WHEN EXISTS (SELECT 1 FROM here WHERE backend_type IS NULL AND usesysid IS NOT NULL)
+        THEN pg_snapshot_xmin(s)
+      ELSE coalesce(
+        (SELECT min(x) FROM pg_snapshot_xip(s) x
+         WHERE (x::text::bigint % 4294967296) IN (SELECT xid::text::bigint FROM running)),
+        pg_snapshot_xmax(s))
+    END)::text::bigint FROM snap
+    """
+)
 
 
 def changes(principal: Principal, cursor: str | None, limit: int) -> dict:

@@ -1,6 +1,7 @@
 """Approval: new codes, closed cells, lineage, houses, people and workers moved, the change feed,
 all in one transaction that a failure or a stale proposal leaves untouched."""
 
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -61,6 +62,13 @@ def test_approval_replaces_the_cells_and_moves_houses_people_and_workers(client)
     result = response.json
     north_new, south_new = h.COMMUNITY + "003", h.COMMUNITY + "004"
     assert result["closed"] == [h.NORTH, h.SOUTH]
+    # Each new cell is an old one redrawn whole: what they share is the old cell's whole area, a
+    # 0.01 degree square (about 1.03 km x 1.11 km at this latitude), measured here in plain SQL.
+    m2 = {
+        c: h.scalar("SELECT ST_Area(geom::geography) FROM areas WHERE code = :c", c=c)
+        for c in (h.NORTH, h.SOUTH)
+    }
+    assert m2 == pytest.approx({h.NORTH: 1.14e6, h.SOUTH: 1.14e6}, rel=0.01)
     assert [c["code"] for c in result["created"]] == [north_new, south_new]
     assert result["lineage"] == [
         {
@@ -68,14 +76,14 @@ def test_approval_replaces_the_cells_and_moves_houses_people_and_workers(client)
             "new": north_new,
             "households": 400,
             "share": 1.0,
-            "area_m2": pytest.approx(result["lineage"][0]["area_m2"]),
+            "area_m2": pytest.approx(m2[h.NORTH], rel=1e-6),
         },
         {
             "old": h.SOUTH,
             "new": south_new,
             "households": 400,
             "share": 1.0,
-            "area_m2": pytest.approx(result["lineage"][1]["area_m2"]),
+            "area_m2": pytest.approx(m2[h.SOUTH], rel=1e-6),
         },
     ]
     assert result["moved"] == {"houses": 800, "people": 802}  # one in each house, two more
@@ -111,11 +119,11 @@ def test_approval_replaces_the_cells_and_moves_houses_people_and_workers(client)
     assert counts[(north_new, "house", "upsert")] == 400
     assert counts[(h.NORTH, "person", "left")] == counts[(north_new, "person", "upsert")] == 402
     assert counts[(south_new, "house", "upsert")] == 400
-    # The feed serves only transactions older than every one still running in the cluster
-    # (other test runs may hold it back), so only what it does serve is checked here.
+    # What the north worker's device is served: everything now in their new cell, nothing else.
     served = client.get("/api/v1/sync/changes", query_string={"limit": 5000}, headers=worker)
-    assert served.status_code == 200
-    assert {c["grid"] for c in served.json["changes"]} <= {north_new}
+    assert served.status_code == 200 and served.json["more"] is False
+    got = Counter((c["grid"], c["type"], c["op"]) for c in served.json["changes"])
+    assert got == {(north_new, "house", "upsert"): 400, (north_new, "person", "upsert"): 2}
     again = h.approve(client, district, preview["id"], effective_date=EFFECTIVE)
     assert again.status_code == 409 and again.json["code"] == "proposal_closed"
 

@@ -1,6 +1,7 @@
 """Two devices on one record, moves between grids with history, and the change feed."""
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.pool import NullPool
 
 from gridgov.extensions import db
 from gridgov.people.models import Residence
@@ -200,19 +201,61 @@ def test_a_deleted_record_is_a_tombstone(client, worker, house):
 
 
 def test_the_change_feed_pages(client, worker):
-    f.upload(
+    created = f.upload(
         client, worker, *[f.envelope("house", f.house_data(room=str(300 + i))) for i in range(5)]
     )
-    seen, cursor = [], None
+    pages, cursor = [], None
     for _ in range(4):
         page = client.get(
             "/api/v1/sync/changes?limit=2" + (f"&cursor={cursor}" if cursor else ""), headers=worker
         ).json
-        seen += [c["key"] for c in page["changes"]]
+        pages.append(([c["key"] for c in page["changes"]], page["more"]))
         cursor = page["cursor"]
         if not page["more"]:
             break
-    assert len(seen) == 5 and len(set(seen)) == 5
+    keys = [r["key"] for r in created]
+    assert pages == [(keys[0:2], True), (keys[2:4], True), (keys[4:], False)]
+
+
+def test_no_change_slips_behind_a_cursor_while_an_older_transaction_is_still_running(
+    client, worker
+):
+    """A change written by a transaction that began first but commits last is still served."""
+    writer = db.engine.connect()
+    try:
+        # The older transaction: it has written a change (and so has its id) but not committed.
+        writer.exec_driver_sql(
+            "INSERT INTO changes (grid_code, record_type, record_key, op) "
+            f"VALUES ('{f.OWN_CELL}', 'house', 'older', 'delete')"
+        )
+        [later] = f.upload(client, worker, f.envelope("house", f.house_data(room="301")))
+        assert later["outcome"] == "created"
+        first = changes(client, worker)
+        # The later upload has committed, but serving it would move the cursor past the older one.
+        assert first["changes"] == [] and first["more"] is False
+        writer.commit()
+    finally:
+        writer.close()
+    after = changes(client, worker, first["cursor"])
+    assert [(c["key"], c["op"]) for c in after["changes"]] == [
+        ("older", "delete"),
+        (later["key"], "upsert"),
+    ]
+    assert changes(client, worker, after["cursor"])["changes"] == []
+
+
+def test_a_long_transaction_in_another_database_does_not_hold_the_feed_back(client, worker):
+    """Transaction ids are the cluster's, but only this database's sessions can add changes."""
+    elsewhere = create_engine(db.engine.url.set(database="postgres"), poolclass=NullPool)
+    try:
+        with elsewhere.connect() as other:
+            other.exec_driver_sql("SELECT pg_current_xact_id()")  # now holds an id, open
+            [house] = f.upload(client, worker, f.envelope("house", f.house_data(room="302")))
+            served = changes(client, worker)["changes"]
+            assert [(c["key"], c["op"]) for c in served] == [(house["key"], "upsert")]
+            other.rollback()
+    finally:
+        elsewhere.dispose()
 
 
 def test_a_forged_cursor_names_the_parameter(client, worker):
