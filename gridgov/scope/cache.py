@@ -43,8 +43,10 @@ class PrincipalCache:
         self._dsn, self._ttl, self.load = dsn, ttl, load
         self._entries: dict = {}
         self._generation = 0
+        self._heard: str | None = None
         self._listening = False
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a clear, or the listener connected
         self._pid = None
         self._stop = threading.Event()
         self._conn: psycopg.Connection | None = None
@@ -69,10 +71,25 @@ class PrincipalCache:
             if self._listening and generation == self._generation:
                 self._entries[key] = (principal, time.monotonic() + self._ttl)
 
-    def clear(self) -> None:
+    def clear(self, heard: str | None = None) -> None:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+            self._heard = heard
+            self._changed.notify_all()
+
+    def wait_heard(self, payload: str, timeout: float) -> bool:
+        """Block until the listener has heard (and acted on) a NOTIFY with this payload, or the
+        time is up; whether it has. Notifications arrive in commit order, so every one sent
+        before it has been acted on too. For tests that must know, without sleeping."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._heard == payload, timeout)
+
+    def wait_listening(self, timeout: float) -> bool:
+        """Block until this process's listener is connected, so entries are kept; whether it is."""
+        self._ensure_listener()
+        with self._changed:
+            return self._changed.wait_for(lambda: self._listening, timeout)
 
     def stop(self) -> None:
         self._stop.set()
@@ -94,11 +111,14 @@ class PrincipalCache:
                 with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
                     self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self.clear()
-                    self._listening = True
+                    with self._lock:
+                        self._generation += 1
+                        self._entries.clear()
+                        self._listening = True
+                        self._changed.notify_all()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=5):
-                            self.clear()
+                        for note in conn.notifies(timeout=5):
+                            self.clear(note.payload)
                         conn.execute("SELECT 1")  # a dead connection shows up here
             except psycopg.Error as e:
                 if not self._stop.is_set():
