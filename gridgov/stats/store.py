@@ -15,8 +15,6 @@ FOLD_LOCK = 0x67726964  # pg advisory lock key: one fold at a time
 # Held exclusively while a month end is built, shared by every dated write (migration 0012).
 KEPT_LOCK = 0x6B657074
 
-_bands_month: date | None = None  # the month this worker last saw the bands folded for
-
 
 def _spread(source: str, columns: str) -> str:
     """Rows of a grid-level source repeated for the area of every level that holds the cell."""
@@ -55,11 +53,20 @@ GROUP BY 2, 3, 4
 """
 
 
+# Whether a fold is due, in one round trip: enough pending rows, or no bands yet for this month
+# while there are births to band. (Asked of the database, not remembered in the process: what
+# a worker remembers outlives what it describes.)
+DUE = text(
+    """
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM stat_pending LIMIT :n) p) >= :n
+        OR (NOT EXISTS (SELECT 1 FROM stat_bands WHERE month >= :month)
+            AND EXISTS (SELECT 1 FROM stat_births))
+    """
+)
+
+
 def fold_if_due(threshold: int, month: date) -> None:
-    due = db.session.execute(
-        text("SELECT count(*) FROM (SELECT 1 FROM stat_pending LIMIT :n) p"), {"n": threshold}
-    ).scalar_one()
-    if due >= threshold or _bands_month != month:
+    if db.session.execute(DUE, {"n": threshold, "month": month}).scalar_one():
         fold(month)
 
 
@@ -67,7 +74,6 @@ def fold(month: date) -> int:
     """Move the pending deltas into the totals, births and bands, in one transaction of its own,
     first refolding the bands if the month has changed. Deltas that commit meanwhile stay
     pending for the next fold; none is counted twice."""
-    global _bands_month
     with db.engine.begin() as conn:
         # A request that began before midnight must not fold the bands back a month.
         newest = conn.execute(text("SELECT max(month) FROM stat_bands")).scalar()
@@ -82,7 +88,6 @@ def fold(month: date) -> int:
         if _new_month(conn, params):
             conn.execute(text(REBAND), params)
         moved = conn.execute(text(FOLD), params).scalar_one()
-    _bands_month = month
     return moved
 
 

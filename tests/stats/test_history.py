@@ -192,7 +192,6 @@ def test_a_new_month_folds_the_age_bands_again(client, worker):
     h.add_person(client, worker, 1, house, id_number=f.id_number(1, f"{five:%Y%m%d}"))
     # As if the bands were last folded a year ago: the person was five then.
     store.fold(date(now.year - 1, now.month, 1))
-    store._bands_month = None  # as a worker that last folded then
     bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
     assert (bands["0-5"], bands["6-17"]) == (0, 1)
 
