@@ -1,6 +1,7 @@
 """Statistics as of a past day and monthly series: from dated residences and the cells valid
 on the day, across a move and across a redrawn grid cell."""
 
+import calendar
 from datetime import date
 
 from sqlalchemy import text
@@ -185,10 +186,31 @@ def test_a_kept_month_end_takes_a_change_dated_before_it_at_write_time(client):
     assert [d.isoformat() for d in days] == ["2026-01-31", "2026-02-28"]
 
 
+def test_a_past_day_counts_age_bands_by_birth_month(client, worker):
+    """Each pair straddles a band's first age on 2026-03-15: born on the last day of March N
+    years before is N by birth month (N - 1 by day); born on 1 April is N - 1 (N by year).
+    On 2026-02-28, a counted month end, all of them are a year short of the March birthdays."""
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    births = []
+    for age in (6, 18, 60, 80):
+        births += [date(2026 - age, 3, 31), date(2026 - age, 4, 1)]
+    for seq, birth in enumerate(births, start=1):
+        number = f.id_number(seq, f"{birth:%Y%m%d}")
+        h.add_person(client, worker, seq, house, id_number=number, moved_in="2026-01-15")
+
+    def bands(as_of):
+        body = stats(client, worker, f.OWN_CELL, as_of=as_of, measures="age_bands")
+        return body["total"]["age_bands"]
+
+    assert bands("2026-03-15") == {"0-5": 1, "6-17": 2, "18-59": 2, "60-79": 2, "80+": 1}
+    assert bands("2026-02-28") == {"0-5": 2, "6-17": 2, "18-59": 2, "60-79": 2, "80+": 0}
+
+
 def test_a_new_month_folds_the_age_bands_again(client, worker):
     house = h.add_house(client, worker, f.OWN_CELL, "101")
     now = today()
-    five = date(now.year - 6, now.month, 1)  # six years old this month by birth month
+    # Six years old this month by birth month (on its last day: still five by the day).
+    five = date(now.year - 6, now.month, calendar.monthrange(now.year - 6, now.month)[1])
     h.add_person(client, worker, 1, house, id_number=f.id_number(1, f"{five:%Y%m%d}"))
     # As if the bands were last folded a year ago: the person was five then.
     store.fold(date(now.year - 1, now.month, 1))

@@ -1,5 +1,6 @@
 """Statistics per area: fresh after uploads, equal to a recount at every level, scoped."""
 
+import calendar
 import random
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -55,34 +56,96 @@ def test_a_committed_upload_is_counted_by_the_next_query(client, worker):
 
 
 def test_vacant_houses_households_and_overcrowded_rentals_follow_the_occupants(client, worker, app):
+    above = app.config["GRIDGOV_CROWDED_ABOVE"]
+    assert above == 6  # the default: more than six people in one rental house is 群租
     h.add_house(client, worker, f.OWN_CELL, "101")  # stays empty
-    crowded = h.add_house(client, worker, f.OWN_CELL, "102", rented=True)
-    for seq in range(1, app.config["GRIDGOV_CROWDED_ABOVE"] + 2):
+    full = h.add_house(client, worker, f.OWN_CELL, "102", rented=True)
+    crowded = h.add_house(client, worker, f.OWN_CELL, "103", rented=True)
+    for seq in range(1, 7):  # exactly six: at the limit, not above it
+        h.add_person(client, worker, seq, full)
+    for seq in range(11, 18):  # seven: one above
         h.add_person(client, worker, seq, crowded)
     values = stats(client, worker, f.OWN_CELL)["total"]
-    assert (values["houses"], values["vacant"], values["households"]) == (2, 1, 1)
+    assert (values["houses"], values["vacant"], values["households"]) == (3, 1, 2)
+    assert (values["rentals"], values["tenants"]) == (2, 13)
     assert values["overcrowded_rentals"] == 1
-    assert values["tenants"] == app.config["GRIDGOV_CROWDED_ABOVE"] + 1
+
+
+def born(months_ago: int, last_day: bool) -> date:
+    """The first or last day of the calendar month `months_ago` months before this one."""
+    now = today()
+    year, month = divmod(now.year * 12 + now.month - 1 - months_ago, 12)
+    return date(year, month + 1, calendar.monthrange(year, month + 1)[1] if last_day else 1)
 
 
 def test_age_bands_count_completed_years_by_birth_month(client, worker):
+    """On either side of each band's first age: born in this calendar month N years ago (on its
+    last day, so counting by day would still say N - 1, unless today is that last day) is N;
+    born in the next month is N - 1 (though counting by year would say N, unless it is
+    December)."""
     house = h.add_house(client, worker, f.OWN_CELL, "101")
-    now = today()
-    births = {
-        "0-5": date(now.year - 1, 1, 1),
-        "6-17": date(now.year - 17, 1, 1),
-        "18-59": date(now.year - 59, 1, 1),
-        "60-79": date(now.year - 60, 1, 1),
-        "80+": date(now.year - 81, 1, 1),
-    }
-    for seq, born in enumerate(births.values(), start=1):
-        h.add_person(client, worker, seq, house, id_number=f.id_number(seq, f"{born:%Y%m%d}"))
+    people = [(born(0, False), "0-5")]
+    for age, older, younger in (
+        (6, "6-17", "0-5"),
+        (18, "18-59", "6-17"),
+        (60, "60-79", "18-59"),
+        (80, "80+", "60-79"),
+    ):
+        people += [(born(12 * age, True), older), (born(12 * age - 1, False), younger)]
+    for seq, (birth, _) in enumerate(people, start=1):
+        h.add_person(client, worker, seq, house, id_number=f.id_number(seq, f"{birth:%Y%m%d}"))
     bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
-    assert bands == {band: 1 for band in births}
+    assert bands == {"0-5": 2, "6-17": 2, "18-59": 2, "60-79": 2, "80+": 1}, people
+
+
+def pending() -> int:
+    return db.session.scalar(text("SELECT count(*) FROM stat_pending"))
+
+
+def test_a_query_folds_the_pending_counts_only_when_there_are_more_than_the_limit(
+    client, worker, app, monkeypatch
+):
+    house = h.add_house(client, worker, f.OWN_CELL, "101", rented=True)
+    h.add_person(client, worker, 1, house)
+    h.add_person(client, worker, 2, house, kind="resident")
+    waiting = pending()
+    assert waiting > 2
+    monkeypatch.setitem(app.config, "GRIDGOV_STATS_FOLD_ROWS", waiting)
+    first = stats(client, worker, f.OWN_CELL)["total"]
+    assert pending() == waiting  # as many as the limit, not more: counted without folding
+    monkeypatch.setitem(app.config, "GRIDGOV_STATS_FOLD_ROWS", waiting - 1)
+    second = stats(client, worker, f.OWN_CELL)["total"]
+    assert pending() == 0
+    assert db.session.scalar(text("SELECT count(*) FROM stat_totals")) > 0
+    assert second == first and (first["population"], first["tenants"]) == (2, 2)
+
+
+def test_flask_stats_fold_folds_every_pending_count(client, worker, cli):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    h.add_person(client, worker, 1, house)
+    before = stats(client, worker, f.OWN_CELL)["total"]
+    waiting = pending()
+    assert waiting > 0
+    result = cli.invoke(args=["stats", "fold"])
+    assert result.exit_code == 0 and result.output == f"folded {waiting} pending rows\n"
+    assert pending() == 0
+    assert stats(client, worker, f.OWN_CELL)["total"] == before
+
+
+def test_today_is_the_day_in_the_configured_timezone(client, worker, app, monkeypatch):
+    """Kiritimati (UTC+14) is always a day or two ahead of UTC-12: its today is their future."""
+    ahead = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+    monkeypatch.setitem(app.config, "GRIDGOV_TIMEZONE", "Pacific/Kiritimati")
+    assert stats(client, worker, f.OWN_CELL, as_of=ahead)["total"]["population"] == 0
+    monkeypatch.setitem(app.config, "GRIDGOV_TIMEZONE", "Etc/GMT+12")
+    response = client.get(
+        f"/api/v1/stats/{f.OWN_CELL}", query_string={"as_of": ahead}, headers=worker
+    )
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == "as_of"
 
 
 def test_every_measure_at_every_level_equals_a_recount_after_random_uploads_moves_and_deletes(
-    client, app, cli
+    client, app, cli, monkeypatch
 ):
     f.make_district()
     staff = f.auth_as(client, "district_staff", [f.DISTRICT])
@@ -111,9 +174,12 @@ def test_every_measure_at_every_level_equals_a_recount_after_random_uploads_move
             assert result["outcome"] == "created", result
             people[result["key"]] = result["version"]
         if batch == 1:
-            app.config["GRIDGOV_STATS_FOLD_ROWS"] = 1  # fold on the next query
-            stats(client, staff, f.DISTRICT)
-            app.config["GRIDGOV_STATS_FOLD_ROWS"] = 5000
+            # Fold on the next query, so later counts add to folded totals.
+            with monkeypatch.context() as m:
+                m.setitem(app.config, "GRIDGOV_STATS_FOLD_ROWS", 1)
+                stats(client, staff, f.DISTRICT)
+            assert db.session.scalar(text("SELECT count(*) FROM stat_pending")) == 0
+            assert db.session.scalar(text("SELECT count(*) FROM stat_totals")) > 0
     numbers = {}
     vault = app.extensions["vault"]
     for person in db.session.scalars(select(Person)):
