@@ -82,10 +82,21 @@ def gcj02_to_wgs84(lon, lat):
 
 
 def bd09_to_gcj02(lon, lat):
-    x, y = np.asarray(lon, float) - 0.0065, np.asarray(lat, float) - 0.006
+    # The published inverse is only approximate (off by up to ~5 cm, enough to open slivers of
+    # tens of m² along a kilometre of shared edge): take it as the first guess and refine it
+    # against the forward formula, as gcj02_to_wgs84 does.
+    blon, blat = np.asarray(lon, float), np.asarray(lat, float)
+    x, y = blon - 0.0065, blat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _BD_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_PI)
-    return z * np.cos(theta), z * np.sin(theta)
+    glon, glat = z * np.cos(theta), z * np.sin(theta)
+    for _ in range(30):
+        tlon, tlat = gcj02_to_bd09(glon, glat)
+        elon, elat = blon - tlon, blat - tlat
+        glon, glat = glon + elon, glat + elat
+        if np.max(np.abs(elon), initial=0) < 1e-10 and np.max(np.abs(elat), initial=0) < 1e-10:
+            break
+    return glon, glat
 
 
 def gcj02_to_bd09(lon, lat):

@@ -22,6 +22,12 @@ def test_gcj02_round_trip_is_exact_to_a_millimetre():
     assert np.allclose(back, (wlon, wlat), atol=1e-8)
 
 
+def test_bd09_round_trip_is_exact_to_a_millimetre():
+    glon, glat = np.array([114.0, 114.04, 116.4]), np.array([22.5, 22.52, 39.9])
+    back = geo.bd09_to_gcj02(*geo.gcj02_to_bd09(glon, glat))
+    assert np.allclose(back, (glon, glat), atol=1e-8)
+
+
 def test_shenzhen_is_offset_by_hundreds_of_metres_in_gcj02():
     glon, glat = geo.wgs84_to_gcj02(114.1, 22.55)
     metres = np.hypot((glon - 114.1) * 102_800, (glat - 22.55) * 110_800)

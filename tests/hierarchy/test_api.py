@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from gridgov.geo import tile_of, wgs84_to_gcj02
+from gridgov.geo import tile_of
 from gridgov.hierarchy import importer
 from tests import factories as f
 
@@ -129,13 +129,20 @@ def test_locate_outside_the_district_is_a_404_problem(client, district_staff):
     assert response.json["code"] == "outside_district"
 
 
-def test_locate_converts_gcj02_and_bd09_points(client, district_staff):
-    glon, glat = wgs84_to_gcj02(114.035, 22.505)
-    response = client.get(f"/api/v1/locate?lon={glon}&lat={glat}&crs=gcj02", headers=district_staff)
+# One WGS84 point, (114.035, 22.505) in the south cell of community 440303002002, as AMap
+# (GCJ-02) and Baidu (BD-09) publish it: literal numbers, not worked out by the code under test.
+AS_PUBLISHED = {"gcj02": (114.0400747, 22.5022314), "bd09": (114.0466063, 22.5080587)}
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_locate_converts_gcj02_and_bd09_points(client, district_staff, crs):
+    lon, lat = AS_PUBLISHED[crs]
+    response = client.get(f"/api/v1/locate?lon={lon}&lat={lat}&crs={crs}", headers=district_staff)
+    assert response.status_code == 200, response.json
     assert response.json["grid"]["code"] == "440303002002002"
-    assert response.json["point"] == pytest.approx([114.035, 22.505], abs=1e-7)
-    raw = client.get(f"/api/v1/locate?lon={glon}&lat={glat}", headers=district_staff)
-    assert raw.status_code == 404  # read as WGS84 the same numbers are 500 m off, outside
+    assert response.json["point"] == pytest.approx([114.035, 22.505], abs=1e-6)
+    raw = client.get(f"/api/v1/locate?lon={lon}&lat={lat}", headers=district_staff)
+    assert raw.status_code == 404  # read as WGS84 the same numbers are 0.5-1.2 km off, outside
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,13 @@ compounds without roads, a compound too big for one cell, kept dedicated cells."
 
 import json
 
+import numpy as np
+import pytest
+from shapely.geometry import shape
 from sqlalchemy import text
 
 from gridgov.extensions import db
+from gridgov.geo import gcj02_to_bd09, wgs84_to_gcj02
 from tests import factories as f
 from tests.redraw import helpers as h
 
@@ -58,6 +62,44 @@ def test_a_lattice_of_blocks_becomes_equal_cells_whose_edges_run_on_roads(client
         },
     ).one()
     assert abs(row.summed - 1) < 1e-6 and row.diff < 1e-12 and row.on_roads
+
+
+def roads_as_published(crs: str) -> dict:
+    """The lattice's roads with their points as an AMap (GCJ-02) or Baidu (BD-09) layer has them."""
+    roads = h.lattice_roads(2, 4, crs=crs)
+    for road in roads["features"]:
+        lon, lat = np.array(road["geometry"]["coordinates"]).T
+        lon, lat = wgs84_to_gcj02(lon, lat)
+        if crs == "bd09":
+            lon, lat = gcj02_to_bd09(lon, lat)
+        road["geometry"]["coordinates"] = np.column_stack([lon, lat]).tolist()
+    return roads
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "bd09"])
+def test_road_lines_in_gcj02_or_bd09_cut_the_same_blocks_as_in_wgs84(client, crs):
+    headers = staff(client)
+    h.fill_lattice(2, 4, lambda i, j: 100)
+    cells = {}
+    for name, roads in (("wgs84", h.lattice_roads(2, 4)), (crs, roads_as_published(crs))):
+        preview = h.propose(client, headers, min=150, max=250, roads=roads)
+        assert preview["method"] == "roads" and len(preview["blocks"]) == 8, name
+        cells[name] = {c["id"]: shape(c["geometry"]) for c in preview["cells"]["features"]}
+    assert sorted(cells[crs]) == sorted(cells["wgs84"]) == [1, 2, 3, 4]
+    for cell, outline in cells["wgs84"].items():
+        assert cells[crs][cell].symmetric_difference(outline).area < 1e-12, cell
+    # Read as WGS84, the same numbers lie 0.5-1.2 km off: they cut other blocks, or none.
+    misread = {**roads_as_published(crs), "crs": "wgs84"}
+    response = client.post(
+        "/api/v1/grids/proposals",
+        json={"community": h.COMMUNITY, "min": 150, "max": 250, "roads": misread},
+        headers=headers,
+    )
+    if crs == "gcj02":  # 500 m east: what still reaches the community cuts it nowhere
+        assert response.status_code == 201 and len(response.json["blocks"]) == 1
+    else:  # 1.2 km east, beyond the community's 1 km width
+        assert response.status_code == 422
+        assert "none of the lines reaches" in response.json["errors"][0]["message"]
 
 
 def test_cells_are_numbered_west_to_east_north_to_south(client):
