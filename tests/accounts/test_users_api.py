@@ -1,6 +1,7 @@
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from tests import factories as f
@@ -73,10 +74,52 @@ def test_a_taken_username_is_a_409(client, admin):
     assert response.status_code == 409 and response.json["code"] == "username_taken"
 
 
+def audit_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def usernames() -> list[str]:
+    db.session.remove()
+    return list(db.session.scalars(select(User.username).order_by(User.username)))
+
+
 def test_only_admins_manage_accounts(client, admin):
     staff = f.auth_as(client, "district_staff", [f.DISTRICT])
-    assert client.get("/api/v1/users", headers=staff).status_code == 403
-    assert client.post("/api/v1/users", json=new_user(), headers=staff).status_code == 403
+    before, audited = usernames(), audit_rows()
+    listed = client.get("/api/v1/users", headers=staff)
+    assert listed.status_code == 403 and listed.json["code"] == "forbidden"
+    assert "username" not in listed.text  # no account is shown with the refusal
+    made = client.post("/api/v1/users", json=new_user(), headers=staff)
+    assert made.status_code == 403
+    assert usernames() == before and "li.na" not in before  # and no account was created
+    staff_id = db.session.scalar(select(User.id).where(User.username != "li.na").limit(1))
+    assert client.get(f"/api/v1/users/{staff_id}", headers=staff).status_code == 403
+    assert audit_rows() == audited
+
+
+def test_admins_list_every_account_and_read_one(client, admin):
+    created = client.post("/api/v1/users", json=new_user(), headers=admin).json
+    listed = client.get("/api/v1/users", headers=admin)
+    assert listed.status_code == 200
+    assert [(u["username"], u["role"], u["areas"]) for u in listed.json] == [
+        (name, role, areas)
+        for name, role, areas in sorted(
+            [("li.na", "street_staff", ["440303001000"]), *admin_accounts()]
+        )
+    ]
+    assert all("password" not in u and "password_hash" not in u for u in listed.json)
+    one = client.get(f"/api/v1/users/{created['id']}", headers=admin)
+    assert one.status_code == 200 and one.json == created
+    missing = client.get(f"/api/v1/users/{created['id'] + 100}", headers=admin)
+    assert missing.status_code == 404 and missing.content_type == "application/problem+json"
+
+
+def admin_accounts() -> list[tuple]:
+    """The accounts the fixtures made (the admin itself), as the list shows them."""
+    return [
+        (u.username, u.role, [])
+        for u in db.session.scalars(select(User).where(User.username != "li.na"))
+    ]
 
 
 def test_moving_a_worker_to_another_cell_is_audited_before_and_after(client, admin):

@@ -19,7 +19,10 @@ def codes(response):
 
 def test_grid_worker_reads_own_cell(client):
     headers = f.auth_as(client, "grid_worker", [OWN_CELL])
-    assert client.get(f"/api/v1/grids/{OWN_CELL}", headers=headers).status_code == 200
+    response = client.get(f"/api/v1/grids/{OWN_CELL}", headers=headers)
+    assert response.status_code == 200
+    assert (response.json["id"], response.json["properties"]["name"]) == (OWN_CELL, "北网格")
+    assert response.json["properties"]["parent"] == "440303001001"
 
 
 def test_grid_worker_cannot_read_neighbouring_cell(client):

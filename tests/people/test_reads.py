@@ -1,8 +1,11 @@
 """Desk reads: scoped lists and gets, masking, look-up by ID number, and audited reveal."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
+from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from tests import factories as f
@@ -29,12 +32,19 @@ def test_a_worker_lists_people_in_own_cell_and_not_the_neighbours(client, worker
 
 
 def test_street_staff_see_their_street_and_not_the_next(client, person, house, street):
-    assert client.get(f"/api/v1/persons/{person}", headers=street).status_code == 200
-    assert client.get(f"/api/v1/houses/{house}", headers=street).status_code == 200
+    seen = client.get(f"/api/v1/persons/{person}", headers=street)
+    assert seen.status_code == 200
+    assert (seen.json["id"], seen.json["name"], seen.json["house"]) == (person, "测试7", house)
+    home = client.get(f"/api/v1/houses/{house}", headers=street)
+    assert home.status_code == 200
+    assert (home.json["code"], home.json["grid"]) == (house, f.OWN_CELL)
     other = f.auth_as(client, "street_staff", ["440303002000"], username="desk2")
-    assert client.get(f"/api/v1/persons/{person}", headers=other).status_code == 404
-    assert client.get(f"/api/v1/houses/{house}", headers=other).status_code == 404
-    assert client.get("/api/v1/houses?area=440303001000", headers=other).status_code == 404
+    for path in (f"persons/{person}", f"houses/{house}", "houses?area=440303001000"):
+        refused = client.get(f"/api/v1/{path}", headers=other)
+        assert refused.status_code == 404 and refused.content_type == "application/problem+json"
+        # The refusal says nothing of the record beyond what was asked: no name, number or cell.
+        leaked = {"测试7", f.id_number(7)[-4:], f.OWN_CELL} & set(re.findall(r"\w+", refused.text))
+        assert not leaked, (path, leaked)
 
 
 def test_lists_filter_by_kind(client, worker, house, person):
@@ -65,7 +75,15 @@ def test_look_up_outside_scope_finds_nothing(client, person):
     response = client.post(
         "/api/v1/persons/lookup", json={"id_number": f.id_number(7)}, headers=other
     )
-    assert response.status_code == 404
+    assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert str(person) not in response.text and "测试7" not in response.text
+    assert f.id_number(7) not in response.text and f.id_number(7)[-4:] not in response.text
+    # The look-up that found nothing is audited too, without the number it was asked for.
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lookup_person"))
+    [event] = events.all()
+    desk2 = db.session.scalar(select(User.id).where(User.username == "desk2"))
+    assert event.actor_id == desk2 and event.after["found"] is False
+    assert f.id_number(7) not in str(event.after) and f.id_number(7) not in str(event.before)
 
 
 def test_reveal_shows_the_full_number_with_a_reason_and_is_audited(client, person, street):
@@ -101,7 +119,9 @@ def test_grid_workers_cannot_reveal(client, worker, person):
         json={"field": "phone", "reason": "想看看"},
         headers=worker,
     )
-    assert response.status_code == 403
+    assert response.status_code == 403 and response.content_type == "application/problem+json"
+    assert "13912345678" not in response.text and "value" not in response.json
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reveal")).all() == []
 
 
 def test_houses_page_by_code(client, worker):

@@ -92,15 +92,55 @@ def test_a_capture_far_from_my_cells_is_flagged(client, worker):
     assert result["flags"] == ["position_outside_geofence"]
 
 
-def test_the_geofence_can_reject_instead(app, client, worker):
-    app.config["GRIDGOV_GEOFENCE"] = "reject"
-    try:
-        [result] = f.upload(
-            client, worker, f.envelope("house", f.house_data(), position=f.OTHER_STREET_POINT)
+def test_the_geofence_can_reject_instead(app, client, worker, monkeypatch):
+    monkeypatch.setitem(app.config, "GRIDGOV_GEOFENCE", "reject")
+    [result] = f.upload(
+        client, worker, f.envelope("house", f.house_data(), position=f.OTHER_STREET_POINT)
+    )
+    assert (result["outcome"], result["status"], result["code"]) == (
+        "rejected",
+        403,
+        "outside_geofence",
+    )
+    # Refused whole: no house, building, change or audit row; only the outcome kept for a retry.
+    db.session.remove()
+    written = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM houses), (SELECT count(*) FROM buildings),"
+            " (SELECT count(*) FROM changes), (SELECT count(*) FROM stat_pending),"
+            " (SELECT count(*) FROM audit_events WHERE action LIKE '%house%'),"
+            " (SELECT count(*) FROM sync_records)"
         )
-    finally:
-        app.config["GRIDGOV_GEOFENCE"] = "flag"
-    assert (result["status"], result["code"]) == (403, "outside_geofence")
+    ).one()
+    assert tuple(written) == (0, 0, 0, 0, 0, 1)
+
+
+def north_of_my_cell(metres: float) -> tuple[float, float]:
+    """A point due north of the worker's cell (its north edge is 22.52), about `metres` off."""
+    return 114.005, round(f.NORTH + metres / 110_760, 7)
+
+
+def test_the_geofence_flags_just_outside_its_distance_and_not_just_inside(app, client, worker):
+    assert app.config["GRIDGOV_GEOFENCE_METRES"] == 100
+    inside, outside = north_of_my_cell(97), north_of_my_cell(103)
+    # The distances, measured in plain SQL on the spheroid, are what the test means them to be.
+    metres = db.session.execute(
+        text(
+            "SELECT ST_Distance(g, ST_SetSRID(ST_MakePoint(:x, :a), 4326)::geography),"
+            " ST_Distance(g, ST_SetSRID(ST_MakePoint(:x, :b), 4326)::geography)"
+            " FROM (SELECT geom::geography AS g FROM areas WHERE code = :cell) cell"
+        ),
+        {"x": inside[0], "a": inside[1], "b": outside[1], "cell": f.OWN_CELL},
+    ).one()
+    assert 96 < metres[0] < 99.5 and 100.5 < metres[1] < 104
+    near, far = f.upload(
+        client,
+        worker,
+        f.envelope("house", f.house_data(room="101"), position=inside),
+        f.envelope("house", f.house_data(room="102"), position=outside),
+    )
+    assert (near["outcome"], near.get("flags", [])) == ("created", [])
+    assert (far["outcome"], far["flags"]) == ("created", ["position_outside_geofence"])
 
 
 def test_a_batch_over_the_limit_is_refused_whole(client, worker):
