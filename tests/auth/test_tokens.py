@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import jwt as pyjwt
 import pytest
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, decode_token
 from sqlalchemy import select, text
 
 from gridgov import create_app
@@ -72,6 +72,34 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     assert response.status_code == 429
     assert response.json["code"] == "account_locked"
     assert 250 < int(response.headers["Retry-After"]) <= 301
+
+
+def test_each_failure_after_a_lock_ends_doubles_the_next_lock(client, worker):
+    def fail():
+        return client.post(
+            "/api/v1/auth/login", json={"username": "wang", "password": "wrong-password-1"}
+        )
+
+    def wait_now() -> int:
+        right = client.post("/api/v1/auth/login", json={"username": "wang", "password": f.PASSWORD})
+        assert (right.status_code, right.json["code"]) == (429, "account_locked")
+        return int(right.headers["Retry-After"])
+
+    def lock_ends():  # as if its time had passed
+        db.session.execute(text("UPDATE users SET locked_until = now() - interval '1 second'"))
+        db.session.commit()
+
+    for _ in range(3):
+        fail()
+    assert 290 < wait_now() <= 301  # the first lock: GRIDGOV_LOGIN_LOCK_SECONDS
+    lock_ends()
+    assert fail().status_code == 401
+    assert 590 < wait_now() <= 601  # one more failure: twice as long
+    lock_ends()
+    fail()
+    assert 1190 < wait_now() <= 1201  # and twice again
+    failures = db.session.scalar(select(User.failed_logins).where(User.id == worker))
+    assert failures == 5
 
 
 def test_an_admin_unlock_lets_the_user_in_again(client, worker):
@@ -245,6 +273,44 @@ def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(worker, address
         proxied.extensions["principal_cache"].stop()
         with proxied.app_context():
             db.engine.dispose()
+
+
+def test_flask_auth_prune_forgets_expired_revocations_and_refresh_tokens_only(cli, client, worker):
+    old, new = f.login(client, "wang"), f.login(client, "wang")
+    for tokens in (old, new):
+        assert (
+            client.post("/api/v1/auth/logout", headers=f.bearer(tokens["access_token"])).status_code
+            == 204
+        )
+    old_family = decode_token(old["refresh_token"])["fam"]
+    # The first login's tokens and revocations have expired (their lifetimes are over).
+    db.session.execute(
+        text("UPDATE revocations SET expires_at = now() - interval '1 minute' WHERE key = :fam"),
+        {"fam": old_family},
+    )
+    db.session.execute(
+        text("UPDATE revocations SET expires_at = now() - interval '1 minute' WHERE key = :jti"),
+        {"jti": decode_token(old["access_token"])["jti"]},
+    )
+    db.session.execute(
+        text(
+            "UPDATE refresh_tokens SET expires_at = now() - interval '1 minute' "
+            "WHERE family = CAST(:fam AS uuid)"
+        ),
+        {"fam": old_family},
+    )
+    db.session.commit()
+    result = cli.invoke(args=["auth", "prune"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == "pruned 2 expired revocation(s)"
+    db.session.remove()
+    kept = db.session.scalars(text("SELECT key FROM revocations ORDER BY key")).all()
+    new_claims = decode_token(new["access_token"])
+    assert kept == sorted([new_claims["jti"], new_claims["fam"]])
+    families = db.session.scalars(text("SELECT DISTINCT family::text FROM refresh_tokens")).all()
+    assert families == [new_claims["fam"]]
+    # What is still in force still holds: the second login's tokens stay revoked.
+    assert refresh(client, new["refresh_token"]).status_code == 401
 
 
 def test_prune_forgets_ended_address_windows_and_keeps_the_current_ones(cli, client):
