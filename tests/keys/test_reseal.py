@@ -4,7 +4,8 @@ key; the values read the same afterwards, with the old key gone."""
 import base64
 
 import pytest
-from sqlalchemy import func, select
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import func, select, text
 
 from gridgov.audit.models import AuditEvent
 from gridgov.crypto import Vault, parse_keys
@@ -101,3 +102,59 @@ def test_a_value_whose_key_is_not_configured_is_a_problem_not_a_crash(client, st
     assert response.status_code == 500
     assert response.content_type == "application/problem+json"
     assert response.json["code"] == "data_key_missing"
+
+
+def test_an_interrupted_reseal_run_again_does_the_rest(app, cli, client, stored, keys, monkeypatch):
+    keys(f"{app.config['GRIDGOV_DATA_KEYS']},2:{SECOND_KEY}")
+    write, calls = service.update_rows, []
+
+    def dies_on_the_third_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ConnectionError("the database went away")
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(service, "update_rows", dies_on_the_third_chunk)
+    first = cli.invoke(args=["keys", "reseal", "--chunk", "1"])
+    assert isinstance(first.exception, ConnectionError)
+    db.session.rollback()
+    counts = service.versions()
+    assert sum(v.get(2, 0) for v in counts.values()) == 2  # two chunks of one were committed
+    assert sum(v.get(1, 0) for v in counts.values()) == 5
+    monkeypatch.setattr(service, "update_rows", write)
+    resumed = cli.invoke(args=["keys", "reseal", "--chunk", "1"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "5 values re-encrypted under key version 2" in resumed.output
+    assert all(set(v) == {2} for v in service.versions().values())
+    chunks = db.session.scalars(
+        select(AuditEvent.after["rows"].as_integer()).where(AuditEvent.action == "reseal")
+    ).all()
+    assert chunks == [1] * 7
+    keys(f"2:{SECOND_KEY}")  # the old key can go: every value opens without it
+    staff = f.auth_as(client, "street_staff", ["440303001000"], username="desk")
+    revealed = client.post(
+        f"/api/v1/persons/{stored}/reveal",
+        json={"field": "id_number", "reason": "换钥核验"},
+        headers=staff,
+    )
+    assert revealed.json["value"] == f.id_number(5)
+
+
+def test_a_sealed_value_opens_only_for_the_purpose_it_was_sealed_for(app, client, stored):
+    vault = app.extensions["vault"]
+    blob = vault.seal("13912345678", "person.phone")
+    assert vault.open(blob, "person.phone") == "13912345678"
+    with pytest.raises(InvalidTag):
+        vault.open(blob, "person.id_number")
+    # A sealed ID number copied into the phone column does not read as a phone number.
+    db.session.execute(text("UPDATE persons SET phone_sealed = id_sealed"))
+    db.session.commit()
+    staff = f.auth_as(client, "street_staff", ["440303001000"], username="desk")
+    response = client.post(
+        f"/api/v1/persons/{stored}/reveal",
+        json={"field": "phone", "reason": "回访联系核验"},
+        headers=staff,
+    )
+    assert response.status_code == 500, response.json
+    assert response.content_type == "application/problem+json"
+    assert f.id_number(5) not in response.text and "value" not in response.json

@@ -3,8 +3,11 @@
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
+from gridgov.accounts.models import User
+from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from gridgov.people.models import Residence
+from gridgov.sync.models import Change, Conflict
 from tests import factories as f
 
 
@@ -54,6 +57,43 @@ def test_desk_staff_resolve_a_conflict_with_the_devices_version(client, worker, 
         f"/api/v1/conflicts/{b['conflict_id']}/resolve", json={"choice": "ours"}, headers=staff
     )
     assert again.status_code == 422
+
+
+def test_resolving_an_open_conflict_with_ours_keeps_the_stored_record_and_closes_it(
+    client, worker, house
+):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="甲改"), base_version=1)
+    )
+    [b] = f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="乙改"), base_version=1)
+    )
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    feed = db.session.scalar(select(func.count()).select_from(Change))
+    response = client.post(
+        f"/api/v1/conflicts/{b['conflict_id']}/resolve", json={"choice": "ours"}, headers=staff
+    )
+    assert response.status_code == 200
+    assert response.json == {"conflict": b["conflict_id"], "choice": "ours"}
+    person = client.get(f"/api/v1/persons/{b['key']}", headers=staff).json
+    assert (person["name"], person["version"]) == ("甲改", 2)  # the stored record, untouched
+    assert client.get("/api/v1/conflicts", headers=staff).json == []
+    db.session.remove()
+    status, resolver = db.session.execute(
+        select(Conflict.status, Conflict.resolved_by).where(Conflict.id == b["conflict_id"])
+    ).one()
+    staff_id = db.session.scalar(select(User.id).where(User.role == "street_staff"))
+    assert (status, resolver) == ("resolved", staff_id)
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "resolve_conflict")
+    ).one()
+    assert (event.actor_id, event.entity_key, event.after) == (
+        staff_id,
+        b["key"],
+        {"conflict": b["conflict_id"], "choice": "ours"},
+    )
+    assert db.session.scalar(select(func.count()).select_from(Change)) == feed  # nothing to tell
 
 
 def test_a_stale_delete_or_move_is_a_conflict_that_resolves_as_that_operation(

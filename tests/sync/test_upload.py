@@ -1,7 +1,10 @@
 """The upload contract: one outcome per record, idempotent, scoped, all-or-nothing per record."""
 
+import json
+
 from sqlalchemy import func, select, text
 
+from gridgov import config
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from gridgov.houses.models import House
@@ -303,3 +306,27 @@ def test_the_same_uuid_twice_in_one_batch_is_written_once(client, worker):
     )
     assert (clash["status"], clash["code"]) == (409, "uuid_reused")
     assert count(House) == 1
+
+
+def test_a_body_over_the_upload_limit_is_a_413_problem_and_writes_nothing(
+    app, client, worker, monkeypatch
+):
+    monkeypatch.setenv("GRIDGOV_MAX_UPLOAD_BYTES", "4096")
+    limit = config.from_env()["MAX_CONTENT_LENGTH"]
+    assert limit == 4096  # the variable is the limit Flask enforces
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", limit)
+    records = [f.envelope("house", f.house_data(room=str(101 + i))) for i in range(3)]
+    small = json.dumps({"device_id": "pda-1", "records": records[:1]})
+    records += [f.envelope("house", f.house_data(room=str(201 + i))) for i in range(20)]
+    big = json.dumps({"device_id": "pda-1", "records": records})
+    assert len(small) < limit < len(big)
+    headers = {**worker, "Content-Type": "application/json"}
+    response = client.post("/api/v1/sync/upload", data=big, headers=headers)
+    assert response.status_code == 413
+    assert response.content_type == "application/problem+json"
+    assert response.json["code"] == "request_entity_too_large"
+    db.session.remove()
+    houses_audited = select(func.count()).where(AuditEvent.action.like("%house%"))
+    assert (count(House), db.session.scalar(houses_audited)) == (0, 0)
+    accepted = client.post("/api/v1/sync/upload", data=small, headers=headers)
+    assert accepted.status_code == 200 and count(House) == 1
