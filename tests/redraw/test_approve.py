@@ -188,16 +188,13 @@ def test_a_failure_halfway_through_an_approval_changes_nothing(client, monkeypat
     assert topology.check(h.COMMUNITY, f.TOLERANCE) == []
 
 
-def test_street_staff_approve_only_where_the_district_allows_it(client, app):
+def test_street_staff_approve_only_where_the_district_allows_it(client, app, monkeypatch):
     street, _, _ = setup_community(client)
     preview = h.propose(client, street, min=250, max=600, roads=h.lattice_roads(2, 4))
     refused = h.approve(client, street, preview["id"])
     assert refused.status_code == 403 and refused.json["code"] == "approval_not_allowed"
-    app.config["GRIDGOV_STREET_MAY_APPROVE"] = True
-    try:
-        assert h.approve(client, street, preview["id"]).status_code == 200
-    finally:
-        app.config["GRIDGOV_STREET_MAY_APPROVE"] = False
+    monkeypatch.setitem(app.config, "GRIDGOV_STREET_MAY_APPROVE", True)
+    assert h.approve(client, street, preview["id"]).status_code == 200
 
 
 def test_an_effective_date_in_the_future_or_before_the_old_cells_is_refused(client):
