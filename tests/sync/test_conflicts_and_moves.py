@@ -6,8 +6,9 @@ from sqlalchemy.pool import NullPool
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
+from gridgov.feed.models import Change
 from gridgov.people.models import Residence
-from gridgov.sync.models import Change, Conflict
+from gridgov.sync.models import Conflict
 from tests import factories as f
 
 
