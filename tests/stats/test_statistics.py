@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
+from gridgov import clock, create_app
 from gridgov.extensions import db
 from gridgov.hierarchy.models import prefix_of
 from gridgov.people.models import Person
@@ -132,12 +133,20 @@ def test_flask_stats_fold_folds_every_pending_count(client, worker, cli):
     assert stats(client, worker, f.OWN_CELL)["total"] == before
 
 
-def test_today_is_the_day_in_the_configured_timezone(client, worker, app, monkeypatch):
+def test_today_is_the_day_in_the_configured_timezone(client, worker, monkeypatch):
     """Kiritimati (UTC+14) is always a day or two ahead of UTC-12: its today is their future."""
+    monkeypatch.setattr(clock, "_zone", clock._zone)  # the district's zone, restored after
+
+    def district_in(zone: str) -> None:  # as a process started with GRIDGOV_TIMEZONE=zone
+        other = create_app({"TESTING": True, "GRIDGOV_TIMEZONE": zone})
+        other.extensions["principal_cache"].stop()
+        with other.app_context():
+            db.engine.dispose()
+
     ahead = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
-    monkeypatch.setitem(app.config, "GRIDGOV_TIMEZONE", "Pacific/Kiritimati")
+    district_in("Pacific/Kiritimati")
     assert stats(client, worker, f.OWN_CELL, as_of=ahead)["total"]["population"] == 0
-    monkeypatch.setitem(app.config, "GRIDGOV_TIMEZONE", "Etc/GMT+12")
+    district_in("Etc/GMT+12")
     response = client.get(
         f"/api/v1/stats/{f.OWN_CELL}", query_string={"as_of": ahead}, headers=worker
     )
