@@ -87,7 +87,8 @@ def test_road_lines_in_gcj02_or_bd09_cut_the_same_blocks_as_in_wgs84(client, crs
         cells[name] = {c["id"]: shape(c["geometry"]) for c in preview["cells"]["features"]}
     assert sorted(cells[crs]) == sorted(cells["wgs84"]) == [1, 2, 3, 4]
     for cell, outline in cells["wgs84"].items():
-        assert cells[crs][cell].symmetric_difference(outline).area < 1e-12, cell
+        # (converted lines bow a little between their points: metres², not a block's 1.5e5 m²)
+        assert cells[crs][cell].symmetric_difference(outline).area < 1e-8, cell
     # Read as WGS84, the same numbers lie 0.5-1.2 km off: they cut other blocks, or none.
     misread = {**roads_as_published(crs), "crs": "wgs84"}
     response = client.post(
