@@ -123,7 +123,7 @@ def test_approval_replaces_the_cells_and_moves_houses_people_and_workers(client)
     served = client.get("/api/v1/sync/changes", query_string={"limit": 5000}, headers=worker)
     assert served.status_code == 200 and served.json["more"] is False
     got = Counter((c["grid"], c["type"], c["op"]) for c in served.json["changes"])
-    assert got == {(north_new, "house", "upsert"): 400, (north_new, "person", "upsert"): 2}
+    assert got == {(north_new, "house", "upsert"): 400, (north_new, "person", "upsert"): 402}
     again = h.approve(client, district, preview["id"], effective_date=EFFECTIVE)
     assert again.status_code == 409 and again.json["code"] == "proposal_closed"
 
