@@ -194,7 +194,10 @@ def taken(code: str) -> Conflict:
 
 def reservations(principal: Principal, community: str | None) -> list[dict]:
     """Building numbers reserved and not yet bound to a building: a grid worker's own, or for
-    staff every one in their areas (of one community, if given)."""
+    staff every one in their areas (of one community, if given). A community beyond their
+    areas is not found, as in reserve_numbers()."""
+    if community and not touches(principal, community):
+        raise NotFound(f"No community with code {community} in your scope.", code="unknown_area")
     stmt = (
         select(Building)
         .where(Building.compound.is_(None), Building.reserved_by.is_not(None))

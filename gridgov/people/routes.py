@@ -8,6 +8,7 @@ from gridgov.codes.service import current_codes
 from gridgov.extensions import Blueprint, Document
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
+from gridgov.houses import views as houses
 from gridgov.people import desk, disclosure, schemas, views
 from gridgov.records.checks import HOUSE_CODE
 from gridgov.records.writer import Writer
@@ -83,7 +84,11 @@ def list_persons(args):
 
 
 def filters(args: dict) -> views.PersonFilters:
-    """The list filters of a request (the export of people applies them too)."""
+    """The list filters of a request (the export of people applies them too). A house beyond
+    the caller's areas is not found, word for word as a code nobody has: an empty list would
+    tell that it exists."""
+    if args.get("house"):
+        houses.get_house(current_principal(), args["house"])
     return views.PersonFilters(
         kind=args.get("kind"),
         compound=args.get("compound"),

@@ -134,7 +134,9 @@ class PersonViewSchema(Schema):
     sex_mismatch = fields.Boolean(
         metadata={"description": "the sex differs from the ID number's sex digit"}
     )
-    birth_date = fields.String(metadata={"format": "date"})
+    birth_year = fields.Integer(
+        metadata={"description": "the year only: with the masked ID number a date would give it"}
+    )
     ethnicity = fields.String(allow_none=True)
     phone = fields.String(allow_none=True, metadata={"description": "masked"})
     kind = fields.String(metadata={"enum": ["resident", "floating"]})

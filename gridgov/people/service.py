@@ -214,15 +214,31 @@ class PersonKey:
     index: bytes | None
     house_code: str | None
     moved_in: date | None
+    number: str | None = None  # the ID number, when the record names them by it
 
 
 def load_key(w: Writer, raw: dict) -> PersonKey:
     data = load(schemas.PERSON_KEY, raw)
-    index = None
+    index = number = None
     if data.get("id") is None:
-        parsed = parse_id(data["id_number"], "data.id_number", w.today)
-        index = w.vault.index(parsed.number, "id_number")
-    return PersonKey(data.get("id"), index, data.get("house_code"), data.get("moved_in"))
+        number = parse_id(data["id_number"], "data.id_number", w.today).number
+        index = w.vault.index(number, "id_number")
+    return PersonKey(data.get("id"), index, data.get("house_code"), data.get("moved_in"), number)
+
+
+def not_in_scope(person_id: int) -> NotFound:
+    """Someone named by the server's key who is not on record in the writer's areas: the same
+    answer whether the key is nobody's or someone's beyond them (a key can be guessed)."""
+    return NotFound(f"No person with id {person_id} in your areas.", code="unknown_person")
+
+
+def named_by_key(w: Writer, person_id: int, person: Person | None) -> Person:
+    """The person a record names by key, if the writer may see them, else not_in_scope. A
+    deleted record beyond the writer's areas is not theirs to register again by key either: the
+    edit would be laid over it and show it."""
+    if person is None or not w.covers(person.grid_code):
+        raise not_in_scope(person_id)
+    return person
 
 
 def locked(index: bytes) -> Person | None:
@@ -399,7 +415,9 @@ def move(
     house = _home(key.house_code, known_homes)
     w.require_house(house.code, house.grid_code)
     if person is None or not w.covers(person.grid_code):
-        return transfers.request(w, key.index, key.id.number, house, key.moved_in or captured_on)
+        if key.id is not None:
+            raise not_in_scope(key.id)
+        return transfers.request(w, key.index, key.number, house, key.moved_in or captured_on)
     if person.deleted_at is not None:
         raise NotFound(
             "No such person is registered; register them instead.", code="unknown_person"

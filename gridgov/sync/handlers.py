@@ -9,7 +9,6 @@ from sqlalchemy import or_, select
 
 from gridgov import idnumber
 from gridgov.clock import district_today
-from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.hierarchy.cells import cells_at
 from gridgov.houses import service as houses
@@ -162,9 +161,12 @@ def apply(w: Writer, env: dict, rows: Prefetched) -> Outcome:
         case "person", "upsert":
             person_id, index = people.upsert_key(w, data)
             person = rows.named(person_id, index)
-            if person_id is not None and person is None:
-                raise NotFound(f"No person with id {person_id}.", code="unknown_person")
-            rec = people.prepare(w, data, rows.known_homes, stored=person)
+            if person_id is not None:
+                person = people.named_by_key(w, person_id, person)
+            # Only a record in the writer's areas is laid under the edit: one beyond them reads
+            # as absent (a full record, then a transfer request or a registration again).
+            stored = person if person is not None and w.covers(person.grid_code) else None
+            rec = people.prepare(w, data, rows.known_homes, stored=stored)
             return people.upsert(w, rec, person, base, captured_on(env))
         case "person", "move":
             key = people.load_key(w, data)
