@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from gridgov import clock, docs, errors
+from gridgov import clock, contract, docs, errors
 from gridgov import config as settings
 from gridgov.crypto import Vault, parse_keys
 from gridgov.extensions import api, db, jwt, migrate
@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.init_app(app)
     errors.register(app)
     api.register_converter(Id, _id_param)
+    contract.init_app(app)
 
     from gridgov.auth.service import load_principal
     from gridgov.scope.cache import PrincipalCache
@@ -108,7 +109,11 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.redraw.routes import blp as redraw
     from gridgov.stats.routes import blp as stats
     from gridgov.sync.routes import blp as sync
+    from gridgov.sync.schemas import RECORD_KINDS
 
+    # The kinds of upload record, referred to by the batch's oneOf.
+    for name, schema in RECORD_KINDS.items():
+        api.spec.components.schema(name, schema=schema)
     for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health, redraw):
         api.register_blueprint(blp)
     for blp in (buildings, codes):

@@ -60,6 +60,8 @@ def from_env() -> dict:
     return {
         # The district's clock: what "today" is for statistics and dated records.
         "GRIDGOV_TIMEZONE": timezone,
+        # Reserved building numbers no building has used are released after this many days.
+        "GRIDGOV_RESERVATION_DAYS": _int("GRIDGOV_RESERVATION_DAYS", 30),
         # A rental house with more people than this counts as overcrowded (群租).
         "GRIDGOV_CROWDED_ABOVE": _int("GRIDGOV_CROWDED_ABOVE", 6),
         # Pending count deltas above which a statistics request folds them into the totals.

@@ -16,6 +16,8 @@ from gridgov.crypto import KeyError_
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://gridgov.invalid/problems/"
+# webargs locations as OpenAPI names them.
+_LOCATIONS = {"querystring": "query", "json": "body", "form": "body", "headers": "header"}
 
 
 class GridgovError(Exception):
@@ -134,7 +136,7 @@ def _http_error(err: HTTPException) -> Response:
     if messages:
         errors = []
         for location, fields in messages.items():
-            errors += _flatten(fields, "query" if location == "querystring" else location)
+            errors += _flatten(fields, _LOCATIONS.get(location, location))
         if any(e["message"] == "Invalid JSON body." for e in errors):
             return problem(400, "malformed_json", "Malformed JSON", "The body is not valid JSON.")
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)

@@ -1,11 +1,16 @@
 """Flask extensions, created unbound and bound to an app in create_app."""
 
+import http
+
+import flask_smorest
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
+from marshmallow import INCLUDE, RAISE, Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from webargs.flaskparser import FlaskParser
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,6 +23,96 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldErrorSchema(Schema):
+    field = fields.String(required=True, metadata={"example": "data.id_number"})
+    in_ = fields.String(
+        required=True,
+        data_key="in",
+        metadata={"enum": ["body", "query", "path", "header"], "example": "body"},
+    )
+    message = fields.String(required=True, metadata={"example": "check character is wrong"})
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem, as every error response is sent (gridgov.errors.problem)."""
+
+    type = fields.String(
+        required=True, metadata={"example": "https://gridgov.invalid/problems/validation_failed"}
+    )
+    title = fields.String(required=True, metadata={"example": "Invalid input"})
+    status = fields.Integer(required=True, metadata={"example": 422})
+    code = fields.String(
+        required=True,
+        metadata={"description": "Stable, machine-readable", "example": "validation_failed"},
+    )
+    detail = fields.String(required=True, metadata={"description": "Safe to show the user"})
+    errors = fields.List(
+        fields.Nested(FieldErrorSchema),
+        metadata={"description": "Each invalid field with the rule it broke"},
+    )
+
+
+class Document(Schema):
+    """A response documented as a JSON object and sent as the service built it (for responses
+    whose shape their description gives: statistics, redraw proposals)."""
+
+    class Meta:
+        unknown = INCLUDE  # documented with additionalProperties: any key may come
+
+    def dump(self, obj, *, many=None):
+        return obj
+
+
+BINARY = {"type": "string", "format": "binary"}
+
+
+class StrictParser(FlaskParser):
+    """Query parameters an endpoint's schema does not declare are refused, as unknown body
+    fields are (webargs would silently drop them)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+def _one_of_items(self, field, **kwargs) -> dict:
+    """A list field with metadata one_of=[schema names]: its items are one of those schemas."""
+    names = field.metadata.get("one_of")
+    if not names:
+        return {}
+    return {"items": {"oneOf": [{"$ref": f"#/components/schemas/{n}"} for n in names]}}
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, with error responses documented as the problems they are."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.ma_plugin.converter.add_attribute_function(_one_of_items)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as a problem", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 db = SQLAlchemy(model_class=Base)

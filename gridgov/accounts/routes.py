@@ -1,8 +1,7 @@
 """Account administration (admins only)."""
 
-from flask_smorest import Blueprint
-
 from gridgov.accounts import schemas, service
+from gridgov.extensions import Blueprint
 from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Accounts")
@@ -32,14 +31,14 @@ def create_user(args):
     )
 
 
-@blp.get("/<int:user_id>")
+@blp.get("/<int(max=2147483647):user_id>")
 @authenticated("admin")
 @blp.response(200, schemas.UserSchema)
 def get_user(user_id):
     return service.get_user(user_id)
 
 
-@blp.patch("/<int:user_id>")
+@blp.patch("/<int(max=2147483647):user_id>")
 @authenticated("admin")
 @blp.arguments(schemas.UserPatchSchema)
 @blp.response(200, schemas.UserSchema)

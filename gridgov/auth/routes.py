@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
-from flask_smorest import Blueprint
 
 from gridgov.auth import schemas, service
+from gridgov.extensions import Blueprint
 from gridgov.scope.guard import authenticated, current_claims, current_principal
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Tokens")

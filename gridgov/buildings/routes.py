@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from gridgov.buildings import service
 from gridgov.errors import ValidationFailed
+from gridgov.extensions import Document
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.schemas import AREA_CODE
 from gridgov.schema import Schema
@@ -25,6 +26,7 @@ class BuildingsArgsSchema(Schema):
 @blp.get("/buildings")
 @authenticated()
 @blp.arguments(BuildingsArgsSchema, location="query")
+@blp.response(200, Document)
 def list_buildings(args):
     """Buildings below an area by code (community 12 + building number 5), with how many rooms
     are rented, overcrowded and vacant; page with after=<last code>."""
@@ -44,6 +46,7 @@ def list_buildings(args):
 
 @blp.get("/buildings/<code>")
 @authenticated()
+@blp.response(200, Document)
 def get_building(code):
     """The 楼盘表 of a building: floors (top first) × units × rooms, each room with its status
     (vacant, occupied, rented, overcrowded, hazard) and house code."""
@@ -54,6 +57,7 @@ def get_building(code):
 
 @blp.get("/houses/<code>/occupants")
 @authenticated()
+@blp.response(200, Document)
 def house_occupants(code):
     """The people living in a house now (its household), masked."""
     if not (code.isdigit() and len(code) == 25):

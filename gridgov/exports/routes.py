@@ -6,9 +6,12 @@ import os
 from urllib.parse import quote
 
 from flask import Response, current_app, send_file, stream_with_context
-from flask_smorest import Blueprint
 
 from gridgov.exports import files, schemas, service
+from gridgov.extensions import Blueprint
+from gridgov.hierarchy.schemas import area_code_param
+from gridgov.houses import routes as house_routes
+from gridgov.people import routes as person_routes
 from gridgov.scope.guard import authenticated, current_principal
 from gridgov.stats import routes as stats
 
@@ -45,7 +48,7 @@ def download(export: files.Export, fmt: str) -> Response:
     return response
 
 
-@blp.get("/stats/<code>")
+@blp.get("/stats/<code>", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.StatsExportArgsSchema, location="query")
 @blp.doc(responses=DOWNLOAD)
@@ -63,9 +66,14 @@ def export_statistics(args, code):
 @blp.arguments(schemas.HousesExportArgsSchema, location="query")
 @blp.doc(responses=DOWNLOAD)
 def export_houses(args):
-    """The houses below an area, masked as in the house list."""
+    """The houses below an area, masked as in the house list, narrowed by its filters."""
     export = service.houses_export(
-        current_principal(), args["area"], args["fmt"], stats.today(), page_rows()
+        current_principal(),
+        args["area"],
+        args["fmt"],
+        stats.today(),
+        page_rows(),
+        house_routes.filters(args),
     )
     return download(export, args["fmt"])
 
@@ -75,11 +83,12 @@ def export_houses(args):
 @blp.arguments(schemas.PersonsExportArgsSchema, location="query")
 @blp.doc(responses=DOWNLOAD)
 def export_persons(args):
-    """The people living below an area (kind=resident|floating), masked as in the person list."""
+    """The people living below an area, masked as in the person list, narrowed by its filters
+    (kind, compound, building, house, expiring_within)."""
     export = service.persons_export(
         current_principal(),
         args["area"],
-        args.get("kind"),
+        person_routes.filters(args),
         args["fmt"],
         stats.today(),
         page_rows(),

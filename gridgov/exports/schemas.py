@@ -4,7 +4,8 @@ from marshmallow import fields, validate
 
 from gridgov.exports.service import FORMATS, KINDS
 from gridgov.hierarchy.schemas import AREA_CODE
-from gridgov.schema import Schema
+from gridgov.houses.routes import HousesArgsSchema
+from gridgov.people.routes import PersonsArgsSchema
 from gridgov.stats.schemas import StatsQueryArgsSchema
 
 FORMAT = validate.OneOf(FORMATS, error="must be one of csv, xlsx")
@@ -24,13 +25,25 @@ class StatsExportArgsSchema(StatsQueryArgsSchema):
     fmt = format_field()
 
 
-class HousesExportArgsSchema(Schema):
-    area = fields.String(required=True, validate=AREA_CODE)
+class HousesExportArgsSchema(HousesArgsSchema):
+    """The house list's filters; no paging (the file holds every row)."""
+
+    class Meta:
+        exclude = ("after", "limit")
+
     fmt = format_field()
 
 
-class PersonsExportArgsSchema(HousesExportArgsSchema):
+class PersonsExportArgsSchema(PersonsArgsSchema):
+    """The person list's filters but the house (one house's occupants are not an export);
+    no paging (the file holds every row)."""
+
+    class Meta:
+        exclude = ("after", "limit", "house")
+
+    area = fields.String(required=True, validate=AREA_CODE)
     kind = fields.String(
         validate=validate.OneOf(KINDS, error="must be one of resident, floating"),
         metadata={"description": "resident or floating (default: everyone)"},
     )
+    fmt = format_field()

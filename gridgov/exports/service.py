@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gridgov.audit.service import record
 from gridgov.errors import Forbidden, NotFound, ValidationFailed, field_error
@@ -15,11 +15,9 @@ from gridgov.extensions import db
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.models import Area
 from gridgov.houses import views as houses
-from gridgov.houses.models import House
 from gridgov.people import schemas as person_fields
 from gridgov.people import views as people
-from gridgov.people.models import Person
-from gridgov.scope import Principal, inside
+from gridgov.scope import Principal
 from gridgov.stats import service as stats
 
 FORMATS = ("csv", "xlsx")
@@ -240,24 +238,24 @@ def person_row(view: dict) -> list:
 
 
 def houses_export(
-    principal: Principal, area: str, fmt: str, day: date, page_rows: int = PAGE_ROWS
+    principal: Principal,
+    area: str,
+    fmt: str,
+    day: date,
+    page_rows: int = PAGE_ROWS,
+    filters: houses.HouseFilters = houses.HouseFilters(),  # noqa: B008
 ) -> Export:
-    """The houses below an area, exactly as the masked house list shows them."""
+    """The houses below an area, narrowed as the house list narrows them, exactly as the
+    masked house list shows them."""
     _may_export_records(principal)
     prefix, name = _area(principal, area)
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(House)
-        .where(
-            House.deleted_at.is_(None),
-            inside(principal, House.grid_code),
-            House.grid_code.like(prefix + "%"),
-        )
-    )
+    count = houses.count_houses(principal, prefix, filters)
     _check_size(fmt, count)
     _audit(principal, area, {"list": "houses", "format": fmt, "rows": count})
     views = _pages(
-        lambda after: houses.list_houses(principal, prefix, after, page_rows), "code", page_rows
+        lambda after: houses.list_houses(principal, prefix, after, page_rows, filters),
+        "code",
+        page_rows,
     )
     filename, title = _names("houses", area, name, day, fmt)
     return Export("houses", HOUSE_COLUMNS, map(house_row, views), filename, title)
@@ -266,31 +264,23 @@ def houses_export(
 def persons_export(
     principal: Principal,
     area: str,
-    kind: str | None,
+    filters: people.PersonFilters,
     fmt: str,
     day: date,
     page_rows: int = PAGE_ROWS,
 ) -> Export:
-    """The people living below an area (of one kind, if given), exactly as the masked person
-    list shows them."""
+    """The people living below an area, narrowed as the person list narrows them, exactly as
+    the masked person list shows them."""
     _may_export_records(principal)
+    kind = filters.kind
     if kind is not None and kind not in KINDS:
         raise ValidationFailed.field("kind", f"must be one of {', '.join(KINDS)}", location="query")
     prefix, name = _area(principal, area)
-    stmt = (
-        select(func.count())
-        .select_from(Person)
-        .where(
-            Person.deleted_at.is_(None),
-            inside(principal, Person.grid_code),
-            Person.grid_code.like(prefix + "%"),
-        )
-    )
-    count = db.session.scalar(stmt.where(Person.kind == kind) if kind else stmt)
+    count = people.count_persons(principal, prefix, filters)
     _check_size(fmt, count)
     _audit(principal, area, {"list": "persons", "kind": kind, "format": fmt, "rows": count})
     views = _pages(
-        lambda after: people.list_persons(principal, prefix, kind, after, page_rows),
+        lambda after: people.list_persons(principal, prefix, filters, after, page_rows),
         "id",
         page_rows,
     )

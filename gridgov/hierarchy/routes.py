@@ -1,11 +1,12 @@
 """HTTP routes for areas, grid cells, locate, topology checks and grid tiles."""
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
 from gridgov.errors import ValidationFailed
+from gridgov.extensions import BINARY, Blueprint
 from gridgov.geo import point_to_wgs84
 from gridgov.hierarchy import schemas, service, topology
+from gridgov.hierarchy.schemas import area_code_param, grid_code_param
 from gridgov.scope.guard import authenticated, current_principal
 
 blp = Blueprint("hierarchy", __name__, url_prefix="/api/v1", description="Areas and grid cells")
@@ -20,7 +21,7 @@ def path_code(code: str, lengths=(12, 15)) -> str:
     return code
 
 
-@blp.get("/areas/<code>")
+@blp.get("/areas/<code>", parameters=[area_code_param()])
 @authenticated()
 @blp.response(200, schemas.FeatureSchema)
 def get_area(code):
@@ -28,7 +29,7 @@ def get_area(code):
     return service.get_area(current_principal(), path_code(code))
 
 
-@blp.get("/areas/<code>/children")
+@blp.get("/areas/<code>/children", parameters=[area_code_param()])
 @authenticated()
 @blp.response(200, schemas.FeatureCollectionSchema)
 def area_children(code):
@@ -59,7 +60,7 @@ def check_grids(args):
     )
 
 
-@blp.get("/grids/<code>")
+@blp.get("/grids/<code>", parameters=[grid_code_param()])
 @authenticated()
 @blp.response(200, schemas.FeatureSchema)
 def get_grid(code):
@@ -80,7 +81,7 @@ def locate(args):
 
 @blp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.mvt")
 @authenticated()
-@blp.response(200, content_type="application/vnd.mapbox-vector-tile")
+@blp.response(200, BINARY, content_type="application/vnd.mapbox-vector-tile")
 def grid_tile(z, x, y):
     """Grid cells as a Mapbox Vector Tile (layer 'grids'), Web Mercator XYZ numbering."""
     if z > MAX_ZOOM:

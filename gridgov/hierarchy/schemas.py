@@ -5,9 +5,30 @@ from marshmallow import ValidationError, fields, pre_dump, validate, validates_s
 from gridgov.geo import CRS_NAMES
 from gridgov.schema import Schema
 
+AREA_CODE_PATTERN = r"^(\d{12}|\d{15})$"
+GRID_CODE_PATTERN = r"^\d{15}$"
 AREA_CODE = validate.Regexp(
-    r"^(\d{12}|\d{15})$", error="must be a 12-digit area code or a 15-digit grid code"
+    AREA_CODE_PATTERN, error="must be a 12-digit area code or a 15-digit grid code"
 )
+
+
+def path_pattern(name: str, pattern: str, what: str) -> dict:
+    """The OpenAPI description of a path parameter the server checks against `pattern`."""
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "description": what,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+
+
+def area_code_param() -> dict:
+    return path_pattern("code", AREA_CODE_PATTERN, "area code (12 digits) or grid code (15)")
+
+
+def grid_code_param() -> dict:
+    return path_pattern("code", GRID_CODE_PATTERN, "grid code (15 digits)")
 
 
 class AreaPropertiesSchema(Schema):

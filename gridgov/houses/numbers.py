@@ -6,7 +6,7 @@ import re
 from sqlalchemy import func, select, text
 
 from gridgov.audit.service import record
-from gridgov.errors import Conflict, NotFound, ValidationFailed
+from gridgov.errors import Conflict, NotFound, ValidationFailed, field_error
 from gridgov.extensions import db
 from gridgov.houses.models import Building
 from gridgov.scope import Principal, touches
@@ -20,11 +20,33 @@ def _digits(text_value: str, width: int, default: int = 0) -> str:
     return f"{number % 10**width:0{width}d}"
 
 
+def letter(label: str) -> int | None:
+    """1 for A (or a), 2 for B, ...: the first Latin letter of a unit or room label, if any."""
+    found = re.search(r"[A-Za-z]", label or "")
+    return ord(found.group().upper()) - 64 if found else None
+
+
+def unit_digits(unit: str) -> str:
+    """A unit's two code digits: its last number (01 when it has none); a lettered unit
+    (A, B, ...: no number then) is 9 and the letter's place, A -> 91 ... I -> 99."""
+    k = letter(unit)
+    return f"9{k}" if k is not None else _digits(unit, 2, 1)
+
+
+def room_digits(room: str) -> str:
+    """A room's three code digits: its last number; a lettered room of a subdivided flat
+    (A01, B01; 301A, 301B) puts the letter's place (A=1 ... I=9) before the number's last two
+    digits, A01 -> 101, B01 -> 201, 301B -> 201, so each room of a 群租 flat has its own code."""
+    k = letter(room)
+    if k is None:
+        return _digits(room, 3)
+    found = re.findall(r"\d+", room)
+    return f"{k}{(int(found[-1]) if found else 0) % 100:02d}"
+
+
 def compose_code(community: str, building_no: int, unit: str, floor: int, room: str) -> str:
     """community 12 + building 5 + unit 2 + floor 3 + room 3 (domain.md §2)."""
-    return (
-        community + f"{building_no:05d}" + _digits(unit, 2, 1) + f"{floor:03d}" + _digits(room, 3)
-    )
+    return community + f"{building_no:05d}" + unit_digits(unit) + f"{floor:03d}" + room_digits(room)
 
 
 def _new_numbers(community: str, count: int = 1) -> list[int]:
@@ -159,7 +181,89 @@ def exhausted(community: str) -> Conflict:
 
 
 def taken(code: str) -> Conflict:
+    message = (
+        f"gives house code {code}, which another house has (the same building, unit, floor "
+        "and room digits); a subdivided room is told apart by a letter A to I"
+    )
     return Conflict(
         f"House code {code} is taken: another house has the same building, unit, floor and room.",
         code="house_code_taken",
+        errors=[field_error("data.room", message)],
     )
+
+
+def reservations(principal: Principal, community: str | None) -> list[dict]:
+    """Building numbers reserved and not yet bound to a building: a grid worker's own, or for
+    staff every one in their areas (of one community, if given). A community beyond their
+    areas is not found, as in reserve_numbers()."""
+    if community and not touches(principal, community):
+        raise NotFound(f"No community with code {community} in your scope.", code="unknown_area")
+    stmt = (
+        select(Building)
+        .where(Building.compound.is_(None), Building.reserved_by.is_not(None))
+        .order_by(Building.community_code, Building.number)
+    )
+    if community:
+        stmt = stmt.where(Building.community_code == community)
+    if principal.role == "grid_worker":
+        stmt = stmt.where(Building.reserved_by == principal.user_id)
+    return [
+        {
+            "community": b.community_code,
+            "number": b.number,
+            "digits": f"{b.number:05d}",
+            "reserved_by": b.reserved_by,
+            "device_id": b.device_id,
+            "reserved_at": b.reserved_at,
+        }
+        for b in db.session.scalars(stmt)
+        if touches(principal, b.community_code)
+    ]
+
+
+def release(principal: Principal, community: str, number: int) -> None:
+    """Give back a reserved number not yet used (its reserver, or staff of its community).
+    The number is not handed out again: codes are never reused."""
+    reserved = db.session.get(Building, (community, number), with_for_update=True)
+    mine = reserved is not None and (
+        reserved.reserved_by == principal.user_id
+        or (principal.role != "grid_worker" and touches(principal, community))
+    )
+    if not mine or reserved.compound is not None or reserved.reserved_by is None:
+        raise NotFound(
+            f"No reservation of building number {number:05d} in {community} for you.",
+            code="unknown_reservation",
+        )
+    _release([reserved], principal.user_id)
+    db.session.commit()
+
+
+def expire(days: int) -> int:
+    """Release the reservations older than `days` that no building has used; how many."""
+    old = list(
+        db.session.scalars(
+            select(Building)
+            .where(
+                Building.compound.is_(None),
+                Building.reserved_by.is_not(None),
+                Building.reserved_at < func.now() - func.make_interval(0, 0, 0, days),
+            )
+            .with_for_update()
+        )
+    )
+    _release(old, None)
+    db.session.commit()
+    return len(old)
+
+
+def _release(rows: list, actor_id: int | None) -> None:
+    for b in rows:
+        record(
+            "release_building_number",
+            "community",
+            b.community_code,
+            actor_id=actor_id,
+            device_id=b.device_id,
+            before={"number": b.number, "reserved_by": b.reserved_by},
+        )
+        b.reserved_by, b.device_id = None, None

@@ -1,7 +1,9 @@
 """Houses as any scoped reader sees them: ID and phone numbers masked."""
 
+from dataclasses import dataclass
+
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from gridgov.errors import NotFound
 from gridgov.extensions import db
@@ -51,7 +53,9 @@ def view(house: House, rental: Rental | None) -> dict:
 
 def get_house(principal: Principal, code: str) -> dict:
     house = db.session.scalar(
-        select(House).where(House.code == code, inside(principal, House.grid_code))
+        select(House).where(
+            House.code == code, House.deleted_at.is_(None), inside(principal, House.grid_code)
+        )
     )
     if house is None:
         raise NotFound(f"No house with code {code} in your scope.", code="unknown_house")
@@ -70,19 +74,65 @@ def views_by_code(principal: Principal, codes: set[str]) -> dict[str, dict]:
     return {h.code: view(h, r) for h, r in db.session.execute(stmt)}
 
 
-def list_houses(principal: Principal, prefix: str, after: str | None, limit: int) -> list[dict]:
-    """Houses (not deleted) below an area, by code, keyset-paged after a code."""
+@dataclass(frozen=True)
+class HouseFilters:
+    """What desk staff narrow a list of houses by; None: not narrowed."""
+
+    compound: str | None = None
+    building: str | None = None
+    rented: bool | None = None
+    hazard: bool | None = None  # a rental with any hazard recorded
+    crowded_above: int | None = None  # more people live there than this (群租)
+
+
+def _filtered(stmt, f: HouseFilters):
+    if f.compound:
+        stmt = stmt.where(House.compound == f.compound)
+    if f.building:
+        stmt = stmt.where(House.building == f.building)
+    if f.rented is not None:
+        stmt = stmt.where(House.rented.is_(f.rented))
+    if f.hazard is not None:
+        has = func.cardinality(Rental.hazards) > 0
+        stmt = stmt.where(has if f.hazard else or_(Rental.house_id.is_(None), ~has))
+    if f.crowded_above is not None:
+        # occupants: kept by the statistics triggers (migration 0003)
+        stmt = stmt.where(House.rented.is_(True), House.occupants > f.crowded_above)
+    return stmt
+
+
+def count_houses(principal: Principal, prefix: str, filters: HouseFilters) -> int:
+    """How many houses list_houses() would list, over all its pages."""
+    stmt = select(House.id).outerjoin(Rental, Rental.house_id == House.id)
+    stmt = _filtered(stmt.where(*_listed(principal, prefix)), filters)
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def _listed(principal: Principal, prefix: str) -> tuple:
+    return (
+        House.deleted_at.is_(None),
+        inside(principal, House.grid_code),
+        House.grid_code.like(prefix + "%"),
+    )
+
+
+def list_houses(
+    principal: Principal,
+    prefix: str,
+    after: str | None,
+    limit: int,
+    filters: HouseFilters = HouseFilters(),  # noqa: B008
+) -> list[dict]:
+    """Houses (not deleted) below an area, narrowed by `filters`, by code, keyset-paged after
+    a code."""
     stmt = (
         select(House, Rental)
         .outerjoin(Rental, Rental.house_id == House.id)
-        .where(
-            House.deleted_at.is_(None),
-            inside(principal, House.grid_code),
-            House.grid_code.like(prefix + "%"),
-        )
+        .where(*_listed(principal, prefix))
         .order_by(House.code)
         .limit(limit)
     )
+    stmt = _filtered(stmt, filters)
     if after:
         stmt = stmt.where(House.code > after)
     return [view(h, r) for h, r in db.session.execute(stmt)]

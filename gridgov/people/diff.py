@@ -22,15 +22,25 @@ COMPARED = (
 
 
 def differences(person: Person, values: dict) -> list[dict]:
-    return [
-        {
-            "field": name,
-            "ours": _show(getattr(person, name), name),
-            "theirs": _show(values[name], name),
-        }
-        for name in COMPARED
-        if getattr(person, name) != values[name]
-    ]
+    """Each compared field that differs, both sides as a reader may see them: a phone number
+    compares by its blind index and shows masked (`138****5678` vs `139****0001`)."""
+    out = []
+    for name in COMPARED:
+        if getattr(person, name) == values[name]:
+            continue
+        if name == "phone_index":
+            out.append(
+                {"field": "phone", "ours": person.phone_masked, "theirs": values["phone_masked"]}
+            )
+        else:
+            out.append(
+                {
+                    "field": name,
+                    "ours": _show(getattr(person, name)),
+                    "theirs": _show(values[name]),
+                }
+            )
+    return out
 
 
 def deleted_fields() -> list[dict]:
@@ -38,9 +48,7 @@ def deleted_fields() -> list[dict]:
     return [{"field": "deleted", "ours": False, "theirs": True}]
 
 
-def _show(value, name: str):
-    if name == "phone_index":
-        return "changed"  # never a phone number, not even masked, in a conflict listing
+def _show(value):
     if isinstance(value, date):
         return value.isoformat()
     return value

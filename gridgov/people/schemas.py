@@ -28,7 +28,18 @@ class FloatingSchema(Schema):
 
 
 class PersonSchema(Schema):
-    id_number = fields.String(required=True)
+    """A person record. To edit someone on record, name them by `id` (the server's key, as
+    GET /persons serves it) or by `id_number`; fields left out keep their stored values, and a
+    masked value sent back as it was served (`138****5678`) means "unchanged"."""
+
+    id = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "the server's key of someone on record (edits)"},
+    )
+    id_number = fields.String(
+        required=True,
+        metadata={"description": "18-digit ID or permit number; may be left out with `id`"},
+    )
     capture_method = fields.String(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     former_name = fields.String(validate=validate.Length(max=50))
@@ -55,11 +66,25 @@ class PersonSchema(Schema):
 
 
 class PersonKeySchema(Schema):
-    """delete and move name the person by ID number; a move names the new house."""
+    """delete and move name the person by `id` (the server's key) or by ID number; a move
+    names the new house."""
 
-    id_number = fields.String(required=True)
+    id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    id_number = fields.String()
+
+    @validates_schema
+    def names_someone(self, data, **kwargs):
+        if data.get("id") is None and not data.get("id_number"):
+            raise ValidationError("name the person by id or by id_number", "id_number")
+
     house_code = fields.String(validate=HOUSE_CODE)
     moved_in = fields.Date(validate=past)
+
+
+class PersonMoveKeySchema(PersonKeySchema):
+    """A move: whom, and the house they move to (documentation of PersonKeySchema's rule)."""
+
+    house_code = fields.String(required=True, validate=HOUSE_CODE)
 
 
 # Fields kept in a person's `details`.
@@ -93,3 +118,46 @@ FLOATING_CODES = {
 
 PERSON = PersonSchema()
 PERSON_KEY = PersonKeySchema()
+
+
+# --- what the server sends -------------------------------------------------------------------
+
+
+class PersonViewSchema(Schema):
+    """A person as a scoped reader sees them: ID and phone numbers masked."""
+
+    id = fields.Integer(metadata={"description": "the server's key of the person"})
+    id_number = fields.String(metadata={"description": "masked", "example": "440303********1234"})
+    id_kind = fields.String()
+    name = fields.String()
+    sex = fields.String(metadata={"description": "code table sex"})
+    sex_mismatch = fields.Boolean(
+        metadata={"description": "the sex differs from the ID number's sex digit"}
+    )
+    birth_year = fields.Integer(
+        metadata={"description": "the year only: with the masked ID number a date would give it"}
+    )
+    ethnicity = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "masked"})
+    kind = fields.String(metadata={"enum": ["resident", "floating"]})
+    house = fields.String(allow_none=True, metadata={"description": "code of their house"})
+    grid = fields.String(allow_none=True)
+    origin_code = fields.String(allow_none=True)
+    inflow_reason = fields.String(allow_none=True)
+    arrival_date = fields.String(allow_none=True, metadata={"format": "date"})
+    special_concern = fields.Boolean()
+    details = fields.Dict(metadata={"description": "the record's other fields, as sent"})
+    capture_method = fields.String()
+    version = fields.Integer(metadata={"description": "send it back as base_version to edit"})
+    deleted = fields.Boolean()
+
+
+class PersonPageSchema(Schema):
+    persons = fields.List(fields.Nested(PersonViewSchema))
+    next = fields.Integer(allow_none=True, metadata={"description": "pass as after= for more"})
+
+
+class RevealedSchema(Schema):
+    id = fields.Integer()
+    field = fields.String(metadata={"enum": ["id_number", "phone"]})
+    value = fields.String(metadata={"description": "in full: audited"})

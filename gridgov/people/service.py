@@ -61,9 +61,101 @@ class PersonRecord:
         return ["sex_mismatch"] if self.values["sex_mismatch"] else []
 
 
-def prepare(w: Writer, raw: dict, known_homes: Mapping[str, object] = {}) -> PersonRecord:  # noqa: B006
-    """Validate a person record and seal its numbers. `known_homes` may give houses looked up
-    beforehand (homes()), for a batch of many."""
+def upsert_key(w: Writer, raw) -> tuple[int | None, bytes | None]:
+    """(id, ID number's blind index) of whom an upsert names, as far as the raw record says:
+    `id` if given, else the index of a valid ID number (prepare() reports an invalid one)."""
+    if not isinstance(raw, dict):
+        return None, None
+    key = raw.get("id")
+    if isinstance(key, int) and not isinstance(key, bool) and 0 < key < 2**31:
+        return key, None
+    number = raw.get("id_number")
+    if not isinstance(number, str):
+        return None, None
+    try:
+        parsed = idnumber.parse(number, w.today)
+    except idnumber.IdNumberError:
+        return None, None
+    return None, w.vault.index(parsed.number, "id_number")
+
+
+def stored_data(w: Writer, person: Person) -> dict:
+    """Someone on record as the record a writer would send for them (numbers in full: this
+    never leaves the server), so an edit can be laid over it."""
+    d = person.details or {}
+    data = {
+        "id_number": w.vault.open(person.id_sealed, "person.id_number"),
+        "capture_method": person.capture_method,
+        "name": person.name,
+        "sex": person.sex,
+        "kind": person.kind,
+        "house_code": db.session.scalar(select(House.code).where(House.id == person.house_id)),
+        **{k: d[k] for k in schemas.DETAIL_FIELDS if d.get(k) is not None},
+    }
+    if person.ethnicity is not None:
+        data["ethnicity"] = person.ethnicity
+    if person.phone_sealed is not None:
+        data["phone"] = w.vault.open(person.phone_sealed, "person.phone")
+    if d.get("resident"):
+        data["resident"] = dict(d["resident"])
+    if person.kind == "floating":
+        floating = {k: v for k, v in (d.get("floating") or {}).items() if k != "certificate_no"}
+        floating |= {
+            "inflow_reason": person.inflow_reason,
+            "arrival_date": person.arrival_date and person.arrival_date.isoformat(),
+            "origin_code": person.origin_code,
+            "special_concern": person.special_concern,
+        }
+        if person.certificate_no_sealed is not None:
+            floating["certificate_no"] = w.vault.open(
+                person.certificate_no_sealed, "person.certificate_no"
+            )
+        data["floating"] = {k: v for k, v in floating.items() if v is not None}
+    return data
+
+
+def over_stored(w: Writer, raw: dict, person: Person) -> dict:
+    """An edit laid over the stored record: fields left out keep their stored values (the
+    resident and floating blocks field by field), and a masked number sent back as it was
+    served means the stored one."""
+    stored = stored_data(w, person)
+    if (
+        "id_number" in raw
+        and raw["id_number"] != person.id_masked
+        and upsert_key(w, {"id_number": raw["id_number"]})[1] != bytes(person.id_index)
+    ):
+        raise ValidationFailed.field(
+            "data.id_number", f"is not the ID number of person {person.id} (it cannot change)"
+        )
+    out = {**stored}
+    for name, value in raw.items():
+        if name in ("resident", "floating") and isinstance(value, dict):
+            out[name] = {**(stored.get(name) or {}), **value}
+        else:
+            out[name] = value
+    out["id_number"] = stored["id_number"]
+    if raw.get("phone") is not None and raw["phone"] == person.phone_masked:
+        out["phone"] = stored["phone"]
+    floating = out.get("floating")
+    if isinstance(floating, dict) and floating.get("certificate_no"):
+        served = (person.details or {}).get("floating", {}).get("certificate_no")
+        if floating["certificate_no"] == served:
+            floating["certificate_no"] = stored["floating"]["certificate_no"]
+    out.pop("id", None)
+    return out
+
+
+def prepare(
+    w: Writer,
+    raw: dict,
+    known_homes: Mapping[str, object] = {},  # noqa: B006
+    stored: Person | None = None,
+) -> PersonRecord:
+    """Validate a person record and seal its numbers; an edit of `stored` (someone on record)
+    is laid over their stored record first (over_stored). `known_homes` may give houses looked
+    up beforehand (homes()), for a batch of many."""
+    if stored is not None and isinstance(raw, dict):
+        raw = over_stored(w, raw, stored)
     data = load(schemas.PERSON, raw)
     errors = check_codes(data, schemas.PERSON_CODES, w.codes, "data.")
     if data.get("resident"):
@@ -115,24 +207,48 @@ def prepare(w: Writer, raw: dict, known_homes: Mapping[str, object] = {}) -> Per
 
 @dataclass
 class PersonKey:
-    """Whom a move or delete names, and for a move, where to."""
+    """Whom a move or delete names (by the server's key or the ID number's blind index), and
+    for a move, where to."""
 
-    id: idnumber.IdNumber
-    index: bytes
+    id: int | None
+    index: bytes | None
     house_code: str | None
     moved_in: date | None
+    number: str | None = None  # the ID number, when the record names them by it
 
 
 def load_key(w: Writer, raw: dict) -> PersonKey:
     data = load(schemas.PERSON_KEY, raw)
-    parsed = parse_id(data["id_number"], "data.id_number", w.today)
-    index = w.vault.index(parsed.number, "id_number")
-    return PersonKey(parsed, index, data.get("house_code"), data.get("moved_in"))
+    index = number = None
+    if data.get("id") is None:
+        number = parse_id(data["id_number"], "data.id_number", w.today).number
+        index = w.vault.index(number, "id_number")
+    return PersonKey(data.get("id"), index, data.get("house_code"), data.get("moved_in"), number)
+
+
+def not_in_scope(person_id: int) -> NotFound:
+    """Someone named by the server's key who is not on record in the writer's areas: the same
+    answer whether the key is nobody's or someone's beyond them (a key can be guessed)."""
+    return NotFound(f"No person with id {person_id} in your areas.", code="unknown_person")
+
+
+def named_by_key(w: Writer, person_id: int, person: Person | None) -> Person:
+    """The person a record names by key, if the writer may see them, else not_in_scope. A
+    deleted record beyond the writer's areas is not theirs to register again by key either: the
+    edit would be laid over it and show it."""
+    if person is None or not w.covers(person.grid_code):
+        raise not_in_scope(person_id)
+    return person
 
 
 def locked(index: bytes) -> Person | None:
     """The person with this ID number's blind index, locked until the transaction ends."""
     return db.session.scalar(select(Person).where(Person.id_index == index).with_for_update())
+
+
+def locked_by_id(person_id: int) -> Person | None:
+    """The person with this key, locked until the transaction ends."""
+    return db.session.scalar(select(Person).where(Person.id == person_id).with_for_update())
 
 
 @dataclass
@@ -195,8 +311,8 @@ def create_many(w: Writer, new: list[NewPerson]) -> list[Outcome]:
 def upsert(
     w: Writer, rec: PersonRecord, person: Person | None, base_version: int | None, captured_on: date
 ) -> Outcome:
-    """Register or update a person. `person` is the one with the record's ID number, locked,
-    or None when nobody has it."""
+    """Register or update a person. `person` is the one the record names (by id or ID number),
+    locked, or None when nobody has it; `rec` was prepared over them (prepare(stored=...))."""
     house = rec.house
     if person is None:
         [outcome] = create_many(w, [plan_create(w, rec, captured_on)])
@@ -211,18 +327,22 @@ def upsert(
         return Outcome(
             "unchanged", 200, key=str(person.id), version=person.version, flags=rec.flags
         )
+    moves = person.house_id != house.id or person.deleted_at is not None
+    if moves:
+        # Before any conflict: one filed with a date the record cannot take could only ever
+        # be resolved one way.
+        _check_moved_in(person, rec.moved_in or captured_on)
     if base_version != person.version:
         raise Stale(person.version, str(person.id), person.grid_code, diffs)
     before = view(person)
-    old_grid, old_house = person.grid_code, person.house_id
-    returning = person.deleted_at is not None  # registered again: their residence was closed
+    old_grid = person.grid_code
     for name, value in rec.values.items():
         setattr(person, name, value)
     person.phone_sealed = _sealed_phone(w, rec.phone)
     person.deleted_at = None
     person.version += 1
     person.updated_at = func.now()
-    if old_house != house.id or returning:
+    if moves:
         _move_residence(person, house, rec.moved_in or captured_on)
     return _saved(w, person, "update_person", before, old_grid, house.code, rec.flags)
 
@@ -253,21 +373,29 @@ def _current_residence(person: Person) -> Residence | None:
     )
 
 
-def _move_residence(person: Person, house, on: date) -> None:
+def _check_moved_in(person: Person, on: date) -> None:
+    """A new residence begins no earlier than the current one began, or than the last one
+    ended (someone registered again after they left)."""
     current = _current_residence(person)
     if current is not None:
         if on < current.moved_in:
             raise ValidationFailed.field(
                 "data.moved_in", f"is before the last move-in {current.moved_in}"
             )
+        return
+    left = db.session.scalar(
+        select(func.max(Residence.moved_out)).where(Residence.person_id == person.id)
+    )
+    if left is not None and on < left:
+        raise ValidationFailed.field("data.moved_in", f"is before the last move-out {left}")
+
+
+def _move_residence(person: Person, house, on: date) -> None:
+    _check_moved_in(person, on)
+    current = _current_residence(person)
+    if current is not None:
         current.moved_out = on
         db.session.flush()
-    else:
-        left = db.session.scalar(
-            select(func.max(Residence.moved_out)).where(Residence.person_id == person.id)
-        )
-        if left is not None and on < left:
-            raise ValidationFailed.field("data.moved_in", f"is before the last move-out {left}")
     db.session.add(Residence(person_id=person.id, house_id=house.id, moved_in=on))
 
 
@@ -287,13 +415,16 @@ def move(
     house = _home(key.house_code, known_homes)
     w.require_house(house.code, house.grid_code)
     if person is None or not w.covers(person.grid_code):
-        return transfers.request(w, key.index, key.id.number, house, key.moved_in or captured_on)
+        if key.id is not None:
+            raise not_in_scope(key.id)
+        return transfers.request(w, key.index, key.number, house, key.moved_in or captured_on)
     if person.deleted_at is not None:
         raise NotFound(
             "No such person is registered; register them instead.", code="unknown_person"
         )
     if person.house_id == house.id:
         return Outcome("unchanged", 200, key=str(person.id), version=person.version)
+    _check_moved_in(person, key.moved_in or captured_on)
     if base_version != person.version:
         ours = db.session.scalar(select(House.code).where(House.id == person.house_id))
         fields = [{"field": "house", "ours": ours, "theirs": key.house_code}]
@@ -337,4 +468,4 @@ def delete(
         device_id=w.device_id,
         before=view(person),
     )
-    return Outcome("updated", 200, key=str(person.id), version=person.version)
+    return Outcome("deleted", 200, key=str(person.id), version=person.version)

@@ -1,7 +1,11 @@
 """People as a scoped reader sees them: ID and phone numbers masked, deleted people gone."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import date, timedelta
 
+from sqlalchemy import Date, cast, func, select
+
+from gridgov.clock import district_today
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.houses.models import House
@@ -50,12 +54,67 @@ def get_person(principal: Principal, person_id: int) -> dict:
     return view(person)
 
 
+@dataclass(frozen=True)
+class PersonFilters:
+    """What desk staff narrow a list of people by; None: not narrowed."""
+
+    kind: str | None = None
+    name: str | None = None  # exactly
+    name_prefix: str | None = None
+    phone_index: bytes | None = None  # the phone's blind index (the number is never stored)
+    compound: str | None = None
+    building: str | None = None
+    house: str | None = None  # a house code: its occupants
+    expiring_within: int | None = None  # days: floating registrations that end by then
+    today: date | None = None
+
+
+def _filtered(stmt, f: PersonFilters):
+    if f.kind:
+        stmt = stmt.where(Person.kind == f.kind)
+    if f.name:
+        stmt = stmt.where(Person.name == f.name)
+    if f.name_prefix:
+        escaped = f.name_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Person.name.like(escaped + "%", escape="\\"))
+    if f.phone_index is not None:
+        stmt = stmt.where(Person.phone_index == f.phone_index)
+    if f.compound or f.building or f.house:
+        home = select(House.id).where(House.deleted_at.is_(None))
+        if f.compound:
+            home = home.where(House.compound == f.compound)
+        if f.building:
+            home = home.where(House.building == f.building)
+        if f.house:
+            home = home.where(House.code == f.house)
+        stmt = stmt.where(Person.house_id.in_(home))
+    if f.expiring_within is not None:
+        today = f.today or district_today()
+        expires = Person.details["floating"]["expires_on"].astext
+        stmt = stmt.where(
+            Person.kind == "floating",
+            expires.op("~")(r"^\d{4}-\d{2}-\d{2}$"),
+            cast(expires, Date).between(today, today + timedelta(days=f.expiring_within)),
+        )
+    return stmt
+
+
+def count_persons(principal: Principal, prefix: str, filters: PersonFilters) -> int:
+    """How many people list_persons() would list, over all its pages."""
+    stmt = _filtered(scoped(principal).where(Person.grid_code.like(prefix + "%")), filters)
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
 def list_persons(
-    principal: Principal, prefix: str, kind: str | None, after: int | None, limit: int
+    principal: Principal,
+    prefix: str,
+    filters: PersonFilters,
+    after: int | None,
+    limit: int,
 ) -> list[dict]:
-    stmt = scoped(principal).where(Person.grid_code.like(prefix + "%"))
-    if kind:
-        stmt = stmt.where(Person.kind == kind)
+    """People (not deleted) living below an area, narrowed by `filters`, by id, keyset-paged
+    after an id."""
+    stmt = _filtered(scoped(principal).where(Person.grid_code.like(prefix + "%")), filters)
     if after:
         stmt = stmt.where(Person.id > after)
     return views(list(db.session.scalars(stmt.order_by(Person.id).limit(limit))))

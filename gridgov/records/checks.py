@@ -12,7 +12,8 @@ from gridgov.geo import CRS_NAMES
 from gridgov.schema import Schema
 
 DIGITS = validate.Regexp(r"^\d+$", error="must be digits only")
-HOUSE_CODE = validate.Regexp(r"^\d{25}$", error="must be a 25-digit house code")
+HOUSE_CODE_PATTERN = r"^\d{25}$"
+HOUSE_CODE = validate.Regexp(HOUSE_CODE_PATTERN, error="must be a 25-digit house code")
 
 
 class PositionSchema(Schema):

@@ -1,10 +1,10 @@
 """HTTP routes for grid redraws: propose, read, edit, approve, and the crosswalk."""
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from gridgov.clock import district_today
 from gridgov.errors import ValidationFailed
+from gridgov.extensions import Blueprint, Document
 from gridgov.geo import CRS_NAMES
 from gridgov.redraw import approve as approval
 from gridgov.redraw import edits, schemas, service, views
@@ -36,7 +36,7 @@ def _crs(roads) -> str:
 @blp.post("/grids/proposals")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ProposalSchema)
-@blp.response(201)
+@blp.response(201, Document)
 def propose(args):
     """Propose grid cells for a community (a preview; nothing changes until approval)."""
     roads = args.get("roads")
@@ -50,16 +50,16 @@ def propose(args):
 @blp.get("/grids/proposals")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ProposalListQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, Document(many=True))
 def list_proposals(args):
     """The proposals made for a community, newest first."""
     return views.list_proposals(current_principal(), args["community"])
 
 
-@blp.get("/grids/proposals/<int:proposal_id>")
+@blp.get("/grids/proposals/<int(max=2147483647):proposal_id>")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ProposalQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, Document)
 def get_proposal(args, proposal_id):
     """A proposal's cells, violations, moves and blocks; `stale` once the houses changed."""
     return views.get_proposal(
@@ -67,19 +67,19 @@ def get_proposal(args, proposal_id):
     )
 
 
-@blp.post("/grids/proposals/<int:proposal_id>/edits")
+@blp.post("/grids/proposals/<int(max=2147483647):proposal_id>/edits")
 @authenticated(*STAFF)
 @blp.arguments(schemas.EditSchema)
-@blp.response(200)
+@blp.response(200, Document)
 def edit_proposal(args, proposal_id):
     """Move blocks to a neighbouring cell, merge two cells or split one; re-checked each time."""
     return edits.edit(current_principal(), proposal_id, args)
 
 
-@blp.post("/grids/proposals/<int:proposal_id>/approve")
+@blp.post("/grids/proposals/<int(max=2147483647):proposal_id>/approve")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ApproveSchema)
-@blp.response(200)
+@blp.response(200, Document)
 def approve_proposal(args, proposal_id):
     """Put a proposal in force: new cells, lineage, houses, people and workers move at once."""
     return approval.approve(
@@ -90,7 +90,7 @@ def approve_proposal(args, proposal_id):
 @blp.get("/grids/crosswalk")
 @authenticated(*STAFF)
 @blp.arguments(schemas.CrosswalkQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, Document)
 def crosswalk(args):
     """Old cell -> new cell with shared households, to compare series across redraws."""
     return views.crosswalk(current_principal(), args["community"])

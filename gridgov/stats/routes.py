@@ -1,11 +1,12 @@
 """HTTP routes for statistics: per area and its children, monthly series, choropleth features."""
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from gridgov.clock import district_today
 from gridgov.errors import ValidationFailed
+from gridgov.extensions import Blueprint, Document
 from gridgov.hierarchy.routes import path_code
+from gridgov.hierarchy.schemas import area_code_param
 from gridgov.scope.guard import authenticated, current_principal
 from gridgov.stats import measures, schemas, service
 
@@ -44,19 +45,19 @@ def question(code: str, args: dict) -> service.Question:
     )
 
 
-@blp.get("/stats/<code>")
+@blp.get("/stats/<code>", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.StatsQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, Document)
 def area_statistics(args, code):
     """Counts of an area (and of its children with `by`), today or as of a past day."""
     return service.statistics(current_principal(), question(code, args), settings())
 
 
-@blp.get("/stats/<code>/series")
+@blp.get("/stats/<code>/series", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.SeriesQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, Document)
 def area_series(args, code):
     """People at the end of each month (the last point: today, if the month is not over)."""
     now, start = today(), args["start"]
@@ -72,10 +73,10 @@ def area_series(args, code):
     return service.series(current_principal(), path_code(code), start, stop, settings())
 
 
-@blp.get("/stats/<code>/features")
+@blp.get("/stats/<code>/features", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.FeaturesQueryArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, Document)
 def area_features(args, code):
     """The children as a GeoJSON FeatureCollection with their counts as flat properties
     (nested counts as 'age_bands.80+'), ready for a choropleth."""

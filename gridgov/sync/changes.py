@@ -43,6 +43,13 @@ _HORIZON = text(
 )
 
 
+def start_cursor() -> str:
+    """A cursor from which the feed serves every change not yet committed now (the first
+    sync's: what it reads after taking it includes everything before)."""
+    horizon = db.session.execute(_HORIZON).scalar()
+    return f"{horizon}.0.{horizon}"
+
+
 def changes(principal: Principal, cursor: str | None, limit: int) -> dict:
     """Changes in the caller's grid cells since the cursor, oldest first, with tombstones.
 

@@ -4,7 +4,9 @@ keeping the stored record or applying the device's edit on top of it."""
 import json
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
+from gridgov.accounts.models import User
 from gridgov.audit.service import record
 from gridgov.errors import NotFound, ValidationFailed
 from gridgov.extensions import db
@@ -36,6 +38,8 @@ def file_conflict(w: Writer, env: dict, stale: Stale) -> Outcome:
         server_version=current_version,
         fields=fields,
         theirs_sealed=w.vault.seal(json.dumps(env["data"], ensure_ascii=False), "sync.conflict"),
+        sent_by=w.principal.user_id,
+        device_id=w.device_id,
     )
     db.session.add(conflict)
     db.session.flush()
@@ -64,14 +68,48 @@ def file_conflict(w: Writer, env: dict, stale: Stale) -> Outcome:
     )
 
 
-def list_conflicts(principal: Principal, status: str) -> list[Conflict]:
-    return list(
-        db.session.scalars(
-            select(Conflict)
-            .where(Conflict.status == status, inside(principal, Conflict.grid_code))
-            .order_by(Conflict.id)
-        )
+def list_conflicts(principal: Principal, status: str) -> list[dict]:
+    """Conflicts in the principal's areas with that status, oldest first: both sides of each
+    field (personal values masked), who sent the edit from which device and when, and for a
+    resolved one who chose which side."""
+    sender, resolver = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(Conflict, sender.username, resolver.username)
+        .outerjoin(sender, sender.id == Conflict.sent_by)
+        .outerjoin(resolver, resolver.id == Conflict.resolved_by)
+        .where(Conflict.status == status, inside(principal, Conflict.grid_code))
+        .order_by(Conflict.id)
     )
+    return [
+        {
+            "id": c.id,
+            "record_type": c.record_type,
+            "op": c.op,
+            "record_key": c.record_key,
+            "grid_code": c.grid_code,
+            "base_version": c.base_version,
+            "server_version": c.server_version,
+            "fields": c.fields,
+            "status": c.status,
+            "sent": {
+                "by": {"id": c.sent_by, "username": sent_by} if c.sent_by else None,
+                "device_id": c.device_id,
+                "captured_at": c.captured_at,
+                "received_at": c.created_at,
+            },
+            "resolved": (
+                {
+                    "by": {"id": c.resolved_by, "username": resolved_by},
+                    "choice": c.choice,
+                    "at": c.resolved_at,
+                }
+                if c.status == "resolved"
+                else None
+            ),
+            "created_at": c.created_at,
+        }
+        for c, sent_by, resolved_by in rows
+    ]
 
 
 def resolve(w: Writer, conflict_id: int, choice: str) -> dict:
@@ -101,6 +139,7 @@ def resolve(w: Writer, conflict_id: int, choice: str) -> dict:
         outcome = handlers.apply(w, env, handlers.Prefetched())
         result.update(outcome=outcome.outcome, version=outcome.version)
     conflict.status, conflict.resolved_by = "resolved", w.principal.user_id
+    conflict.choice = choice
     conflict.resolved_at = db.func.now()
     record(
         "resolve_conflict",

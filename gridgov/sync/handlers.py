@@ -5,7 +5,7 @@ import contextlib
 from collections import ChainMap
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from gridgov import idnumber
 from gridgov.clock import district_today
@@ -27,6 +27,7 @@ class Prefetched:
     up itself."""
 
     persons: dict[bytes, Person] = field(default_factory=dict)  # by ID number's blind index
+    by_id: dict[int, Person] = field(default_factory=dict)  # the same, by the server's key
     absent: set[bytes] = field(default_factory=set)  # indexes known to have no person yet
     indexes: dict[str, bytes] = field(default_factory=dict)  # blind index by number as sent
     houses: dict[str, House] = field(default_factory=dict)
@@ -48,6 +49,17 @@ class Prefetched:
             return None
         return people.locked(index)
 
+    def person_by_id(self, person_id: int) -> Person | None:
+        if person_id in self.by_id:
+            return self.by_id[person_id]
+        return people.locked_by_id(person_id)
+
+    def named(self, person_id: int | None, index: bytes | None) -> Person | None:
+        """The person a record names by key or by ID number; None when nobody (yet) is."""
+        if person_id is not None:
+            return self.person_by_id(person_id)
+        return self.person(index) if index is not None else None
+
     def house(self, code: str) -> House | None:
         return self.houses[code] if code in self.houses else houses.locked(code)
 
@@ -58,7 +70,7 @@ def prefetch(w: Writer, raw_records: list, near) -> Prefetched:
     different orders then queue instead of deadlocking. (The houses people are registered in
     are read, not locked.) `near` looks up device positions (geofence.near_cells)."""
     rows = Prefetched()
-    locked_codes, codes, locations, positions = set(), set(), [], []
+    locked_codes, codes, locations, positions, ids = set(), set(), [], [], set()
     for raw in raw_records:
         if not isinstance(raw, dict):
             continue
@@ -66,10 +78,14 @@ def prefetch(w: Writer, raw_records: list, near) -> Prefetched:
         data = raw.get("data")
         if not isinstance(data, dict):
             continue
-        if raw.get("type") == "person" and isinstance(data.get("id_number"), str):
-            with contextlib.suppress(idnumber.IdNumberError):
-                number = idnumber.parse(data["id_number"], w.today).number
-                rows.indexes[data["id_number"]] = w.vault.index(number, "id_number")
+        if raw.get("type") == "person":
+            person_id, _ = people.upsert_key(w, {"id": data.get("id")})
+            if person_id is not None:
+                ids.add(person_id)
+            elif isinstance(data.get("id_number"), str):
+                with contextlib.suppress(idnumber.IdNumberError):
+                    number = idnumber.parse(data["id_number"], w.today).number
+                    rows.indexes[data["id_number"]] = w.vault.index(number, "id_number")
             if isinstance(data.get("house_code"), str):
                 codes.add(data["house_code"])
         elif raw.get("type") == "house":
@@ -77,12 +93,14 @@ def prefetch(w: Writer, raw_records: list, near) -> Prefetched:
                 locked_codes.add(data["code"])
             locations.append(houses.wgs84_point(data.get("location")))
     indexes = set(rows.indexes.values())
-    rows.persons = {
-        p.id_index: p
-        for p in db.session.scalars(
-            select(Person).where(Person.id_index.in_(indexes)).order_by(Person.id).with_for_update()
-        )
-    }
+    found = db.session.scalars(
+        select(Person)
+        .where(or_(Person.id_index.in_(indexes), Person.id.in_(ids)))
+        .order_by(Person.id)
+        .with_for_update()
+    ).all()
+    rows.persons = {bytes(p.id_index): p for p in found if bytes(p.id_index) in indexes}
+    rows.by_id = {p.id: p for p in found}
     rows.absent = indexes - set(rows.persons)
     rows.houses = {
         h.code: h
@@ -112,6 +130,8 @@ def plan(w: Writer, env: dict, rows: Prefetched):
         if data.get("code"):
             return None
         return houses.plan_create(w, houses.prepare(w, data, rows.cells))
+    if data.get("id") is not None:
+        return None  # someone on record, by key: apply() edits them
     number = data.get("id_number")
     # The batch indexed every valid number; none here, and prepare says what is wrong.
     index = rows.indexes.get(number) if isinstance(number, str) else None
@@ -131,19 +151,29 @@ def apply(w: Writer, env: dict, rows: Prefetched) -> Outcome:
     data, base = env["data"], env.get("base_version")
     match env["type"], env["op"]:
         case "house", "upsert":
-            rec = houses.prepare(w, data, rows.cells)
-            return houses.upsert(w, rec, rows.house(rec.code) if rec.code else None, base)
+            code = data.get("code")
+            stored = rows.house(code) if isinstance(code, str) and len(code) == 25 else None
+            rec = houses.prepare(w, data, rows.cells, stored=stored)
+            return houses.upsert(w, rec, stored, base)
         case "house", "delete":
             code = houses.load_key(data)
             return houses.delete(w, code, rows.house(code), base)
         case "person", "upsert":
-            rec = people.prepare(w, data, rows.known_homes)
-            return people.upsert(w, rec, rows.person(rec.index), base, captured_on(env))
+            person_id, index = people.upsert_key(w, data)
+            person = rows.named(person_id, index)
+            if person_id is not None:
+                person = people.named_by_key(w, person_id, person)
+            # Only a record in the writer's areas is laid under the edit: one beyond them reads
+            # as absent (a full record, then a transfer request or a registration again).
+            stored = person if person is not None and w.covers(person.grid_code) else None
+            rec = people.prepare(w, data, rows.known_homes, stored=stored)
+            return people.upsert(w, rec, person, base, captured_on(env))
         case "person", "move":
             key = people.load_key(w, data)
-            person = rows.person(key.index)
+            person = rows.named(key.id, key.index)
             return people.move(w, key, person, base, captured_on(env), rows.known_homes)
         case "person", "delete":
             key = people.load_key(w, data)
-            return people.delete(w, rows.person(key.index), base, captured_on(env))
+            person = rows.named(key.id, key.index)
+            return people.delete(w, person, base, captured_on(env))
     raise AssertionError(f"no write for {env['type']} {env['op']}")  # RecordSchema allows none

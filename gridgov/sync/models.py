@@ -55,7 +55,10 @@ class Conflict(db.Model):
         JSONB
     )  # [{field, theirs, ours}] with personal values masked
     theirs_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # the device's full record, encrypted
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who sent the edit
+    device_id: Mapped[str | None] = mapped_column(String(100))  # from which device
     status: Mapped[str] = mapped_column(String(10), server_default="open")
+    choice: Mapped[str | None] = mapped_column(String(10))  # ours or theirs, once resolved
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

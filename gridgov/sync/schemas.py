@@ -6,19 +6,12 @@ record is rejected with its field errors while the others go through.
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from gridgov.houses.schemas import HouseKeySchema, HouseSchema
+from gridgov.people.schemas import PersonKeySchema, PersonMoveKeySchema, PersonSchema
 from gridgov.records.checks import PositionSchema
 from gridgov.schema import Schema
 
 MAX_BATCH = 1000
-
-
-class BatchSchema(Schema):
-    device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    records = fields.List(
-        fields.Dict(),
-        required=True,
-        validate=validate.Length(min=1, max=MAX_BATCH, error=f"must hold 1 to {MAX_BATCH} records"),
-    )
 
 
 class RecordSchema(Schema):
@@ -37,3 +30,98 @@ class RecordSchema(Schema):
 
 
 RECORD = RecordSchema()
+
+
+# --- the documented shape of each record (the server loads RECORD, then the type's data) ----
+
+
+def _record_schema(name: str, type_: str, op: str, data_schema) -> type[Schema]:
+    """The documented schema of one (type, op) kind of record."""
+    return Schema.from_dict(
+        {
+            "uuid": fields.UUID(
+                required=True, metadata={"description": "made by the device; the retry key"}
+            ),
+            "type": fields.String(required=True, metadata={"enum": [type_]}),
+            "op": fields.String(required=True, metadata={"enum": [op]}),
+            "base_version": fields.Integer(
+                allow_none=True,
+                validate=validate.Range(min=1),
+                metadata={"description": "the version the device edited (absent: a new record)"},
+            ),
+            "captured_at": fields.AwareDateTime(
+                required=True, metadata={"description": "when the worker captured it (with zone)"}
+            ),
+            "position": fields.Nested(
+                PositionSchema,
+                allow_none=True,
+                metadata={"description": "the device's position then (the geofence)"},
+            ),
+            "data": fields.Nested(data_schema, required=True),
+        },
+        name=name,
+    )
+
+
+RECORD_KINDS = {
+    "HouseUpsertRecord": _record_schema("HouseUpsertRecord", "house", "upsert", HouseSchema),
+    "HouseDeleteRecord": _record_schema("HouseDeleteRecord", "house", "delete", HouseKeySchema),
+    "PersonUpsertRecord": _record_schema("PersonUpsertRecord", "person", "upsert", PersonSchema),
+    "PersonMoveRecord": _record_schema("PersonMoveRecord", "person", "move", PersonMoveKeySchema),
+    "PersonDeleteRecord": _record_schema("PersonDeleteRecord", "person", "delete", PersonKeySchema),
+}
+
+
+class BatchSchema(Schema):
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    records = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={"one_of": list(RECORD_KINDS)},
+        validate=validate.Length(min=1, max=MAX_BATCH, error=f"must hold 1 to {MAX_BATCH} records"),
+    )
+
+
+class OutcomeSchema(Schema):
+    """What became of one record."""
+
+    uuid = fields.String(allow_none=True)
+    outcome = fields.String(
+        metadata={"enum": ["created", "updated", "deleted", "unchanged", "conflict", "rejected"]}
+    )
+    status = fields.Integer(metadata={"description": "the HTTP status it would have alone"})
+    key = fields.String(metadata={"description": "house code, or the person's id"})
+    version = fields.Integer()
+    flags = fields.List(
+        fields.String(),
+        metadata={"description": "sex_mismatch, no_position, position_outside_geofence"},
+    )
+    code = fields.String(metadata={"description": "why it was refused or a conflict"})
+    detail = fields.String()
+    errors = fields.List(fields.Dict(), metadata={"description": "{field, in, message} each"})
+    conflict_id = fields.Integer()
+    replayed = fields.Boolean(metadata={"description": "a retry: the stored outcome again"})
+
+
+class UploadResultSchema(Schema):
+    results = fields.List(fields.Nested(OutcomeSchema))
+
+
+class ChangeSchema(Schema):
+    seq = fields.Integer()
+    type = fields.String(metadata={"enum": ["house", "person"]})
+    key = fields.String()
+    grid = fields.String()
+    op = fields.String(
+        metadata={
+            "enum": ["upsert", "delete", "left"],
+            "description": "left: the record is no longer in this cell (drop it)",
+        }
+    )
+    record = fields.Dict(metadata={"description": "upsert: the record as GET serves it"})
+
+
+class ChangesPageSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema))
+    cursor = fields.String(metadata={"description": "pass back as cursor= for what follows"})
+    more = fields.Boolean(metadata={"description": "true: ask again at once"})

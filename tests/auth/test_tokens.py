@@ -61,7 +61,7 @@ def test_login_body_fields_are_required(client):
     response = client.post("/api/v1/auth/login", json={"username": "wang"})
     assert response.status_code == 422
     assert response.json["errors"] == [
-        {"field": "password", "in": "json", "message": "Missing data for required field."}
+        {"field": "password", "in": "body", "message": "Missing data for required field."}
     ]
 
 

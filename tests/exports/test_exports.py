@@ -356,9 +356,9 @@ def test_record_lists_are_read_page_by_page(client, staff, app, monkeypatch):
     pages = []
     original = service.houses.list_houses
 
-    def spy(principal, prefix, after, limit):
+    def spy(principal, prefix, after, limit, *filters):
         pages.append(after)
-        return original(principal, prefix, after, limit)
+        return original(principal, prefix, after, limit, *filters)
 
     monkeypatch.setattr(service.houses, "list_houses", spy)
     monkeypatch.setitem(app.config, "GRIDGOV_EXPORT_PAGE_ROWS", 2)

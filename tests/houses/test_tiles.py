@@ -153,7 +153,7 @@ def test_a_deleted_house_is_not_drawn(client, staff):
     code = h.add_house(client, staff, f.OWN_CELL, "101")
     env = f.envelope("house", {"code": code}, op="delete", base_version=1)
     [result] = f.upload(client, staff, env)
-    assert result["outcome"] == "updated", result
+    assert result["outcome"] == "deleted", result
     assert tile(client, staff, 14, *h.cell_point(f.OWN_CELL, 101)).data == b""
 
 

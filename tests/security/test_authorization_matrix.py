@@ -95,6 +95,7 @@ class World:
     proposals: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     transfers: dict = field(default_factory=dict)  # target -> a request into the target's cell
+    reserved: dict = field(default_factory=dict)  # target -> a building number in its community
 
     def secrets(self, target: str) -> list[str]:
         code, _ = self.houses[target]
@@ -142,6 +143,13 @@ def build_world(client) -> tuple[World, dict]:
         [t] = f.upload(client, district, f.envelope("person", moved, op="move", position=point))
         assert t["outcome"] == "transfer_requested", t
         w.transfers[target] = int(t["key"])
+        reserved = client.post(
+            "/api/v1/sync/building-numbers",
+            json={"device_id": "m-1", "community": cell[:12], "count": 1},
+            headers=district,
+        )
+        assert reserved.status_code == 201, reserved.json
+        [w.reserved[target]] = reserved.json["numbers"]
     return w, tokens
 
 
@@ -177,8 +185,19 @@ def sync_requests(w: World, t: str) -> list[Req]:
         ),
         ("person", "delete"): ({"id_number": number}, {"id_number": fresh}, (number, fresh)),
     }
+    # The same, naming the person by the server's key (an edit laid over the stored record).
+    pid, absent_id = str(w.persons[t][0]), str(ABSENT_ID)
+    by_key = {
+        ("person", "upsert"): ({"id": int(pid), "occupation": "丙"}, {"occupation": "丙"}),
+        ("person", "move"): ({"id": int(pid), "house_code": own_code}, {"house_code": own_code}),
+        ("person", "delete"): ({"id": int(pid)}, {}),
+    }
+    items = list(pairs.items()) + [
+        ((type_, op), (data, {**absent, "id": ABSENT_ID}, (pid, absent_id)))
+        for (type_, op), (data, absent) in by_key.items()
+    ]
     out = []
-    for (type_, op), (data, absent, keys) in pairs.items():
+    for (type_, op), (data, absent, keys) in items:
         base = 2 if (type_, op) != ("house", "upsert") else 1
         body = {"device_id": "m-1", "records": [record(type_, op, data, point, base)]}
         twin = {"device_id": "m-1", "records": [record(type_, op, absent, point, base)]}
@@ -276,6 +295,35 @@ def no_absent(k):
     return ABSENT_ID
 
 
+def person_search(by_house: bool):
+    """POST /persons/search naming the target's area (with its person's name), or its house
+    (the occupants), and the same search naming an area or house that does not exist."""
+
+    def build(w: World, t: str) -> list[Req]:
+        path = "/api/v1/persons/search"
+        if by_house:
+            code = house_code(w, t)
+            absent = code[:-4] + "9999"
+            body, twin = {"house": code}, {"house": absent}
+        else:
+            code = area_of(t)
+            absent = absent_area(code)
+            name = w.persons[t][2]["name"]
+            body, twin = {"area": code, "name": name}, {"area": absent, "name": name}
+        return [Req("POST", path, body, path, twin, (code, absent))]
+
+    return build
+
+
+def release_reservation(w: World, t: str) -> list[Req]:
+    """Give back the building number reserved in the target's community, and one of a
+    community that does not exist."""
+    c, n = TARGETS[t][:12], w.reserved[t]
+    a = absent_area(c)
+    path = "/api/v1/sync/building-numbers/{}/{}"
+    return [Req("DELETE", path.format(c, n), None, path.format(a, n), None, (c, a), True, area=c)]
+
+
 # Operations that carry no area or record: checked for leaks only, or not by this matrix.
 UNSCOPED = {
     "POST /api/v1/auth/login": "before any token: no scope",
@@ -303,6 +351,11 @@ MATRIX = {
     "GET /api/v1/tiles/grids/{z}/{x}/{y}.mvt": tile_of("grids"),
     "POST /api/v1/sync/upload": sync_requests,
     "GET /api/v1/sync/changes": unkeyed("GET", "/api/v1/sync/changes?limit=5000"),
+    "GET /api/v1/sync/initial": unkeyed("GET", "/api/v1/sync/initial?limit=2000"),
+    "GET /api/v1/sync/building-numbers": by_community(
+        "GET", "/api/v1/sync/building-numbers", query=True
+    ),
+    "DELETE /api/v1/sync/building-numbers/{community}/{number}": release_reservation,
     "POST /api/v1/sync/building-numbers": by_community(
         "POST", "/api/v1/sync/building-numbers", {"device_id": "m-1", "count": 1}
     ),
@@ -323,6 +376,9 @@ MATRIX = {
     "GET /api/v1/persons": area_get("/api/v1/persons?area={code}"),
     "GET /api/v1/persons/{person_id}": keyed("GET", "/api/v1/persons/{key}", person_id, no_absent),
     "POST /api/v1/persons/lookup": lookup,
+    "POST /api/v1/persons/search": lambda w, t: (
+        person_search(False)(w, t) + person_search(True)(w, t)
+    ),
     "POST /api/v1/persons/{person_id}/reveal": keyed(
         "POST",
         "/api/v1/persons/{key}/reveal",

@@ -213,7 +213,7 @@ def test_every_measure_at_every_level_equals_a_recount_after_random_uploads_move
         for k in keys[:150] + keys[500:650]
     ]
     outcomes = [r["outcome"] for r in f.upload(client, staff, *deletes)]
-    assert set(outcomes) == {"updated"}
+    assert set(outcomes) == {"deleted"}
 
     now = today()
     for code, by in ((f.DISTRICT, "street"), (f.DISTRICT, "community"), (STREET, "grid")):

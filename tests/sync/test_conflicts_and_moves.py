@@ -29,7 +29,10 @@ def test_two_devices_editing_the_same_record_make_a_conflict_not_a_lost_update(
     assert conflict["id"] == b["conflict_id"] and conflict["record_key"] == created["key"]
     by_field = {x["field"]: x for x in conflict["fields"]}
     assert by_field["name"] == {"field": "name", "ours": "甲改", "theirs": "乙改"}
-    assert by_field["phone_index"]["theirs"] == "changed"  # no phone number in a conflict listing
+    # Both sides readable, neither in full.
+    assert by_field["phone"] == {"field": "phone", "ours": "139****5678", "theirs": "137****0000"}
+    assert (conflict["sent"]["by"]["username"], conflict["sent"]["device_id"]) == ("wang", "pda-2")
+    assert conflict["sent"]["captured_at"] and conflict["resolved"] is None
     person = client.get(f"/api/v1/persons/{created['key']}", headers=staff).json
     assert person["name"] == "甲改"  # nothing applied until someone decides
 
@@ -129,13 +132,13 @@ def test_a_stale_delete_or_move_is_a_conflict_that_resolves_as_that_operation(
     assert listed[stale_move["conflict_id"]] == [
         {"field": "house", "ours": house, "theirs": south_house}
     ]
-    for result in (stale_delete, stale_move):
+    for result, outcome in ((stale_delete, "deleted"), (stale_move, "updated")):
         response = client.post(
             f"/api/v1/conflicts/{result['conflict_id']}/resolve",
             json={"choice": "theirs"},
             headers=staff,
         )
-        assert response.json["outcome"] == "updated", response.json
+        assert response.json["outcome"] == outcome, response.json
     assert client.get(f"/api/v1/persons/{stale_delete['key']}", headers=staff).status_code == 404
     moved = client.get(f"/api/v1/persons/{stale_move['key']}", headers=staff).json
     assert moved["house"] == south_house
@@ -236,7 +239,7 @@ def test_a_deleted_record_is_a_tombstone(client, worker, house):
         worker,
         f.envelope("person", {"id_number": f.id_number(7)}, op="delete", base_version=1),
     )
-    assert deleted["outcome"] == "updated"
+    assert deleted["outcome"] == "deleted"
     feed = changes(client, worker, cursor)
     assert [(c["key"], c["op"]) for c in feed["changes"]] == [(created["key"], "delete")]
 
@@ -350,3 +353,25 @@ def test_an_old_upsert_of_a_record_that_has_left_my_cells_comes_as_a_tombstone(
         ("person", "left", False),
         ("person", "left", False),
     ]
+
+
+def test_resolved_conflicts_stay_listable_with_who_chose_which_side(client, worker, house):
+    f.upload(client, worker, f.envelope("person", f.person_data(7, house)))
+    f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="甲改"), base_version=1)
+    )
+    [b] = f.upload(
+        client, worker, f.envelope("person", f.person_data(7, house, name="乙改"), base_version=1)
+    )
+    staff = f.auth_as(client, "street_staff", ["440303001000"], username="desk")
+    client.post(
+        f"/api/v1/conflicts/{b['conflict_id']}/resolve", json={"choice": "ours"}, headers=staff
+    )
+    assert client.get("/api/v1/conflicts", headers=staff).json == []
+    [resolved] = client.get("/api/v1/conflicts?status=resolved", headers=staff).json
+    assert resolved["id"] == b["conflict_id"] and resolved["status"] == "resolved"
+    assert (resolved["resolved"]["by"]["username"], resolved["resolved"]["choice"]) == (
+        "desk",
+        "ours",
+    )
+    assert resolved["sent"]["by"]["username"] == "wang"

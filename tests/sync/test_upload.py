@@ -289,8 +289,9 @@ def test_an_empty_house_can_be_deleted_and_its_code_is_never_reissued(client, wo
     [deleted] = f.upload(
         client, worker, f.envelope("house", {"code": house}, op="delete", base_version=1)
     )
-    assert (deleted["outcome"], deleted["version"]) == ("updated", 2)
-    assert client.get(f"/api/v1/houses/{house}", headers=worker).json["deleted"] is True
+    assert (deleted["outcome"], deleted["version"]) == ("deleted", 2)
+    gone = client.get(f"/api/v1/houses/{house}", headers=worker)
+    assert (gone.status_code, gone.json["code"]) == (404, "unknown_house")
     [again] = f.upload(client, worker, f.envelope("house", f.house_data()))
     assert again["status"] == 409 and again["code"] == "house_code_taken"
 

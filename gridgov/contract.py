@@ -1,0 +1,42 @@
+"""Rules every endpoint's request keeps, whatever it declares: a query parameter the endpoint
+does not declare is refused (a misspelt filter must not look like a search that worked), and a
+body sent under another media type than JSON is refused as such (415), not read as empty."""
+
+from flask import Flask, current_app, request
+
+from gridgov.errors import GridgovError, ValidationFailed, field_error
+
+_JSON = ("application/json",)
+
+
+class UnsupportedMediaType(GridgovError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+def _declared(view, *locations: str) -> list[dict]:
+    """The arguments a flask-smorest view declares in one of the webargs locations."""
+    doc = getattr(view, "_apidoc", {})
+    params = doc.get("arguments", {}).get("parameters", [])
+    return [a for a in params if a.get("in", "json") in locations]
+
+
+def _check_request() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or request.endpoint in ("static",) or not hasattr(view, "_apidoc"):
+        return
+    if request.args and not _declared(view, "query", "querystring"):
+        names = sorted(request.args)
+        raise ValidationFailed(
+            f"unknown query parameter(s): {', '.join(names)}",
+            errors=[field_error(n, "is not a parameter of this endpoint", "query") for n in names],
+        )
+    if _declared(view, "json") and (request.content_length or request.data):
+        mimetype = request.mimetype or ""
+        if mimetype not in _JSON and not mimetype.endswith("+json"):
+            raise UnsupportedMediaType(
+                f"The body must be sent as application/json, not {mimetype or 'untyped'}."
+            )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check_request)
