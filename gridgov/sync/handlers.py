@@ -13,6 +13,7 @@ from gridgov.extensions import db
 from gridgov.hierarchy.cells import cells_at
 from gridgov.houses import service as houses
 from gridgov.houses.models import House
+from gridgov.people import edits
 from gridgov.people import service as people
 from gridgov.people.models import Person
 from gridgov.records.outcome import Outcome
@@ -79,7 +80,7 @@ def prefetch(w: Writer, raw_records: list, near) -> Prefetched:
         if not isinstance(data, dict):
             continue
         if raw.get("type") == "person":
-            person_id, _ = people.upsert_key(w, {"id": data.get("id")})
+            person_id, _ = edits.upsert_key(w, {"id": data.get("id")})
             if person_id is not None:
                 ids.add(person_id)
             elif isinstance(data.get("id_number"), str):
@@ -159,7 +160,7 @@ def apply(w: Writer, env: dict, rows: Prefetched) -> Outcome:
             code = houses.load_key(data)
             return houses.delete(w, code, rows.house(code), base)
         case "person", "upsert":
-            person_id, index = people.upsert_key(w, data)
+            person_id, index = edits.upsert_key(w, data)
             person = rows.named(person_id, index)
             if person_id is not None:
                 person = people.named_by_key(w, person_id, person)
