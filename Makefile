@@ -7,7 +7,7 @@ export PORT
 
 .PHONY: run test bench lint clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt constraints.txt
 	@scripts/venv.sh "$(PYTHON)" "$(VENV)"
 	@touch $@
 

@@ -11,4 +11,4 @@ if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
   "$python" -m venv "$venv"
 fi
 log "installing Python requirements into $venv"
-"$venv/bin/pip" install -q --disable-pip-version-check -r "$here/../requirements.txt"
+"$venv/bin/pip" install -q --disable-pip-version-check -r "$here/../requirements.txt" -c "$here/../constraints.txt"
