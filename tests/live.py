@@ -126,16 +126,24 @@ class Server:
             stdout=self._log,
             stderr=self._log,
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.close()  # a server that did not start is not left running behind the test
+            raise
 
-    def wait_ready(self, seconds: float = 20) -> None:
+    def wait_ready(self, seconds: float = 90) -> None:
+        """Until the app answers (a loaded 2-core machine can take tens of seconds to import it)."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(self.url("/api/v1/openapi.json"), timeout=1).read()
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(self.url("/api/v1/openapi.json"), timeout=1) as answer,
+            ):
+                answer.read()
                 return
             time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError(f"gunicorn did not start (exit code {self.proc.poll()})")
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -172,7 +180,11 @@ class Server:
 
     def close(self) -> None:
         self.proc.terminate()
-        self.proc.wait(10)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         if self._log is not subprocess.DEVNULL:
             self._log.close()
 
