@@ -51,9 +51,12 @@ def ctx(app):
 
 class Client(FlaskClient):
     """Each request gets a fresh database session, as it does under gunicorn. (The test's own
-    app context is reused by the test client, and with it the session, unless we reset it.)"""
+    app context is reused by the test client, and with it the session, unless we reset it.)
+    Responses are read whole and closed, as a WSGI server does, so a download's temporary file
+    is closed in the test that asked for it, not later by the garbage collector."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         db.session.remove()
         try:
             return super().open(*args, **kwargs)
