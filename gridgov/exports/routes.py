@@ -9,6 +9,7 @@ from flask import Response, current_app, send_file, stream_with_context
 
 from gridgov.exports import files, schemas, service
 from gridgov.extensions import Blueprint
+from gridgov.hierarchy.routes import path_code
 from gridgov.hierarchy.schemas import area_code_param
 from gridgov.houses import routes as house_routes
 from gridgov.people import routes as person_routes
@@ -18,6 +19,7 @@ from gridgov.stats import routes as stats
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports", description="Exports")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GEOJSON = "application/geo+json"
 DOWNLOAD = {
     "200": {
         "description": "The file, as an attachment",
@@ -31,7 +33,9 @@ def page_rows() -> int:
 
 
 def download(export: files.Export, fmt: str) -> Response:
-    if fmt == "csv":
+    if export.document is not None:
+        response = Response(files.json_bytes(export), mimetype=GEOJSON)
+    elif fmt == "csv":
         response = Response(stream_with_context(files.csv_chunks(export)), mimetype="text/csv")
     else:
         handle = files.xlsx_file(export)
@@ -59,6 +63,37 @@ def export_statistics(args, code):
         current_principal(), stats.question(code, args), stats.settings(), args["fmt"]
     )
     return download(export, args["fmt"])
+
+
+@blp.get("/stats/<code>/series", parameters=[area_code_param()])
+@authenticated()
+@blp.arguments(schemas.SeriesExportArgsSchema, location="query")
+@blp.doc(responses=DOWNLOAD)
+def export_series(args, code):
+    """People at the end of each month over a range of months, a row per month (the last
+    point: today, if its month is not over)."""
+    export = service.series_export(
+        current_principal(),
+        path_code(code),
+        args["start"],
+        stats.series_stop(args),
+        stats.settings(),
+        args["fmt"],
+    )
+    return download(export, args["fmt"])
+
+
+@blp.get("/stats/<code>/features", parameters=[area_code_param()])
+@authenticated()
+@blp.arguments(schemas.FeaturesExportArgsSchema, location="query")
+@blp.doc(responses={"200": {"description": "A GeoJSON file", "content": {GEOJSON: {}}}})
+def export_features(args, code):
+    """The choropleth of an area's children as a GeoJSON file: every area, every count
+    property on each (0 where nobody of a kind lives)."""
+    export = service.features_export(
+        current_principal(), stats.question(code, args), stats.settings()
+    )
+    return download(export, "geojson")
 
 
 @blp.get("/houses")

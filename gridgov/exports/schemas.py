@@ -6,7 +6,11 @@ from gridgov.exports.service import FORMATS, KINDS
 from gridgov.hierarchy.schemas import AREA_CODE
 from gridgov.houses.routes import HousesArgsSchema
 from gridgov.people.routes import PersonsArgsSchema
-from gridgov.stats.schemas import StatsQueryArgsSchema
+from gridgov.stats.schemas import (
+    FeaturesQueryArgsSchema,
+    SeriesQueryArgsSchema,
+    StatsQueryArgsSchema,
+)
 
 FORMAT = validate.OneOf(FORMATS, error="must be one of csv, xlsx")
 
@@ -23,6 +27,14 @@ def format_field():
 
 class StatsExportArgsSchema(StatsQueryArgsSchema):
     fmt = format_field()
+
+
+class SeriesExportArgsSchema(SeriesQueryArgsSchema):
+    fmt = format_field()
+
+
+class FeaturesExportArgsSchema(FeaturesQueryArgsSchema):
+    """The choropleth's arguments; the file is GeoJSON."""
 
 
 class HousesExportArgsSchema(HousesArgsSchema):

@@ -191,6 +191,19 @@ def _flat(values: dict) -> dict:
     return out
 
 
+def series_stop(start: date, stop: date, today: date, longest: int) -> date:
+    """The last day of a series from start's month to stop's: stop's month end, or today if
+    that month is not over; refused past this month or beyond `longest` months."""
+    if stop > today:
+        raise ValidationFailed.field("to", "must not be after this month", location="query")
+    months = (stop.year - start.year) * 12 + stop.month - start.month + 1
+    if months > longest:
+        raise ValidationFailed.field(
+            "to", f"the series spans {months} months; at most {longest}", location="query"
+        )
+    return min(today, month_end(stop))
+
+
 def series(principal: Principal, code: str, start: date, stop: date, settings: Settings) -> dict:
     """People at the end of each month from start's month to stop's (stop if it comes first;
     today's point is live). Past points are kept month ends: one not kept yet is kept first,
