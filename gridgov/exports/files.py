@@ -106,39 +106,56 @@ def json_bytes(export: Export) -> bytes:
     return json.dumps(export.document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def write_xlsx(export: Export, handle: BinaryIO) -> None:
+    """The export as an XLSX workbook into an open binary file. In constant_memory mode each
+    row goes to disk as soon as it is written."""
+    workbook = xlsxwriter.Workbook(
+        handle,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = workbook.add_worksheet(export.sheet)
+    rows = iter(export.rows)
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    # In constant_memory mode the widths must be set before the first row is written.
+    for col, width in enumerate(widths(export.columns, sample)):
+        sheet.set_column(col, col, width)
+    sheet.freeze_panes(1, 0)
+    bold = workbook.add_format({"bold": True})
+    dates = workbook.add_format({"num_format": DATE_FORMAT})
+    for col, name in enumerate(export.columns):
+        sheet.write_string(0, col, cell(name), bold)
+    last = 0
+    for last, values in enumerate(itertools.chain(sample, rows), start=1):
+        for col, value in enumerate(values):
+            _write(sheet, last, col, value, dates)
+    sheet.autofilter(0, 0, last, len(export.columns) - 1)
+    workbook.close()
+
+
 def xlsx_file(export: Export) -> BinaryIO:
     """The export as an XLSX workbook in an anonymous temporary file (gone once closed), read
-    from its start. In constant_memory mode each row goes to disk as soon as it is written."""
+    from its start."""
     handle = tempfile.TemporaryFile()
     try:
-        workbook = xlsxwriter.Workbook(
-            handle,
-            {
-                "constant_memory": True,
-                "strings_to_numbers": False,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-            },
-        )
-        sheet = workbook.add_worksheet(export.sheet)
-        rows = iter(export.rows)
-        sample = list(itertools.islice(rows, SAMPLE_ROWS))
-        # In constant_memory mode the widths must be set before the first row is written.
-        for col, width in enumerate(widths(export.columns, sample)):
-            sheet.set_column(col, col, width)
-        sheet.freeze_panes(1, 0)
-        bold = workbook.add_format({"bold": True})
-        dates = workbook.add_format({"num_format": DATE_FORMAT})
-        for col, name in enumerate(export.columns):
-            sheet.write_string(0, col, cell(name), bold)
-        last = 0
-        for last, values in enumerate(itertools.chain(sample, rows), start=1):
-            for col, value in enumerate(values):
-                _write(sheet, last, col, value, dates)
-        sheet.autofilter(0, 0, last, len(export.columns) - 1)
-        workbook.close()
+        write_xlsx(export, handle)
     except BaseException:
         handle.close()
         raise
     handle.seek(0)
     return handle
+
+
+def write_file(export: Export, fmt: str, handle: BinaryIO) -> None:
+    """The export in its format into an open binary file (the export worker's path)."""
+    if export.document is not None:
+        handle.write(json_bytes(export))
+    elif fmt == "csv":
+        for chunk in csv_chunks(export):
+            handle.write(chunk)
+    else:
+        write_xlsx(export, handle)

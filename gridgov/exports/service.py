@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from gridgov.audit.service import record
 from gridgov.errors import Forbidden, NotFound, ValidationFailed, field_error
-from gridgov.exports import columns, tables
+from gridgov.exports import columns, jobs, tables
 from gridgov.exports.files import Export
+from gridgov.exports.jobs import JobRequest
 from gridgov.exports.labels import Labels
 from gridgov.extensions import db
 from gridgov.hierarchy import service as hierarchy
@@ -62,9 +63,17 @@ def _names(kind: str, area: str, area_name: str, day: date, fmt: str) -> tuple[s
 
 
 def stats_export(
-    principal: Principal, question: stats.Question, settings: stats.Settings, fmt: str
-) -> Export:
-    """The statistics of an area (by its children with question.by) as a table to export."""
+    principal: Principal,
+    question: stats.Question,
+    settings: stats.Settings,
+    fmt: str,
+    job: JobRequest | None = None,
+) -> Export | dict:
+    """The statistics of an area (by its children with question.by) as a table to export,
+    or a job (a past day's count of a large area can take long)."""
+    if job and job.needed():
+        _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
+        return jobs.submit(principal, "stats", question.code, job.params, fmt)
     result = _naming("code", "path", lambda: stats.statistics(principal, question, settings))
     header, rows = tables.stats_table(result, Labels.load())
     details = {
@@ -84,9 +93,18 @@ def stats_export(
 
 
 def series_export(
-    principal: Principal, code: str, start: date, stop: date, settings: stats.Settings, fmt: str
-) -> Export:
+    principal: Principal,
+    code: str,
+    start: date,
+    stop: date,
+    settings: stats.Settings,
+    fmt: str,
+    job: JobRequest | None = None,
+) -> Export | dict:
     """People at the end of each month from start's month to stop's, a row per month."""
+    if job and job.needed():
+        _naming("code", "path", lambda: stats.area_in_scope(principal, code))
+        return jobs.submit(principal, "series", code, job.params, fmt)
     result = _naming("code", "path", lambda: stats.series(principal, code, start, stop, settings))
     rows = tables.series_rows(result)
     period = [str(start), str(stop)]
@@ -97,10 +115,16 @@ def series_export(
 
 
 def features_export(
-    principal: Principal, question: stats.Question, settings: stats.Settings
-) -> Export:
+    principal: Principal,
+    question: stats.Question,
+    settings: stats.Settings,
+    job: JobRequest | None = None,
+) -> Export | dict:
     """The choropleth of an area's children as a GeoJSON file, every count on every area (0
     where nobody of a kind lives)."""
+    if job and job.needed():
+        _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
+        return jobs.submit(principal, "features", question.code, job.params, "geojson")
     result = _naming("code", "path", lambda: stats.features(principal, question, settings))
     document = tables.zero_filled(result)
     details = {
@@ -163,13 +187,16 @@ def houses_export(
     day: date,
     page_rows: int = PAGE_ROWS,
     filters: houses.HouseFilters = houses.HouseFilters(),  # noqa: B008
-) -> Export:
+    job: JobRequest | None = None,
+) -> Export | dict:
     """The houses below an area, narrowed as the house list narrows them, exactly as the
-    masked house list shows them."""
+    masked house list shows them; a job when asked for or longer than job.above rows."""
     _may_export_records(principal)
     prefix, name = _area(principal, area)
     count = houses.count_houses(principal, prefix, filters)
     _check_size(fmt, count)
+    if job and job.needed(count):
+        return jobs.submit(principal, "houses", area, job.params, fmt, count)
     _audit(principal, area, {"list": "houses", "format": fmt, "rows": count})
     views = _pages(
         lambda after: houses.list_houses(principal, prefix, after, page_rows, filters),
@@ -190,9 +217,10 @@ def persons_export(
     fmt: str,
     day: date,
     page_rows: int = PAGE_ROWS,
-) -> Export:
+    job: JobRequest | None = None,
+) -> Export | dict:
     """The people living below an area, narrowed as the person list narrows them, exactly as
-    the masked person list shows them."""
+    the masked person list shows them; a job when asked for or longer than job.above rows."""
     _may_export_records(principal)
     kind = filters.kind
     if kind is not None and kind not in KINDS:
@@ -200,6 +228,8 @@ def persons_export(
     prefix, name = _area(principal, area)
     count = people.count_persons(principal, prefix, filters)
     _check_size(fmt, count)
+    if job and job.needed(count):
+        return jobs.submit(principal, "persons", area, job.params, fmt, count)
     _audit(principal, area, {"list": "persons", "kind": kind, "format": fmt, "rows": count})
     views = _pages(
         lambda after: people.list_persons(principal, prefix, filters, after, page_rows),

@@ -18,53 +18,10 @@ from gridgov.audit.models import AuditEvent
 from gridgov.exports import columns, files, service
 from gridgov.extensions import db
 from tests import factories as f
-from tests.stats import helpers as h
+from tests.exports.helpers import EAST_STREET, WEST_STREET, add_house
 
-WEST_STREET, EAST_STREET = "440303001000", "440303002000"
-EAST_CELL = "440303002001001"
 H, SH = columns.HEADERS, columns.STATS_HEADERS
 NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-@pytest.fixture
-def staff(client):
-    f.make_district()
-    return f.auth_as(client, "district_staff", [f.DISTRICT])
-
-
-@pytest.fixture
-def street_staff(client, staff):
-    return f.auth_as(client, "street_staff", [WEST_STREET])
-
-
-def add_house(client, headers, cell: str, room: str, **overrides) -> str:
-    point = h.cell_point(cell, int(room))
-    data = f.house_data(room=room, point=point, **overrides)
-    [result] = f.upload(client, headers, f.envelope("house", data, position=point))
-    assert result["outcome"] == "created", result
-    return result["key"]
-
-
-@pytest.fixture
-def town(client, staff):
-    """Two houses and two people in the west street (with formula-like text), one of each in
-    the east street."""
-    west = add_house(
-        client,
-        staff,
-        f.OWN_CELL,
-        "101",
-        owner_name="+1",
-        compound="@SUM(A1)",
-        rented=True,
-        rental=f.rental_data(landlord_name="-2+3"),
-    )
-    quiet = add_house(client, staff, f.OWN_CELL, "102")
-    east = add_house(client, staff, EAST_CELL, "101", owner_name="东边业主")
-    h.add_person(client, staff, 1, west, name="张三")
-    h.add_person(client, staff, 2, quiet, kind="resident", name='=HYPERLINK("x")')
-    h.add_person(client, staff, 3, east, name="李四")
-    return {"west": west, "quiet": quiet, "east": east}
 
 
 def export(client, headers, path, status=200, **params):
