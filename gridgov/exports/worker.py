@@ -62,8 +62,9 @@ _FINISH = text(
 )
 _GIVE_UP = text(
     """
-    UPDATE export_jobs SET state = :state, claim = NULL, lease_until = NULL,
-           error = CAST(:error AS jsonb), finished_at = CASE WHEN :state = 'failed' THEN now() END
+    UPDATE export_jobs SET state = CAST(:state AS varchar), claim = NULL, lease_until = NULL,
+           error = CAST(:error AS jsonb),
+           finished_at = CASE WHEN CAST(:state AS varchar) = 'failed' THEN now() END
     WHERE id = :id AND claim = :claim AND state = 'running'
     """
 )
@@ -168,12 +169,12 @@ def run_one(settings: Settings, builders: dict) -> int | None:
     job = db.session.get(ExportJob, job_id)
     kind, area, params, fmt, requester = job.kind, job.area, job.params, job.fmt, job.requester_id
     db.session.close()
-    settings.directory.mkdir(parents=True, exist_ok=True)
     name = f"{job_id}-{claim.hex}.{fmt}"
-    for stale in settings.directory.glob(f"{job_id}-*.part"):  # of a claim that lapsed
-        stale.unlink(missing_ok=True)
     part = settings.directory / (name + ".part")
     try:
+        settings.directory.mkdir(parents=True, exist_ok=True)
+        for stale in settings.directory.glob(f"{job_id}-*.part"):  # of a claim that lapsed
+            stale.unlink(missing_ok=True)
         with Lease(job_id, claim, settings.lease) as lease:
             g.principal = principal_of(requester)
             schema, build = builders[kind]
@@ -207,7 +208,8 @@ def run_one(settings: Settings, builders: dict) -> int | None:
         log.exception("export job %s failed", job_id)
         _give_up(job_id, claim, "queued", {"code": "export_failed", "detail": "retrying"})
     finally:
-        part.unlink(missing_ok=True)
+        if part.parent.is_dir():
+            part.unlink(missing_ok=True)
         db.session.remove()
         g.pop("principal", None)
     return job_id

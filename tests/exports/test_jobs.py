@@ -238,3 +238,17 @@ def test_a_job_of_a_disabled_account_fails_naming_why(client, street_staff, town
     row = db.session.get(ExportJob, job["id"])
     assert (row.state, row.error["code"], row.file_name) == ("failed", "account_disabled", None)
     assert list(exports_dir.iterdir()) == []
+
+
+def test_a_job_that_keeps_failing_is_tried_three_times_then_failed(client, staff, town, tmp_path):
+    job = ask(client, staff, "houses", area=f.DISTRICT, **{"async": "true"})
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the export directory should be")
+    for attempt in (1, 2, 3):
+        assert worker.run_one(settings(blocked), BUILDERS) == job["id"]
+        db.session.remove()
+        row = db.session.get(ExportJob, job["id"])
+        assert (row.state, row.attempts, row.claim) == ("queued", attempt, None)
+    assert worker.run_one(settings(blocked), BUILDERS) is None
+    state = job_state(client, staff, job["id"])
+    assert (state["state"], state["error"]["code"]) == ("failed", "export_failed")
