@@ -97,6 +97,7 @@ LABELLED = {
     **{f"details.{k}": t for k, t in person_schemas.PERSON_CODES.items()},
     **{f"details.resident.{k}": t for k, t in person_schemas.RESIDENT_CODES.items()},
     **{f"details.floating.{k}": t for k, t in person_schemas.FLOATING_CODES.items()},
+    "inflow_reason": person_schemas.FLOATING_CODES["inflow_reason"],  # a column of its own
     "community": AREA,
     "grid": AREA,
     "origin_code": REGION,
