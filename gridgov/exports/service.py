@@ -126,7 +126,7 @@ def features_export(
         _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
         return jobs.submit(principal, "features", question.code, job.params, "geojson")
     result = _naming("code", "path", lambda: stats.features(principal, question, settings))
-    document = tables.zero_filled(result)
+    document = result  # every count on every area, as the choropleth API gives them
     details = {
         "list": "features",
         "format": "geojson",

@@ -189,15 +189,3 @@ def series_rows(result: dict) -> list[list]:
         [p["month"], date.fromisoformat(p["as_of"]), p["population"], p["residents"], p["floating"]]
         for p in result["points"]
     ]
-
-
-def zero_filled(features: dict) -> dict:
-    """A choropleth's features with every count property on every feature: an area nobody of
-    a kind lives in gets 0, so a map colours it as none rather than as no data."""
-    keys: dict = {}
-    for feature in features["features"]:
-        keys.update(dict.fromkeys(feature["properties"]))
-    for feature in features["features"]:
-        props = feature["properties"]
-        feature["properties"] = {k: props.get(k, 0) for k in keys}
-    return features

@@ -160,6 +160,12 @@ def features(principal: Principal, q: Question, settings: Settings) -> dict:
             )
         ).all()
     )
+    # Every count property on every area: one nobody of a kind lives in gets 0, so a map
+    # colours it as none rather than as no data.
+    keys: dict = {}
+    for child in stats["children"]:
+        keys.update(dict.fromkeys(_flat(child["values"])))
+    zeros = dict.fromkeys(keys, 0)
     return {
         "type": "FeatureCollection",
         "as_of": stats["as_of"],
@@ -173,6 +179,7 @@ def features(principal: Principal, q: Question, settings: Settings) -> dict:
                 "properties": {
                     "code": child["code"],
                     "name": child["name"],
+                    **zeros,
                     **_flat(child["values"]),
                 },
             }

@@ -105,3 +105,7 @@ def test_the_choropleth_export_gives_every_area_every_count(client, staff, town)
     empty = features["440303001002002"]
     assert empty["population"] == 0 and empty["floating_by_province.43"] == 0
     assert features[f.OWN_CELL]["floating_by_province.43"] == 1
+    api = client.get(
+        f"/api/v1/stats/{WEST_STREET}/features", query_string={"by": "grid"}, headers=staff
+    ).json
+    assert [feat["properties"] for feat in api["features"]] == list(features.values())
