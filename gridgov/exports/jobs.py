@@ -39,6 +39,9 @@ def submit(
     principal: Principal, kind: str, area: str, params: dict, fmt: str, rows: int | None = None
 ) -> dict:
     """Queue an export for the worker; the caller has checked the area is theirs."""
+    # A GET runs its reads in autocommit (scope.guard); the job and its audit row must commit
+    # together, and a connection back from the pool starts a real transaction again.
+    db.session.close()
     job = ExportJob(
         requester_id=principal.user_id,
         kind=kind,
