@@ -79,7 +79,8 @@ def as_job(app, directory: Path) -> tuple[float, int, int]:
         )
         try:
             started = time.perf_counter()
-            job = jobs.submit(principal, "persons", DISTRICT, params, "csv")
+            request = jobs.JobRequest(True, 0, params, app.extensions["vault"])
+            job = jobs.submit(principal, "persons", DISTRICT, request, "csv")
             while True:
                 db.session.remove()
                 row = db.session.get(ExportJob, job["id"])

@@ -2,6 +2,8 @@
 reads a job, and only while its area is in their scope; anyone else, and a job that does not
 exist, get the same 404. Every request and every download leaves an audit row."""
 
+import base64
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,12 +11,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from gridgov.audit.service import record
+from gridgov.crypto import Vault
 from gridgov.errors import Conflict, NotFound
 from gridgov.exports.models import ExportJob
 from gridgov.extensions import db
 from gridgov.hierarchy import service as hierarchy
 from gridgov.scope import Principal
 
+PURPOSE = "export_job"
 MEDIA = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -30,13 +34,22 @@ class JobRequest:
     wanted: bool
     above: int
     params: dict = field(default_factory=dict)
+    vault: Vault | None = None  # seals the arguments: a name or phone filter is personal data
 
     def needed(self, rows: int | None = None) -> bool:
         return self.wanted or (rows is not None and rows > self.above)
 
 
+def seal_params(vault: Vault, params: dict) -> dict:
+    return {"sealed": base64.b64encode(vault.seal(json.dumps(params), PURPOSE)).decode()}
+
+
+def open_params(vault: Vault, stored: dict) -> dict:
+    return json.loads(vault.open(base64.b64decode(stored["sealed"]), PURPOSE))
+
+
 def submit(
-    principal: Principal, kind: str, area: str, params: dict, fmt: str, rows: int | None = None
+    principal: Principal, kind: str, area: str, job: JobRequest, fmt: str, rows: int | None = None
 ) -> dict:
     """Queue an export for the worker; the caller has checked the area is theirs."""
     # A GET runs its reads in autocommit (scope.guard); the job and its audit row must commit
@@ -46,7 +59,7 @@ def submit(
         requester_id=principal.user_id,
         kind=kind,
         area=area,
-        params=params,
+        params=seal_params(job.vault, job.params),
         fmt=fmt,
         rows_total=rows,
     )

@@ -42,7 +42,8 @@ def page_rows() -> int:
 def job_request(args: dict) -> jobs.JobRequest:
     wanted = args.pop("run_async", False) or "respond-async" in request.headers.get("Prefer", "")
     params = {k: v for k, v in request.args.items() if k != "async"}
-    return jobs.JobRequest(wanted, current_app.config["GRIDGOV_EXPORT_JOB_ABOVE_ROWS"], params)
+    above = current_app.config["GRIDGOV_EXPORT_JOB_ABOVE_ROWS"]
+    return jobs.JobRequest(wanted, above, params, current_app.extensions["vault"])
 
 
 def export_dir() -> Path:

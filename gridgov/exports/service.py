@@ -73,7 +73,7 @@ def stats_export(
     or a job (a past day's count of a large area can take long)."""
     if job and job.needed():
         _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
-        return jobs.submit(principal, "stats", question.code, job.params, fmt)
+        return jobs.submit(principal, "stats", question.code, job, fmt)
     result = _naming("code", "path", lambda: stats.statistics(principal, question, settings))
     header, rows = tables.stats_table(result, Labels.load())
     details = {
@@ -104,7 +104,7 @@ def series_export(
     """People at the end of each month from start's month to stop's, a row per month."""
     if job and job.needed():
         _naming("code", "path", lambda: stats.area_in_scope(principal, code))
-        return jobs.submit(principal, "series", code, job.params, fmt)
+        return jobs.submit(principal, "series", code, job, fmt)
     result = _naming("code", "path", lambda: stats.series(principal, code, start, stop, settings))
     rows = tables.series_rows(result)
     period = [str(start), str(stop)]
@@ -124,7 +124,7 @@ def features_export(
     where nobody of a kind lives)."""
     if job and job.needed():
         _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
-        return jobs.submit(principal, "features", question.code, job.params, "geojson")
+        return jobs.submit(principal, "features", question.code, job, "geojson")
     result = _naming("code", "path", lambda: stats.features(principal, question, settings))
     document = result  # every count on every area, as the choropleth API gives them
     details = {
@@ -196,7 +196,7 @@ def houses_export(
     count = houses.count_houses(principal, prefix, filters)
     _check_size(fmt, count)
     if job and job.needed(count):
-        return jobs.submit(principal, "houses", area, job.params, fmt, count)
+        return jobs.submit(principal, "houses", area, job, fmt, count)
     _audit(principal, area, {"list": "houses", "format": fmt, "rows": count})
     views = _pages(
         lambda after: houses.list_houses(principal, prefix, after, page_rows, filters),
@@ -229,7 +229,7 @@ def persons_export(
     count = people.count_persons(principal, prefix, filters)
     _check_size(fmt, count)
     if job and job.needed(count):
-        return jobs.submit(principal, "persons", area, job.params, fmt, count)
+        return jobs.submit(principal, "persons", area, job, fmt, count)
     _audit(principal, area, {"list": "persons", "kind": kind, "format": fmt, "rows": count})
     views = _pages(
         lambda after: people.list_persons(principal, prefix, filters, after, page_rows),

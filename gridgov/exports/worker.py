@@ -17,7 +17,7 @@ from flask import current_app, g
 from sqlalchemy import text
 
 from gridgov.errors import GridgovError, Unauthorized
-from gridgov.exports import files
+from gridgov.exports import files, jobs
 from gridgov.exports.models import ExportJob
 from gridgov.extensions import db
 from gridgov.scope import Principal
@@ -178,7 +178,8 @@ def run_one(settings: Settings, builders: dict) -> int | None:
         with Lease(job_id, claim, settings.lease) as lease:
             g.principal = principal_of(requester)
             schema, build = builders[kind]
-            export = build(schema().load(params), area, None)
+            args = jobs.open_params(current_app.extensions["vault"], params)
+            export = build(schema().load(args), area, None)
             export = replace(export, rows=lease.counted(export.rows))
             with part.open("wb") as handle:
                 files.write_file(export, fmt, handle)
