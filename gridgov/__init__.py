@@ -127,6 +127,7 @@ def _register_cli(app: Flask) -> None:
     from gridgov.auth.cli import auth_cli
     from gridgov.codes.cli import codes_cli
     from gridgov.demo.cli import demo_cli
+    from gridgov.exports.cli import exports_cli
     from gridgov.hierarchy.cli import areas_cli, grids_cli
     from gridgov.keys.cli import keys_cli
     from gridgov.redraw import cli as _redraw  # noqa: F401  (adds propose/approve to `grids`)
@@ -143,5 +144,6 @@ def _register_cli(app: Flask) -> None:
         stats_cli,
         keys_cli,
         sync_cli,
+        exports_cli,
     ):
         app.cli.add_command(group)

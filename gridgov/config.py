@@ -73,6 +73,16 @@ def from_env() -> dict:
         "GRIDGOV_STREET_MAY_APPROVE": os.environ.get("GRIDGOV_STREET_MAY_APPROVE", "") == "1",
         # Rows an export reads per query while it streams.
         "GRIDGOV_EXPORT_PAGE_ROWS": _int("GRIDGOV_EXPORT_PAGE_ROWS", 500),
+        # A record list longer than this is written by the export worker, not in the request.
+        "GRIDGOV_EXPORT_JOB_ABOVE_ROWS": _int("GRIDGOV_EXPORT_JOB_ABOVE_ROWS", 50_000),
+        # Where the worker keeps finished export files, and for how long.
+        "GRIDGOV_EXPORT_DIR": os.environ.get(
+            "GRIDGOV_EXPORT_DIR", str(GEODATA_DIR.parent / "instance" / "exports")
+        ),
+        "GRIDGOV_EXPORT_KEEP_HOURS": _float("GRIDGOV_EXPORT_KEEP_HOURS", 24),
+        # A worker renews its claim on a job this often; a claim not renewed for the lease
+        # is taken over by another worker (the first died).
+        "GRIDGOV_EXPORT_LEASE_SECONDS": _float("GRIDGOV_EXPORT_LEASE_SECONDS", 60),
         # AES-GCM keys for personal values, "VERSION:BASE64,..."; the highest version encrypts.
         "GRIDGOV_DATA_KEYS": _required("GRIDGOV_DATA_KEYS"),
         "GRIDGOV_BLIND_INDEX_KEY": _required("GRIDGOV_BLIND_INDEX_KEY"),

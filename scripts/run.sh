@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make run: the console built, database, migrations, demo district, demo accounts, then gunicorn in the foreground.
+# make run: the console built, database, migrations, demo district, demo accounts, then the export
+# worker and gunicorn in the foreground.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 cd "$here/.."
@@ -11,9 +12,11 @@ fi
 export DATABASE_URL FLASK_APP=wsgi
 
 server=
+worker=
 stop_all() {
   trap - INT TERM EXIT
   [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ -n "$worker" ] && kill -TERM "$worker" 2>/dev/null && wait "$worker" 2>/dev/null
   scripts/stop-db.sh
 }
 trap stop_all INT TERM EXIT
@@ -36,6 +39,10 @@ Then:    curl -s -H "Authorization: Bearer <access_token>" 'http://127.0.0.1:$PO
 Ctrl-C stops the server (and PostgreSQL, if this command started it).
 
 MSG
+# The export worker writes large exports outside any request (a job that outlives a killed
+# worker is taken up again by the next one).
+.venv/bin/flask exports work &
+worker=$!
 .venv/bin/gunicorn --workers "${GRIDGOV_WORKERS:-2}" --bind "127.0.0.1:$PORT" \
   --access-logfile - wsgi:app &
 server=$!

@@ -252,3 +252,47 @@ class Held:
             " AND mode = 'RowExclusiveLock' AND relation = CAST(%(t)s AS regclass))",
             {"pid": pid, "t": table},
         ).scalar()
+
+
+class ExportWorker:
+    """`flask exports work` in a process of its own, as `make run` starts it beside gunicorn."""
+
+    def __init__(self, database_url: str, directory: Path, env: dict | None = None):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "FLASK_APP": "wsgi",
+            "PYTHONPATH": str(ROOT),
+            "GRIDGOV_EXPORT_DIR": str(directory),
+            **(env or {}),
+        }
+        self.proc = subprocess.Popen(
+            [str(ROOT / ".venv/bin/flask"), "exports", "work", "--poll", "0.1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        self.proc.stderr.close()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        if not self.proc.stderr.closed:
+            self.proc.stderr.close()
+
+
+def wait_for(condition, seconds: float = 60, every: float = 0.1):
+    """Poll a condition until it holds (its value) or the time is up (AssertionError): the
+    worker is another process, and its answer is a database row."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {seconds} s: {condition.__doc__ or condition}")

@@ -4,18 +4,19 @@ large the area is. Every export leaves one audit row before its first byte is wr
 
 from collections.abc import Callable, Iterator
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from gridgov.audit.service import record
 from gridgov.errors import Forbidden, NotFound, ValidationFailed, field_error
+from gridgov.exports import columns, jobs, tables
 from gridgov.exports.files import Export
+from gridgov.exports.jobs import JobRequest
+from gridgov.exports.labels import Labels
 from gridgov.extensions import db
 from gridgov.hierarchy import service as hierarchy
 from gridgov.hierarchy.models import Area
 from gridgov.houses import views as houses
-from gridgov.people import schemas as person_fields
 from gridgov.people import views as people
 from gridgov.scope import Principal
 from gridgov.stats import service as stats
@@ -27,86 +28,15 @@ RECORD_ROLES = ("street_staff", "district_staff", "admin")
 PAGE_ROWS = 500
 XLSX_MAX_ROWS = 1_048_576 - 1  # the rows of a worksheet, less the header
 
-# Bookkeeping fields of the list views that mean nothing in a file.
-NOT_EXPORTED = frozenset({"version", "deleted"})
-HOUSE_COLUMNS = (
-    "code",
-    "community",
-    "grid",
-    "compound",
-    "building",
-    "unit",
-    "floor",
-    "room",
-    "use",
-    "structure",
-    "floor_area",
-    "owner_name",
-    "owner_id_number",
-    "rented",
-    "lon",
-    "lat",
-    "rental.landlord_name",
-    "rental.landlord_id_number",
-    "rental.landlord_phone",
-    "rental.landlord_address",
-    "rental.rental_use",
-    "rental.rented_area",
-    "rental.hazards",
-    "rental.registered_on",
-)
-_DECIMALS = ("floor_area", "rental.rented_area")
-_PERSON_FIELDS = (
-    "id",
-    "id_number",
-    "id_kind",
-    "name",
-    "sex",
-    "sex_mismatch",
-    "birth_year",
-    "ethnicity",
-    "phone",
-    "kind",
-    "house",
-    "grid",
-    "origin_code",
-    "inflow_reason",
-    "arrival_date",
-    "special_concern",
-    "capture_method",
-)
-# The free details follow the upload schemas (the floating fields kept as columns of their own
-# are not repeated), so a field added there gets a column here.
-PERSON_COLUMNS = (
-    *_PERSON_FIELDS,
-    *(f"details.{name}" for name in person_fields.DETAIL_FIELDS),
-    *(f"details.resident.{name}" for name in person_fields.ResidentSchema().fields),
-    *(
-        f"details.floating.{name}"
-        for name in person_fields.FloatingSchema().fields
-        if name not in _PERSON_FIELDS
-    ),
-)
 TITLES = {
     "stats": "统计",
+    "series": "逐月人口",
+    "features": "分区图",
     "houses": "房屋",
     "persons": "人员",
     "resident": "户籍人口",
     "floating": "流动人口",
 }
-
-
-def flatten(view: dict, prefix: str = "") -> dict:
-    """A view as one level: nested dicts as 'rental.landlord_name', lists joined with ';'."""
-    out = {}
-    for key, value in view.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        elif isinstance(value, list):
-            out[prefix + key] = ";".join(map(str, value))
-        else:
-            out[prefix + key] = value
-    return out
 
 
 def _naming(field: str, location: str, call: Callable):
@@ -132,43 +62,20 @@ def _names(kind: str, area: str, area_name: str, day: date, fmt: str) -> tuple[s
 # --- statistics --------------------------------------------------------------------------
 
 
-def _stats_columns(result: dict) -> list[tuple[str, str | None]]:
-    """(measure, key) of each column; a nested measure gets one column per key, in the order
-    of the total (which holds every key), then any others."""
-    rows = [result["total"], *(c["values"] for c in result.get("children", []))]
-    columns = []
-    for measure in result["measures"]:
-        if isinstance(result["total"][measure], dict):
-            keys = {}
-            for values in rows:
-                keys.update(dict.fromkeys(values[measure]))
-            columns += [(measure, key) for key in keys]
-        else:
-            columns.append((measure, None))
-    return columns
-
-
-def stats_table(result: dict) -> tuple[tuple[str, ...], list[list]]:
-    """The statistics as a table: one row per child, then the area's total."""
-    columns = _stats_columns(result)
-    area = result["area"]
-    lines = [(c["code"], c["name"], c["values"]) for c in result.get("children", [])]
-    total_name = f"{area['name']}（合计）" if "children" in result else area["name"]
-    lines.append((area["code"], total_name, result["total"]))
-    rows = [
-        [code, name] + [values[m] if key is None else values[m].get(key, 0) for m, key in columns]
-        for code, name, values in lines
-    ]
-    header = ("code", "name", *(m if key is None else f"{m}.{key}" for m, key in columns))
-    return header, rows
-
-
 def stats_export(
-    principal: Principal, question: stats.Question, settings: stats.Settings, fmt: str
-) -> Export:
-    """The statistics of an area (by its children with question.by) as a table to export."""
+    principal: Principal,
+    question: stats.Question,
+    settings: stats.Settings,
+    fmt: str,
+    job: JobRequest | None = None,
+) -> Export | dict:
+    """The statistics of an area (by its children with question.by) as a table to export,
+    or a job (a past day's count of a large area can take long)."""
+    if job and job.needed():
+        _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
+        return jobs.submit(principal, "stats", question.code, job, fmt)
     result = _naming("code", "path", lambda: stats.statistics(principal, question, settings))
-    columns, rows = stats_table(result)
+    header, rows = tables.stats_table(result, Labels.load())
     details = {
         "list": "stats",
         "format": fmt,
@@ -182,7 +89,57 @@ def stats_export(
     _audit(principal, question.code, details)
     day = date.fromisoformat(result["as_of"])
     filename, title = _names("stats", question.code, result["area"]["name"], day, fmt)
-    return Export("stats", columns, rows, filename, title)
+    return Export("统计", header, rows, filename, title)
+
+
+def series_export(
+    principal: Principal,
+    code: str,
+    start: date,
+    stop: date,
+    settings: stats.Settings,
+    fmt: str,
+    job: JobRequest | None = None,
+) -> Export | dict:
+    """People at the end of each month from start's month to stop's, a row per month."""
+    if job and job.needed():
+        _naming("code", "path", lambda: stats.area_in_scope(principal, code))
+        return jobs.submit(principal, "series", code, job, fmt)
+    result = _naming("code", "path", lambda: stats.series(principal, code, start, stop, settings))
+    rows = tables.series_rows(result)
+    period = [str(start), str(stop)]
+    details = {"list": "series", "format": fmt, "period": period, "rows": len(rows)}
+    _audit(principal, code, details)
+    filename, title = _names("series", code, result["area"]["name"], stop, fmt)
+    return Export("逐月人口", columns.SERIES_HEADERS, rows, filename, title)
+
+
+def features_export(
+    principal: Principal,
+    question: stats.Question,
+    settings: stats.Settings,
+    job: JobRequest | None = None,
+) -> Export | dict:
+    """The choropleth of an area's children as a GeoJSON file, every count on every area (0
+    where nobody of a kind lives)."""
+    if job and job.needed():
+        _naming("code", "path", lambda: stats.area_in_scope(principal, question.code))
+        return jobs.submit(principal, "features", question.code, job, "geojson")
+    result = _naming("code", "path", lambda: stats.features(principal, question, settings))
+    document = result  # every count on every area, as the choropleth API gives them
+    details = {
+        "list": "features",
+        "format": "geojson",
+        "by": question.by,
+        "as_of": result["as_of"],
+        "measures": list(question.wanted),
+        "rows": len(document["features"]),
+    }
+    _audit(principal, question.code, details)
+    name = db.session.scalar(select(Area.name).where(Area.code == question.code)) or question.code
+    day = date.fromisoformat(result["as_of"])
+    filename, title = _names("features", question.code, name, day, "geojson")
+    return Export("features", (), (), filename, title, document=document)
 
 
 # --- record lists ------------------------------------------------------------------------
@@ -223,20 +180,6 @@ def _check_size(fmt: str, rows: int) -> None:
         )
 
 
-def house_row(view: dict) -> list:
-    flat = flatten({k: v for k, v in view.items() if k != "location"})
-    flat["lon"], flat["lat"] = view["location"]
-    for name in _DECIMALS:
-        if flat.get(name) is not None:
-            flat[name] = Decimal(flat[name])
-    return [flat.get(name) for name in HOUSE_COLUMNS]
-
-
-def person_row(view: dict) -> list:
-    flat = flatten(view)
-    return [flat.get(name) for name in PERSON_COLUMNS]
-
-
 def houses_export(
     principal: Principal,
     area: str,
@@ -244,13 +187,16 @@ def houses_export(
     day: date,
     page_rows: int = PAGE_ROWS,
     filters: houses.HouseFilters = houses.HouseFilters(),  # noqa: B008
-) -> Export:
+    job: JobRequest | None = None,
+) -> Export | dict:
     """The houses below an area, narrowed as the house list narrows them, exactly as the
-    masked house list shows them."""
+    masked house list shows them; a job when asked for or longer than job.above rows."""
     _may_export_records(principal)
     prefix, name = _area(principal, area)
     count = houses.count_houses(principal, prefix, filters)
     _check_size(fmt, count)
+    if job and job.needed(count):
+        return jobs.submit(principal, "houses", area, job, fmt, count)
     _audit(principal, area, {"list": "houses", "format": fmt, "rows": count})
     views = _pages(
         lambda after: houses.list_houses(principal, prefix, after, page_rows, filters),
@@ -258,7 +204,10 @@ def houses_export(
         page_rows,
     )
     filename, title = _names("houses", area, name, day, fmt)
-    return Export("houses", HOUSE_COLUMNS, map(house_row, views), filename, title)
+    labels = Labels.load(prefix)
+    rows = (tables.house_row(view, labels) for view in views)
+    header = columns.headers(tables.HOUSE_COLUMNS)
+    return Export("房屋", header, rows, filename, title)
 
 
 def persons_export(
@@ -268,9 +217,10 @@ def persons_export(
     fmt: str,
     day: date,
     page_rows: int = PAGE_ROWS,
-) -> Export:
+    job: JobRequest | None = None,
+) -> Export | dict:
     """The people living below an area, narrowed as the person list narrows them, exactly as
-    the masked person list shows them."""
+    the masked person list shows them; a job when asked for or longer than job.above rows."""
     _may_export_records(principal)
     kind = filters.kind
     if kind is not None and kind not in KINDS:
@@ -278,6 +228,8 @@ def persons_export(
     prefix, name = _area(principal, area)
     count = people.count_persons(principal, prefix, filters)
     _check_size(fmt, count)
+    if job and job.needed(count):
+        return jobs.submit(principal, "persons", area, job, fmt, count)
     _audit(principal, area, {"list": "persons", "kind": kind, "format": fmt, "rows": count})
     views = _pages(
         lambda after: people.list_persons(principal, prefix, filters, after, page_rows),
@@ -285,4 +237,7 @@ def persons_export(
         page_rows,
     )
     filename, title = _names(f"persons_{kind}" if kind else "persons", area, name, day, fmt)
-    return Export("persons", PERSON_COLUMNS, map(person_row, views), filename, title)
+    labels = Labels.load(prefix)
+    rows = (tables.person_row(view, labels) for view in views)
+    header = columns.headers(tables.PERSON_COLUMNS)
+    return Export(TITLES[kind or "persons"], header, rows, filename, title)

@@ -3,7 +3,6 @@
 from flask import current_app
 
 from gridgov.clock import district_today
-from gridgov.errors import ValidationFailed
 from gridgov.extensions import Blueprint, Document
 from gridgov.hierarchy.routes import path_code
 from gridgov.hierarchy.schemas import area_code_param
@@ -54,22 +53,19 @@ def area_statistics(args, code):
     return service.statistics(current_principal(), question(code, args), settings())
 
 
+def series_stop(args: dict):
+    """The last day of a series asked for by months (the series export asks the same)."""
+    longest = current_app.config["GRIDGOV_SERIES_MAX_MONTHS"]
+    return service.series_stop(args["start"], args["stop"], today(), longest)
+
+
 @blp.get("/stats/<code>/series", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.SeriesQueryArgsSchema, location="query")
 @blp.response(200, Document)
 def area_series(args, code):
     """People at the end of each month (the last point: today, if the month is not over)."""
-    now, start = today(), args["start"]
-    if args["stop"] > now:
-        raise ValidationFailed.field("to", "must not be after this month", location="query")
-    longest = current_app.config["GRIDGOV_SERIES_MAX_MONTHS"]
-    months = (args["stop"].year - start.year) * 12 + args["stop"].month - start.month + 1
-    if months > longest:
-        raise ValidationFailed.field(
-            "to", f"the series spans {months} months; at most {longest}", location="query"
-        )
-    stop = min(now, service.month_end(args["stop"]))
+    start, stop = args["start"], series_stop(args)
     return service.series(current_principal(), path_code(code), start, stop, settings())
 
 

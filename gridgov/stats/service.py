@@ -160,6 +160,12 @@ def features(principal: Principal, q: Question, settings: Settings) -> dict:
             )
         ).all()
     )
+    # Every count property on every area: one nobody of a kind lives in gets 0, so a map
+    # colours it as none rather than as no data.
+    keys: dict = {}
+    for child in stats["children"]:
+        keys.update(dict.fromkeys(_flat(child["values"])))
+    zeros = dict.fromkeys(keys, 0)
     return {
         "type": "FeatureCollection",
         "as_of": stats["as_of"],
@@ -173,6 +179,7 @@ def features(principal: Principal, q: Question, settings: Settings) -> dict:
                 "properties": {
                     "code": child["code"],
                     "name": child["name"],
+                    **zeros,
                     **_flat(child["values"]),
                 },
             }
@@ -189,6 +196,19 @@ def _flat(values: dict) -> dict:
         else:
             out[name] = value
     return out
+
+
+def series_stop(start: date, stop: date, today: date, longest: int) -> date:
+    """The last day of a series from start's month to stop's: stop's month end, or today if
+    that month is not over; refused past this month or beyond `longest` months."""
+    if stop > today:
+        raise ValidationFailed.field("to", "must not be after this month", location="query")
+    months = (stop.year - start.year) * 12 + stop.month - start.month + 1
+    if months > longest:
+        raise ValidationFailed.field(
+            "to", f"the series spans {months} months; at most {longest}", location="query"
+        )
+    return min(today, month_end(stop))
 
 
 def series(principal: Principal, code: str, start: date, stop: date, settings: Settings) -> dict:

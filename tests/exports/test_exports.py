@@ -15,55 +15,13 @@ from werkzeug.test import EnvironBuilder
 
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
-from gridgov.exports import files, service
+from gridgov.exports import columns, files, service
 from gridgov.extensions import db
 from tests import factories as f
-from tests.stats import helpers as h
+from tests.exports.helpers import EAST_STREET, WEST_STREET, add_house
 
-WEST_STREET, EAST_STREET = "440303001000", "440303002000"
-EAST_CELL = "440303002001001"
+H, SH = columns.HEADERS, columns.STATS_HEADERS
 NS = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-@pytest.fixture
-def staff(client):
-    f.make_district()
-    return f.auth_as(client, "district_staff", [f.DISTRICT])
-
-
-@pytest.fixture
-def street_staff(client, staff):
-    return f.auth_as(client, "street_staff", [WEST_STREET])
-
-
-def add_house(client, headers, cell: str, room: str, **overrides) -> str:
-    point = h.cell_point(cell, int(room))
-    data = f.house_data(room=room, point=point, **overrides)
-    [result] = f.upload(client, headers, f.envelope("house", data, position=point))
-    assert result["outcome"] == "created", result
-    return result["key"]
-
-
-@pytest.fixture
-def town(client, staff):
-    """Two houses and two people in the west street (with formula-like text), one of each in
-    the east street."""
-    west = add_house(
-        client,
-        staff,
-        f.OWN_CELL,
-        "101",
-        owner_name="+1",
-        compound="@SUM(A1)",
-        rented=True,
-        rental=f.rental_data(landlord_name="-2+3"),
-    )
-    quiet = add_house(client, staff, f.OWN_CELL, "102")
-    east = add_house(client, staff, EAST_CELL, "101", owner_name="东边业主")
-    h.add_person(client, staff, 1, west, name="张三")
-    h.add_person(client, staff, 2, quiet, kind="resident", name='=HYPERLINK("x")')
-    h.add_person(client, staff, 3, east, name="李四")
-    return {"west": west, "quiet": quiet, "east": east}
 
 
 def export(client, headers, path, status=200, **params):
@@ -127,17 +85,17 @@ def test_a_csv_export_starts_with_a_bom_and_keeps_chinese_text(client, street_st
     assert disposition.startswith("attachment; filename=houses_440303001000_")
     assert f"filename*=UTF-8''{quote('街道001_房屋_')}" in disposition
     rows = csv_rows(response)
-    assert [r["code"] for r in rows] == [town["west"], town["quiet"]]
-    assert rows[1]["compound"] == "翠竹苑" and rows[1]["owner_name"] == "陈大文"
+    assert [r[H["code"]] for r in rows] == [town["west"], town["quiet"]]
+    assert rows[1][H["compound"]] == "翠竹苑" and rows[1][H["owner_name"]] == "陈大文"
 
 
 def test_formula_like_text_is_neutralised_in_csv(client, street_staff, town):
     houses = csv_rows(export(client, street_staff, "houses", area=WEST_STREET))
-    assert houses[0]["owner_name"] == "'+1"
-    assert houses[0]["compound"] == "'@SUM(A1)"
-    assert houses[0]["rental.landlord_name"] == "'-2+3"
+    assert houses[0][H["owner_name"]] == "'+1"
+    assert houses[0][H["compound"]] == "'@SUM(A1)"
+    assert houses[0][H["rental.landlord_name"]] == "'-2+3"
     persons = csv_rows(export(client, street_staff, "persons", area=WEST_STREET))
-    assert {p["name"] for p in persons} == {"张三", '\'=HYPERLINK("x")'}
+    assert {p[H["name"]] for p in persons} == {"张三", '\'=HYPERLINK("x")'}
 
 
 def test_formula_like_text_is_a_plain_string_in_xlsx(client, street_staff, town):
@@ -150,16 +108,16 @@ def test_formula_like_text_is_a_plain_string_in_xlsx(client, street_staff, town)
     rows, formula = xlsx_cells(response.data)
     assert not formula
     header = rows[0]
-    names = {row[header.index("name")] for row in rows[1:]}
+    names = {row[header.index(H["name"])] for row in rows[1:]}
     assert names == {"张三", '\'=HYPERLINK("x")'}
     houses, formula = xlsx_cells(
         export(client, street_staff, "houses", area=WEST_STREET, format="xlsx").data
     )
     assert not formula
     first = dict(zip(houses[0], houses[1], strict=False))
-    assert (first["owner_name"], first["compound"]) == ("'+1", "'@SUM(A1)")
-    assert first["floor"] == 1 and first["floor_area"] == Decimal("72.5")  # numbers
-    assert first["rented"] is True and first["code"] == town["west"]  # a code stays text
+    assert (first[H["owner_name"]], first[H["compound"]]) == ("'+1", "'@SUM(A1)")
+    assert first[H["floor"]] == 1 and first[H["floor_area"]] == Decimal("72.5")  # numbers
+    assert first[H["rented"]] == "是" and first[H["code"]] == town["west"]  # a code stays text
 
 
 def service_xlsx_mimetype():
@@ -192,8 +150,8 @@ def test_exports_hold_masked_numbers_only(client, staff, town):
                     data = b"".join(book.read(name) for name in book.namelist())
             assert not [number for number in full if number.encode() in data], (fmt, path)
     persons = csv_rows(export(client, staff, "persons", area=f.DISTRICT))
-    assert persons[0]["id_number"] == f.id_number(1)[:6] + "********" + f.id_number(1)[-4:]
-    assert persons[0]["phone"] == "139****5678"
+    assert persons[0][H["id_number"]] == f.id_number(1)[:6] + "********" + f.id_number(1)[-4:]
+    assert persons[0][H["phone"]] == "139****5678"
 
 
 def flat(view: dict, prefix: str = "") -> dict:
@@ -208,14 +166,26 @@ def flat(view: dict, prefix: str = "") -> dict:
 
 
 def as_csv(value) -> str:
-    """How a value reads in the CSV: empty for none, true/false, text that could start a
-    formula behind a quote."""
+    """How a value reads in the CSV: empty for none, 是/否, text that could start a formula
+    behind a quote."""
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "是" if value else "否"
     text = str(value)
     return "'" + text if isinstance(value, str) and text[:1] in "=+-@\t\r" and text else text
+
+
+def code_column(field: str) -> str:
+    """The column holding a field's own value: a coded field's code sits beside its label,
+    except that area and region codes keep the field's header (their name is beside)."""
+    table = columns.LABELLED.get(field)
+    if table is None or table in (columns.AREA, columns.REGION):
+        return H[field]
+    return H[field] + columns.CODE_SUFFIX
+
+
+WORDS = {"kind": columns.KIND_LABELS, "id_kind": columns.ID_KIND_LABELS}
 
 
 def test_exported_rows_are_the_values_of_the_list_apis(client, staff, town):
@@ -228,32 +198,42 @@ def test_exported_rows_are_the_values_of_the_list_apis(client, staff, town):
             if "location" in values:  # a house's point: two columns
                 values["lon"], values["lat"] = map(float, values.pop("location").split(";"))
             shown = set(values) - {"version", "deleted"}
-            assert shown <= set(row), (path, shown - set(row))  # every field has its column
-            assert {c: row[c] for c in shown} == {c: as_csv(values[c]) for c in shown}, path
-            assert all(row[c] == "" for c in set(row) - set(values)), path
-    # and a few cells spelt out
-    houses = {r["code"]: r for r in csv_rows(export(client, staff, "houses", area=f.DISTRICT))}
-    assert houses[town["west"]]["compound"] == "'@SUM(A1)"
-    assert houses[town["west"]]["owner_name"] == "'+1"
-    assert houses[town["west"]]["rental.landlord_name"] == "'-2+3"
-    assert houses[town["east"]]["owner_name"] == "东边业主"
+            for field in shown:
+                value = WORDS.get(field, {}).get(values[field], values[field])
+                assert row[code_column(field)] == as_csv(value), (path, field)
+            filled = {code_column(field) for field in shown if values[field] not in (None, "")}
+            labels = {k for k in row if k not in {code_column(x) for x in H}}
+            empty = set(row) - filled - labels
+            assert all(row[c] == "" for c in empty), (path, [c for c in empty if row[c]])
+    # and a few cells spelt out, codes with their labels
+    houses = {r[H["code"]]: r for r in csv_rows(export(client, staff, "houses", area=f.DISTRICT))}
+    west = houses[town["west"]]
+    assert west[H["compound"]] == "'@SUM(A1)" and west[H["owner_name"]] == "'+1"
+    assert west[H["rental.landlord_name"]] == "'-2+3"
+    assert west[H["rented"]] == "是" and houses[town["quiet"]][H["rented"]] == "否"
+    assert houses[town["east"]][H["owner_name"]] == "东边业主"
+    assert (west["所属社区"], west["所属网格"]) == ("社区001", "北网格")
     persons = csv_rows(export(client, staff, "persons", area=f.DISTRICT))
-    assert [(p["name"], p["house"]) for p in persons] == [
+    assert [(p[H["name"]], p[H["house"]]) for p in persons] == [
         ("张三", town["west"]),
         ('\'=HYPERLINK("x")', town["quiet"]),
         ("李四", town["east"]),
     ]
+    first = persons[0]
+    assert (first["民族"], first["民族代码"], first["性别"]) == ("汉族", "01", "男")
+    assert (first["户籍地"], first["户籍地区划代码"]) == ("雨湖区", "430302")
+    assert first["来本地日期"] == "2026-03-01" and first["人口类别"] == "流动人口"
 
 
 def test_a_person_export_can_hold_one_kind(client, staff, town):
     rows = csv_rows(export(client, staff, "persons", area=f.DISTRICT, kind="floating"))
-    assert {r["kind"] for r in rows} == {"floating"} and len(rows) == 2
-    assert rows[0]["details.floating.residence_type"] == "01"
+    assert {r[H["kind"]] for r in rows} == {"流动人口"} and len(rows) == 2
+    assert rows[0][H["details.floating.residence_type"] + "代码"] == "01"
 
 
 def test_street_staff_export_their_street_and_not_the_neighbouring_one(client, street_staff, town):
     own = csv_rows(export(client, street_staff, "houses", area=WEST_STREET))
-    assert town["east"] not in {r["code"] for r in own}
+    assert town["east"] not in {r[H["code"]] for r in own}
     for path in ("houses", "persons"):
         response = export(client, street_staff, path, 404, area=EAST_STREET)
         assert response.mimetype == "application/problem+json"
@@ -269,13 +249,13 @@ def test_street_staff_export_their_street_and_not_the_neighbouring_one(client, s
 def test_a_district_wide_export_of_street_staff_holds_only_their_street(client, street_staff, town):
     # The district is visible (its name and outline) but its records are scoped, as in the list.
     rows = csv_rows(export(client, street_staff, "houses", area=f.DISTRICT))
-    assert [r["code"] for r in rows] == [town["west"], town["quiet"]]
+    assert [r[H["code"]] for r in rows] == [town["west"], town["quiet"]]
 
 
 def test_grid_workers_export_their_cell_statistics_but_no_record_lists(client, staff, town):
     worker = f.auth_as(client, "grid_worker", [f.OWN_CELL])
     rows = csv_rows(export(client, worker, f"stats/{f.OWN_CELL}"))
-    assert [(r["code"], r["population"]) for r in rows] == [(f.OWN_CELL, "2")]
+    assert [(r[SH["code"]], r[SH["population"]]) for r in rows] == [(f.OWN_CELL, "2")]
     export(client, worker, "stats/440303001001", 403)  # the community holds a neighbour's cell
     for path in ("houses", "persons"):
         response = export(client, worker, path, 403, area=f.OWN_CELL)
@@ -365,11 +345,20 @@ def test_record_lists_are_read_page_by_page(client, staff, app, monkeypatch):
     for fmt in ("csv", "xlsx"):
         response = export(client, staff, "houses", area=f.DISTRICT, format=fmt)
         if fmt == "csv":
-            assert [r["code"] for r in csv_rows(response)] == codes
+            assert [r[H["code"]] for r in csv_rows(response)] == codes
         else:
             assert [row[0] for row in xlsx_cells(response.data)[0][1:]] == codes
         assert pages == [None, codes[1], codes[3]]
         pages.clear()
+
+
+def stats_column(measure: str, key: str | None = None) -> str:
+    labels = {"43": "湖南省", "01": "务工"}
+    if key is None:
+        return SH[measure]
+    if measure == "age_bands":
+        return f"{SH[measure]}·{key}岁"
+    return f"{SH[measure]}·{labels.get(key, key)}"
 
 
 def test_the_statistics_export_equals_the_statistics_api(client, staff, town):
@@ -381,28 +370,27 @@ def test_the_statistics_export_equals_the_statistics_api(client, staff, town):
     expected = [(c["code"], c["name"], c["values"]) for c in stats["children"]]
     expected.append((f.DISTRICT, "测试区（合计）", stats["total"]))
     for row, (code, name, values) in zip(rows, expected, strict=True):
-        assert (row["code"], row["name"]) == (code, name)
+        assert (row["区划代码"], row["名称"]) == (code, name)
         for measure, value in values.items():
             if isinstance(value, dict):
                 for key, n in value.items():
-                    assert row[f"{measure}.{key}"] == str(n), (code, measure, key)
+                    assert row[stats_column(measure, key)] == str(n), (code, measure, key)
             else:
-                assert row[measure] == ("" if value is None else str(value)), (code, measure)
-    assert rows[-1]["floating_by_province.43"] == "2" and rows[-1]["age_bands.18-59"] == "3"
-    assert rows[0]["floating_by_province.43"] == "1"  # a key one child lacks is a zero
-    assert rows[1]["floating_by_province.43"] == "0"
+                shown = "" if value is None else str(value)
+                assert row[stats_column(measure)] == shown, (code, measure)
+    assert rows[-1]["流动人口来源·湖南省"] == "2" and rows[-1]["年龄段·18-59岁"] == "3"
+    assert rows[0]["流动人口来源·湖南省"] == "1"  # a key one child lacks is a zero
+    assert rows[1]["流动人口来源·湖南省"] == "0"
     cells, formula = xlsx_cells(
         export(client, staff, f"stats/{f.DISTRICT}", by="community", format="xlsx").data
     )
     header = cells[0]
     assert not formula and header == list(rows[0])
     total = dict(zip(header, cells[-1], strict=True))
-    assert total["population"] == stats["total"]["population"] == 3
-    assert total["people_per_rental"] == Decimal(str(stats["total"]["people_per_rental"]))
+    assert total["实有人口"] == stats["total"]["population"] == 3
+    assert total["每套出租房人数"] == Decimal(str(stats["total"]["people_per_rental"]))
 
 
 def test_a_statistics_export_without_by_is_one_row_of_the_area(client, staff, town):
     rows = csv_rows(export(client, staff, f"stats/{WEST_STREET}", measures="population,houses"))
-    assert rows == [
-        {"code": WEST_STREET, "name": "街道001", "population": "2", "houses": "2"},
-    ]
+    assert rows == [{"区划代码": WEST_STREET, "名称": "街道001", "实有人口": "2", "房屋总数": "2"}]

@@ -96,6 +96,8 @@ class World:
     users: dict = field(default_factory=dict)
     transfers: dict = field(default_factory=dict)  # target -> a request into the target's cell
     reserved: dict = field(default_factory=dict)  # target -> a building number in its community
+    jobs: dict = field(default_factory=dict)  # (role, target) -> an export job of that role's
+    role: str = "admin"  # whose matrix is being run (a job is its requester's only)
 
     def secrets(self, target: str) -> list[str]:
         code, _ = self.houses[target]
@@ -150,6 +152,13 @@ def build_world(client) -> tuple[World, dict]:
         )
         assert reserved.status_code == 201, reserved.json
         [w.reserved[target]] = reserved.json["numbers"]
+        for role in ROLES:
+            if in_scope(role, area_of(target)):
+                job = client.get(
+                    f"/api/v1/exports/stats/{area_of(target)}?async=true", headers=tokens[role]
+                )
+                assert job.status_code == 202, job.json
+                w.jobs[(role, target)] = job.json["id"]
     return w, tokens
 
 
@@ -261,6 +270,11 @@ def by_community(method, path, extra=None, query=False):
         return [Req(method, path, body, path, {**body, "community": a}, (c, a), area=c)]
 
     return build
+
+
+def job_of(w, t):
+    """The caller's own job about the target's area, or (beyond their areas) an admin's."""
+    return w.jobs.get((w.role, t)) or w.jobs[("admin", t)]
 
 
 def house_code(w, t):
@@ -392,6 +406,18 @@ MATRIX = {
     ),
     "GET /api/v1/stats/{code}/features": area_get("/api/v1/stats/{code}/features?by=grid"),
     "GET /api/v1/exports/stats/{code}": area_get("/api/v1/exports/stats/{code}?format=csv"),
+    "GET /api/v1/exports/stats/{code}/series": area_get(
+        "/api/v1/exports/stats/{code}/series?from=2026-01&to=2026-02"
+    ),
+    "GET /api/v1/exports/stats/{code}/features": area_get(
+        "/api/v1/exports/stats/{code}/features?by=grid"
+    ),
+    "GET /api/v1/exports/jobs/{job_id}": keyed(
+        "GET", "/api/v1/exports/jobs/{key}", job_of, no_absent
+    ),
+    "GET /api/v1/exports/jobs/{job_id}/file": keyed(
+        "GET", "/api/v1/exports/jobs/{key}/file", job_of, no_absent
+    ),
     "GET /api/v1/exports/houses": area_get("/api/v1/exports/houses?area={code}&format=csv"),
     "GET /api/v1/exports/persons": area_get("/api/v1/exports/persons?area={code}&format=csv"),
     "GET /api/v1/users": unkeyed("GET", "/api/v1/users"),
@@ -505,6 +531,7 @@ def applied(status: int, data: bytes) -> bool:
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_role_reaches_beyond_its_areas_and_refusals_tell_nothing(client, role):
     world, tokens = build_world(client)
+    world.role = role
     headers = tokens[role]
     failures, combinations = [], 0
     beside = [t for t, cell in TARGETS.items() if not in_scope(role, cell)]
