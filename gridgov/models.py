@@ -25,3 +25,4 @@ from gridgov.stats.models import (  # noqa: F401, E402
     StatTotal,
 )
 from gridgov.sync.models import Conflict, PruneCutoff, SyncRecord  # noqa: F401
+from gridgov.visits.models import VisitResult, VisitTask  # noqa: F401

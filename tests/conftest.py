@@ -22,7 +22,7 @@ TABLES = (
     "audit_events, houses, rentals, "
     "buildings, persons, residences, sync_records, sync_prune_cutoff, conflicts, changes, "
     "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "
-    "house_grids, "
+    "house_grids, visit_tasks, visit_results, "
     "grid_proposals, grid_proposal_blocks, grid_proposal_houses, grid_lineage, "
     "declarations, declaration_events"
 )

@@ -109,7 +109,9 @@ class UploadResultSchema(Schema):
 
 class ChangeSchema(Schema):
     seq = fields.Integer()
-    type = fields.String(metadata={"enum": ["house", "person"]})
+    type = fields.String(
+        metadata={"enum": ["house", "person", "visit"], "description": "visit: a door-visit task"}
+    )
     key = fields.String()
     grid = fields.String()
     op = fields.String(
