@@ -33,7 +33,8 @@ def _occupants_above(facts: Facts, params: dict) -> bool:
 
 
 def _field_changed(facts: Facts, params: dict) -> bool:
-    return params["field"] in facts.changed
+    """Someone on record declared another value (for a newcomer every field is new)."""
+    return facts.on_record and params["field"] in facts.changed
 
 
 # The condition kinds a rule may use, and the parameters each takes (name -> type).
