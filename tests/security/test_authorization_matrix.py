@@ -14,8 +14,10 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 
-from gridgov.extensions import api
+from gridgov.declarations.models import Declaration
+from gridgov.extensions import api, db
 from tests import factories as f
 from tests.stats.helpers import cell_point
 
@@ -96,6 +98,7 @@ class World:
     users: dict = field(default_factory=dict)
     transfers: dict = field(default_factory=dict)  # target -> a request into the target's cell
     reserved: dict = field(default_factory=dict)  # target -> a building number in its community
+    declarations: dict = field(default_factory=dict)  # target -> a declaration in its cell
 
     def secrets(self, target: str) -> list[str]:
         code, _ = self.houses[target]
@@ -150,7 +153,24 @@ def build_world(client) -> tuple[World, dict]:
         )
         assert reserved.status_code == 201, reserved.json
         [w.reserved[target]] = reserved.json["numbers"]
+        # The target's person declares a new phone number (a desk check in the target's cell).
+        declared = {
+            "person": {
+                **{k: person[k] for k in ("id_number", "name", "sex", "kind")},
+                "phone": f"1390000{300 + i:04d}",
+                "capture_method": "card_reader",
+            },
+            "house_code": h["key"],
+            "floating": {k: v for k, v in person["floating"].items()},
+        }
+        answer = client.post("/api/v1/declarations", json=declared)
+        assert answer.status_code == 201, answer.json
+        w.declarations[target] = declaration_id(answer.json["reference"])
     return w, tokens
+
+
+def declaration_id(reference: str) -> int:
+    return db.session.scalar(select(Declaration.id).where(Declaration.reference == reference))
 
 
 def record(type_, op, data, position, base_version=None):
@@ -332,6 +352,8 @@ UNSCOPED = {
     "GET /healthz": "no data",
     "GET /api/v1/codes": "code tables: the same for every account",
     "GET /api/v1/codes/{table}": "a code table: the same for every account",
+    "POST /api/v1/declarations": "public, no token: writes staging only, reads no record",
+    "GET /api/v1/declarations/{reference}": "public: reference + last four, masked values only",
 }
 MATRIX = {
     "GET /api/v1/auth/me": unkeyed("GET", "/api/v1/auth/me"),
@@ -437,6 +459,30 @@ MATRIX = {
         no_absent,
         {"decision": "refuse", "reason": "矩阵核查"},
         destructive=True,
+    ),
+    "GET /api/v1/declarations": unkeyed("GET", "/api/v1/declarations"),
+    "GET /api/v1/declarations/{decl_id}/review": keyed(
+        "GET", "/api/v1/declarations/{key}/review", lambda w, t: w.declarations[t], no_absent
+    ),
+    "POST /api/v1/declarations/{decl_id}/decide": keyed(
+        "POST",
+        "/api/v1/declarations/{key}/decide",
+        lambda w, t: w.declarations[t],
+        no_absent,
+        {"decision": "reject", "reason": "矩阵核查"},
+        destructive=True,
+    ),
+    "POST /api/v1/declarations/decide": lambda w, t: [
+        Req(
+            "POST",
+            "/api/v1/declarations/decide",
+            {"ids": [w.declarations[t]], "decision": "approve"},
+            destructive=True,
+        )
+    ],
+    "GET /api/v1/declarations/rules": unkeyed("GET", "/api/v1/declarations/rules"),
+    "PUT /api/v1/declarations/rules": unkeyed(
+        "PUT", "/api/v1/declarations/rules", {"rules": [], "sample_rate": 0}, destructive=True
     ),
     "GET /api/v1/buildings": area_get("/api/v1/buildings?area={code}"),
     "GET /api/v1/buildings/{code}": keyed(
