@@ -60,20 +60,47 @@ def item(decl: Declaration, now: int | None) -> dict:
     }
 
 
+# What a queue item shows: columns, not entities (no sealed body read for a list).
+QUEUE_COLUMNS = (
+    Declaration.id,
+    Declaration.reference,
+    Declaration.state,
+    Declaration.route,
+    Declaration.rule_name,
+    Declaration.rules_version,
+    Declaration.kind,
+    Declaration.id_masked,
+    Declaration.name_masked,
+    Declaration.house_code,
+    Declaration.area_code,
+    Declaration.diff,
+    Declaration.flags,
+    Declaration.record_version,
+    Declaration.submitted_at,
+    Declaration.decided_at,
+    Declaration.reason,
+)
+
+
 def queue(principal: Principal, state, route, prefix: str, after, limit: int) -> dict:
     """Declarations in the caller's areas (below `prefix`), oldest first; open ones by default."""
-    stmt = _visible(principal).order_by(Declaration.id).limit(limit)
+    stmt = (
+        select(*QUEUE_COLUMNS, CURRENT_VERSION.label("now"))
+        .where(inside(principal, Declaration.area_code))
+        .order_by(Declaration.id)
+        .limit(limit)
+    )
     if state:
         stmt = stmt.where(Declaration.state == state)
     else:
-        stmt = stmt.where(Declaration.state.in_(OPEN_STATES), Declaration.decided_at.is_(None))
+        stmt = stmt.where(Declaration.decided_at.is_(None), Declaration.state.in_(OPEN_STATES))
     if route:
         stmt = stmt.where(Declaration.route == route)
     if prefix:
         stmt = stmt.where(Declaration.area_code.like(prefix + "%"))
     if after:
         stmt = stmt.where(Declaration.id > after)
-    items = [item(d, now) for d, now in db.session.execute(stmt)]
+    items = [item(row, row.now) for row in db.session.execute(stmt)]
     return {"declarations": items, "next": items[-1]["id"] if len(items) == limit else None}
 
 

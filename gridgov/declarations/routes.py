@@ -7,6 +7,7 @@ from gridgov.codes.service import current_codes
 from gridgov.declarations import current, desk, rules, schemas, status, submit
 from gridgov.extensions import Blueprint, Document
 from gridgov.hierarchy import service as hierarchy
+from gridgov.people.schemas import FLOATING_CODES, PERSON_CODES, RESIDENT_CODES
 from gridgov.records.writer import Writer
 from gridgov.scope import Principal
 from gridgov.scope.guard import authenticated, current_principal
@@ -18,10 +19,12 @@ DESK = ("street_staff", "district_staff", "admin")
 # The resident: no account, no areas (the public endpoint reads no record for them).
 PUBLIC = Principal(user_id=None, username="public", role="public", areas=())
 REFERENCE = "<string(length=14):reference>"
+# The code tables a person record is checked against (not the other tables' thousands of codes).
+CODE_TABLES = tuple({*PERSON_CODES.values(), *RESIDENT_CODES.values(), *FLOATING_CODES.values()})
 
 
 def _writer(principal: Principal) -> Writer:
-    return Writer(principal, None, current_app.extensions["vault"], current_codes())
+    return Writer(principal, None, current_app.extensions["vault"], current_codes(CODE_TABLES))
 
 
 @blp.before_request

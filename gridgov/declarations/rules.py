@@ -64,36 +64,67 @@ def current_version() -> int:
     return db.session.scalar(select(func.max(TriageRuleSet.version)))
 
 
-def rules_of(version: int) -> tuple[TriageRuleSet, list[TriageRule]]:
-    rules = db.session.scalars(
-        select(TriageRule).where(TriageRule.version == version).order_by(TriageRule.position)
-    ).all()
-    return db.session.get(TriageRuleSet, version), list(rules)
+def _current() -> tuple[int, object]:
+    """(version, stored at) of the rules in force: the key of a version's cached rules (a
+    version is never changed, but a test database may store the same number again)."""
+    return db.session.execute(
+        select(TriageRuleSet.version, TriageRuleSet.created_at)
+        .order_by(TriageRuleSet.version.desc())
+        .limit(1)
+    ).one()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    version: int
+    sample_rate: float
+    created_at: object
+    rules: tuple  # (name, kind, params, route), in order
+
+
+# A stored version never changes: each process keeps the versions it has read.
+_versions: dict[tuple, RuleSet] = {}
+
+
+def rules_of(version: int, stored_at=None) -> RuleSet:
+    key = (version, stored_at)
+    if stored_at is None or key not in _versions:
+        rule_set = db.session.get(TriageRuleSet, version)
+        rules = db.session.execute(
+            select(TriageRule.name, TriageRule.kind, TriageRule.params, TriageRule.route)
+            .where(TriageRule.version == version)
+            .order_by(TriageRule.position)
+        ).all()
+        found = RuleSet(
+            version, float(rule_set.sample_rate), rule_set.created_at, tuple(map(tuple, rules))
+        )
+        if stored_at is None:
+            return found
+        _versions[key] = found
+    return _versions[key]
 
 
 def route(facts: Facts) -> Decision:
     """The route of a declaration by the current rules."""
-    version = current_version()
-    rule_set, rules = rules_of(version)
-    for rule in rules:
-        condition, _ = KINDS[rule.kind]
-        if condition(facts, rule.params):
-            return Decision(rule.route, rule.name, version)
+    version, stored_at = _current()
+    rule_set = rules_of(version, stored_at)
+    for name, kind, params, route_ in rule_set.rules:
+        condition, _ = KINDS[kind]
+        if condition(facts, params):
+            return Decision(route_, name, version)
     # The sample is drawn for what no rule caught: unpredictable to the declarer.
-    if secrets.randbelow(10_000) < int(rule_set.sample_rate * 10_000):
+    if secrets.randbelow(10_000) < round(rule_set.sample_rate * 10_000):
         return Decision("visit", SAMPLE_RULE, version)
     return Decision("desk", DEFAULT_RULE, version)
 
 
 def as_dict(version: int | None = None) -> dict:
-    rule_set, rules = rules_of(version or current_version())
+    rule_set = rules_of(version or current_version())
     return {
         "version": rule_set.version,
-        "sample_rate": float(rule_set.sample_rate),
+        "sample_rate": rule_set.sample_rate,
         "created_at": rule_set.created_at.isoformat(),
-        "rules": [
-            {"name": r.name, "kind": r.kind, "params": r.params, "route": r.route} for r in rules
-        ],
+        "rules": [{"name": n, "kind": k, "params": p, "route": r} for n, k, p, r in rule_set.rules],
     }
 
 

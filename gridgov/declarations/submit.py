@@ -29,28 +29,55 @@ def new_reference() -> str:
     return "SB" + "".join(secrets.choice(ALPHABET) for _ in range(12))
 
 
-def _lock(key: bytes) -> None:
-    """Serialise submissions that share a throttle key (an address, an ID number)."""
-    db.session.execute(
-        select(func.pg_advisory_xact_lock(int.from_bytes(key[:8], "big", signed=True)))
+def _lock(*keys: bytes) -> None:
+    """Serialise submissions that share a throttle key (an address, an ID number), in one
+    round trip and in one order (two submissions then queue instead of deadlocking)."""
+    ids = sorted({int.from_bytes(k[:8], "big", signed=True) for k in keys})
+    db.session.execute(select(*(func.pg_advisory_xact_lock(i) for i in ids)))
+
+
+def _too_many(what: str, code: str, oldest: datetime, s: Settings) -> TooManyAttempts:
+    wait = int((oldest + s.window - datetime.now(UTC)).total_seconds()) + 1
+    return TooManyAttempts(
+        f"Too many declarations {what}; try again in {wait} seconds.",
+        code=code,
+        headers={"Retry-After": str(max(wait, 1))},
     )
 
 
-def _throttle(column, key: bytes, limit: int, s: Settings, what: str, code: str) -> None:
-    now = datetime.now(UTC)
-    since = now - s.window
+def _throttle(address_hash: bytes, indexes: list[bytes], wheres: list[str], s: Settings) -> None:
+    """Refuse a client address, or an ID number, that declared too often in the window, and
+    an ID number with a declaration still pending (answered with its reference)."""
+    since = datetime.now(UTC) - s.window
     count, oldest = db.session.execute(
         select(func.count(), func.min(Declaration.submitted_at)).where(
-            column == key, Declaration.submitted_at > since
+            Declaration.address_hash == address_hash, Declaration.submitted_at > since
         )
     ).one()
-    if count >= limit:
-        wait = int((oldest + s.window - now).total_seconds()) + 1
-        raise TooManyAttempts(
-            f"Too many declarations {what}; try again in {wait} seconds.",
-            code=code,
-            headers={"Retry-After": str(max(wait, 1))},
+    if count >= s.per_address:
+        raise _too_many("from this address", "address_throttled", oldest, s)
+    recent = Declaration.submitted_at > since
+    rows = db.session.execute(
+        select(
+            Declaration.id_index,
+            func.count().filter(recent),
+            func.min(Declaration.submitted_at).filter(recent),
+            func.max(Declaration.reference).filter(Declaration.state.in_(OPEN_STATES)),
         )
+        .where(Declaration.id_index.in_(indexes))
+        .group_by(Declaration.id_index)
+    )
+    found = {bytes(index): (n, first, pending) for index, n, first, pending in rows}
+    for index, where in zip(indexes, wheres, strict=True):
+        n, first, pending = found.get(index, (0, None, None))
+        if n >= s.per_id:
+            raise _too_many("for this ID number", "id_throttled", first, s)
+        if pending is not None:
+            raise Conflict(
+                f"A declaration for this ID number is pending: {pending}.",
+                code="pending",
+                errors=[{"field": where + "id_number", "in": "body", "message": pending}],
+            )
 
 
 def _house(body: dict) -> tuple[House | None, str]:
@@ -104,34 +131,11 @@ def _checked(w: Writer, body: dict) -> list[tuple[str, dict, idnumber.IdNumber]]
 def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     """Accept a declaration (and one for each household member), triaged; all or nothing."""
     address_hash = w.vault.index(address or "-", "declaration.address")
-    _lock(address_hash)
-    _throttle(
-        Declaration.address_hash,
-        address_hash,
-        s.per_address,
-        s,
-        "from this address",
-        "address_throttled",
-    )
-    house, community = _house(body)
     declared = _checked(w, body)
-    indexes = []
-    for where, _person, parsed in declared:
-        index = w.vault.index(parsed.number, "id_number")
-        _lock(index)
-        _throttle(Declaration.id_index, index, s.per_id, s, "for this ID number", "id_throttled")
-        pending = db.session.scalar(
-            select(Declaration.reference).where(
-                Declaration.id_index == index, Declaration.state.in_(OPEN_STATES)
-            )
-        )
-        if pending is not None:
-            raise Conflict(
-                f"A declaration for this ID number is pending: {pending}.",
-                code="pending",
-                errors=[{"field": where + "id_number", "in": "body", "message": pending}],
-            )
-        indexes.append(index)
+    indexes = [w.vault.index(parsed.number, "id_number") for _, _, parsed in declared]
+    _lock(address_hash, *indexes)
+    _throttle(address_hash, indexes, [where for where, _, _ in declared], s)
+    house, community = _house(body)
     floating = body.get("floating")
     matches = [
         triage.match(w, person, floating, house, index)
@@ -192,9 +196,9 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
         record("declare", "declaration", decl.reference, after=public_view(decl))
         made.append(decl)
         parent = parent or decl
+    first, *household = (_answer(d) for d in made)
     db.session.commit()
-    first, *household = made
-    return {**_answer(first), "household": [_answer(d) for d in household]}
+    return {**first, "household": household}
 
 
 def _answer(decl: Declaration) -> dict:

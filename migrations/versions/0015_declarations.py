@@ -117,7 +117,19 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_declarations")),
         sa.UniqueConstraint("reference", name=op.f("uq_declarations_reference")),
     )
-    op.create_index("ix_declarations_queue", "declarations", ["area_code", "state", "id"])
+    # The open queue, oldest first: walked in id order, scope filtered on the way.
+    op.create_index(
+        "ix_declarations_open",
+        "declarations",
+        ["id"],
+        postgresql_where=sa.text("decided_at IS NULL"),
+    )
+    op.create_index(
+        "ix_declarations_area",
+        "declarations",
+        ["area_code", "state"],
+        postgresql_ops={"area_code": "varchar_pattern_ops"},
+    )
     op.create_index("ix_declarations_address", "declarations", ["address_hash", "submitted_at"])
     op.create_index("ix_declarations_id_index", "declarations", ["id_index", "submitted_at"])
     for column in ("parent_id", "house_id", "person_id"):
