@@ -2,6 +2,7 @@
 its street or district. Outside the caller's areas a task reads as absent."""
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from gridgov.accounts.models import User
@@ -136,7 +137,7 @@ def _last_results(task_ids: set[int]) -> dict[int, list[dict]]:
         select(VisitResult, User.username)
         .join(User, User.id == VisitResult.uploaded_by)
         .where(VisitResult.task_id.in_(task_ids))
-        .distinct(VisitResult.task_id)
+        .ext(distinct_on(VisitResult.task_id))
         .order_by(VisitResult.task_id, VisitResult.id.desc())
     ).all()
     return {r.task_id: [result_view(r, who)] for r, who in rows}
