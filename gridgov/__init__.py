@@ -112,13 +112,15 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.stats.routes import blp as stats
     from gridgov.sync.routes import blp as sync
     from gridgov.sync.schemas import RECORD_KINDS
+    from gridgov.visits.routes import blp as visits
+    from gridgov.window.routes import blp as window
 
     # The kinds of upload record, referred to by the batch's oneOf.
     for name, schema in RECORD_KINDS.items():
         api.spec.components.schema(name, schema=schema)
     for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health, redraw):
         api.register_blueprint(blp)
-    for blp in (buildings, codes, declarations):
+    for blp in (buildings, codes, visits, window, declarations):
         api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
     app.register_blueprint(console)

@@ -102,6 +102,7 @@ def from_env() -> dict:
         # A grid worker's record captured farther than this from their cells: flag or reject.
         "GRIDGOV_GEOFENCE": os.environ.get("GRIDGOV_GEOFENCE", "flag"),
         "GRIDGOV_GEOFENCE_METRES": _float("GRIDGOV_GEOFENCE_METRES", 100.0),
+        "GRIDGOV_VISIT_MAX_DISTANCE_M": _float("GRIDGOV_VISIT_MAX_DISTANCE_M", 100.0),
         # Upload outcomes are kept this long for replays (`flask sync prune`); a record captured
         # longer ago is refused, so a retry from before the window can never apply twice.
         "GRIDGOV_SYNC_KEEP_DAYS": _int_between("GRIDGOV_SYNC_KEEP_DAYS", 365, 1, 36_500),

@@ -10,7 +10,7 @@ from gridgov.errors import Conflict, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.feed import note
 from gridgov.houses.models import House
-from gridgov.records.writer import Writer
+from gridgov.records.writer import Writer, house_not_found
 from gridgov.visits import subjects
 from gridgov.visits.models import VisitTask
 
@@ -91,3 +91,27 @@ def tasks_of(subject_type: str, subject_id: int) -> list[VisitTask]:
             .order_by(VisitTask.id)
         )
     )
+
+
+# --- the desk's use cases (each one transaction) ---------------------------------------------
+
+
+def issue_house_check(w: Writer, house_code: str, reason: str) -> int:
+    """A plain door visit to a house in the caller's areas (POST /visits)."""
+    house = db.session.scalar(
+        select(House).where(House.code == house_code, House.deleted_at.is_(None))
+    )
+    if house is None or not w.covers(house.grid_code):
+        raise house_not_found(house_code)
+    task_id = issue(w, house.id, subjects.HOUSE_CHECK, house.id, reason)
+    db.session.commit()
+    return task_id
+
+
+def withdraw_in_scope(w: Writer, task_id: int, reason: str) -> None:
+    """Withdraw a task of the caller's areas; one beyond them reads as unknown."""
+    grid = db.session.scalar(select(VisitTask.grid_code).where(VisitTask.id == task_id))
+    if grid is None or not w.covers(grid):
+        raise unknown_task(task_id)
+    withdraw(task_id, w.principal.user_id, reason)
+    db.session.commit()

@@ -2,6 +2,7 @@
 its street or district. Outside the caller's areas a task reads as absent."""
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from gridgov.accounts.models import User
@@ -107,3 +108,36 @@ def get_task(principal: Principal, task_id: int) -> dict:
     ).all()
     item["results"] = [result_view(r, who) for r, who in results]
     return item
+
+
+def list_tasks(
+    principal: Principal, prefix: str | None, state: str | None, after: int | None, limit: int
+) -> list[dict]:
+    """Tasks of the caller's areas (below `prefix` when given), by id: the supervision list."""
+    stmt = _rows().where(inside(principal, VisitTask.grid_code))
+    if prefix is not None:
+        stmt = stmt.where(VisitTask.grid_code.like(prefix + "%"))
+    if state is not None:
+        stmt = stmt.where(VisitTask.state == state)
+    if after is not None:
+        stmt = stmt.where(VisitTask.id > after)
+    rows = db.session.execute(stmt.order_by(VisitTask.id).limit(limit)).all()
+    items = _views(principal, rows)
+    last = _last_results({item["id"] for item in items})
+    for item in items:
+        item["results"] = last.get(item["id"], [])
+    return items
+
+
+def _last_results(task_ids: set[int]) -> dict[int, list[dict]]:
+    """The latest result of each task, for the list."""
+    if not task_ids:
+        return {}
+    rows = db.session.execute(
+        select(VisitResult, User.username)
+        .join(User, User.id == VisitResult.uploaded_by)
+        .where(VisitResult.task_id.in_(task_ids))
+        .ext(distinct_on(VisitResult.task_id))
+        .order_by(VisitResult.task_id, VisitResult.id.desc())
+    ).all()
+    return {r.task_id: [result_view(r, who)] for r, who in rows}

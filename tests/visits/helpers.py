@@ -1,5 +1,8 @@
 """Builders for door-visit tests: a desk writer, tasks issued through the service, the feed."""
 
+import uuid
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from gridgov.codes.service import current_codes
@@ -11,6 +14,8 @@ from tests import factories as f
 
 STREET = "440303001000"  # the street of f.OWN_CELL
 NEIGHBOUR_CELL = "440303001001002"  # the south cell of the same community
+NEAR = (114.0052, 22.5151)  # about 25 m from the house at f.OWN_POINT
+FAR = (114.008, 22.515)  # about 310 m from it, still in the same cell
 
 
 def desk_writer(app, username: str = "desk") -> Writer:
@@ -32,3 +37,29 @@ def feed(client, headers, cursor=None) -> dict:
 
 def visits_in(page: dict) -> list[tuple[str, str]]:
     return [(c["key"], c["op"]) for c in page["changes"] if c["type"] == "visit"]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def result_record(task_id: int, result: str = "confirmed", position=NEAR, captured_at=None, **data):
+    """A door-visit result as a device uploads it, captured now near the house by default."""
+    env = {
+        "uuid": str(uuid.uuid4()),
+        "type": "visit",
+        "op": "result",
+        "captured_at": (captured_at or now()).isoformat(),
+        "data": {"task_id": task_id, "result": result, **data},
+    }
+    if position is not None:
+        env["position"] = {"lon": position[0], "lat": position[1], "crs": "wgs84"}
+    return env
+
+
+def issue_via_api(client, headers, house_code: str, reason: str = "抽查入户") -> dict:
+    response = client.post(
+        "/api/v1/visits", json={"house_code": house_code, "reason": reason}, headers=headers
+    )
+    assert response.status_code == 201, response.json
+    return response.json
