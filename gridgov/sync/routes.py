@@ -14,6 +14,7 @@ from gridgov.scope.guard import authenticated, current_principal
 from gridgov.sync import changes as feed
 from gridgov.sync import conflicts, examples, initial, schemas, upload
 from gridgov.sync.geofence import Settings
+from gridgov.visits.schemas import VisitViewSchema
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Device sync")
 WRITERS = ("grid_worker", "street_staff", "district_staff")
@@ -153,6 +154,9 @@ class InitialArgsSchema(Schema):
 class InitialPageSchema(Schema):
     cells = fields.List(fields.Dict(), metadata={"description": "first page: your cells"})
     codes = fields.Dict(metadata={"description": "first page: {table: {code: label}}"})
+    visits = fields.List(
+        fields.Nested(VisitViewSchema), metadata={"description": "first page: open door visits"}
+    )
     houses = fields.List(fields.Nested(HouseViewSchema))
     persons = fields.List(fields.Nested(PersonViewSchema))
     cursor = fields.String(metadata={"description": "continue GET /sync/changes from it"})
@@ -164,9 +168,10 @@ class InitialPageSchema(Schema):
 @blp.arguments(InitialArgsSchema, location="query")
 @blp.alt_response(200, schema=InitialPageSchema, success=True)
 def initial_sync(args):
-    """A device's first download of its cells: the cells' outlines and the code tables (first
-    page), then its houses and people, keyset-paged (`next`). Keep the first page's `cursor`:
-    GET /sync/changes continues from it, so nothing changed during the download is missed."""
+    """A device's first download of its cells: the cells' outlines, the code tables and the
+    open door-visit tasks (first page), then its houses and people, keyset-paged (`next`).
+    Keep the first page's `cursor`: GET /sync/changes continues from it, so nothing changed
+    during the download is missed."""
     return initial.initial(current_principal(), args.get("page"), args["limit"])
 
 
