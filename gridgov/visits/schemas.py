@@ -49,6 +49,12 @@ def _storable_value(value, depth: int = 0) -> str | None:
     return "is not a JSON value"
 
 
+def _no_numbers(value: str) -> None:
+    """A note is stored as written: an ID or phone number belongs in `corrected`, sealed."""
+    if re.search(r"\d{7,}", value):
+        raise ValidationError("must not hold an ID or phone number (put it in corrected)")
+
+
 class VisitResultDataSchema(Schema):
     """The `data` of a door-visit result in an upload."""
 
@@ -72,7 +78,7 @@ class VisitResultDataSchema(Schema):
         },
     )
     note = fields.String(
-        validate=validate.Length(max=500),
+        validate=[validate.Length(max=500), _no_numbers],
         load_default=None,
         metadata={"description": "a remark for the desk (no ID or phone numbers)"},
     )
