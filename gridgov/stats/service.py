@@ -85,6 +85,9 @@ def raw_counts(
     if recount:
         stmt = queries.recount(level)
     elif day == today:
+        counts = _live_counts(params)
+        if counts is not None:
+            return counts
         stmt = queries.live(level)
     else:
         anchor = store.anchor_for(day, today, cap)
@@ -93,6 +96,23 @@ def raw_counts(
     out: dict[str, dict] = defaultdict(dict)
     for child, counts in db.session.execute(text(queries.per_child(stmt)), params):
         out[child] = counts
+    return out
+
+
+def _live_counts(params: dict) -> dict[str, dict] | None:
+    """Today's counts from one row an area and the pending deltas added in (what
+    queries.live counts in SQL), or None if the rows are banded for another month (a fold has
+    not reached this month yet)."""
+    out: dict[str, dict] = defaultdict(dict)
+    for child, month, counts in db.session.execute(queries.AREA_COUNTS, params):
+        if month != params["month"]:
+            return None
+        out[child] = counts
+    for child, measure, key, n in db.session.execute(queries.pending(params["level"]), params):
+        keys = out[child].setdefault(measure, {})
+        keys[key] = keys.get(key, 0) + int(n)
+        if not keys[key]:
+            del keys[key]
     return out
 
 
