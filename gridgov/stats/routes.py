@@ -1,6 +1,6 @@
 """HTTP routes for statistics: per area and its children, monthly series, choropleth features."""
 
-from flask import current_app
+from flask import Response, current_app
 
 from gridgov.clock import district_today
 from gridgov.errors import ValidationFailed
@@ -80,4 +80,5 @@ def area_series(args, code):
 def area_features(args, code):
     """The children as a GeoJSON FeatureCollection with their counts as flat properties
     (nested counts as 'age_bands.80+'), ready for a choropleth."""
-    return service.features(current_principal(), question(code, args), settings())
+    body = service.features(current_principal(), question(code, args), settings())
+    return Response(body, mimetype="application/json")
