@@ -59,7 +59,7 @@ class ProblemSchema(Schema):
 
 class Document(Schema):
     """A response documented as a JSON object and sent as the service built it (for responses
-    whose shape their description gives: statistics, redraw proposals)."""
+    whose shape their description gives)."""
 
     class Meta:
         unknown = INCLUDE  # documented with additionalProperties: any key may come
@@ -75,6 +75,22 @@ class Served(Schema):
 
     def dump(self, obj, *, many=None):
         return obj
+
+
+def geometry_field(description: str) -> fields.Dict:
+    """An outline as GeoJSON (WGS84), null when there is none."""
+    return fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": description,
+            "properties": {
+                "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+                "coordinates": {"type": "array", "items": {}},
+            },
+            "required": ["type", "coordinates"],
+        },
+    )
 
 
 BINARY = {"type": "string", "format": "binary"}

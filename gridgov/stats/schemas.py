@@ -4,7 +4,7 @@ from datetime import date
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from gridgov.extensions import Served
+from gridgov.extensions import Served, geometry_field
 from gridgov.hierarchy.models import LEVELS
 from gridgov.schema import Schema
 from gridgov.stats.measures import AGE_BANDS, MEASURES, SERIES_MEASURES
@@ -150,22 +150,10 @@ class SeriesSchema(Served):
     points = fields.List(fields.Nested(SeriesPointSchema), required=True)
 
 
-GEOMETRY = {
-    "type": "object",
-    "nullable": True,
-    "description": "GeoJSON (WGS84); null for an area without an outline",
-    "properties": {
-        "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
-        "coordinates": {"type": "array", "items": {}},
-    },
-    "required": ["type", "coordinates"],
-}
-
-
 class ChoroplethFeatureSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(["Feature"]))
     id = fields.String(required=True)
-    geometry = fields.Dict(required=True, allow_none=True, metadata=GEOMETRY)
+    geometry = geometry_field("the area's outline; null for an area without one")
     properties = fields.Dict(
         required=True,
         metadata={

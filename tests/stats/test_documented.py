@@ -4,30 +4,16 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from tests import factories as f
+from tests.openapi import response_schema
 from tests.stats import helpers as h
 from tests.stats.test_statistics import COMMUNITY, STREET
-
-
-def inline(node, components):
-    """A schema with every $ref to a component replaced by the component itself."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return inline(components[node["$ref"].rsplit("/", 1)[1]], components)
-        return {k: inline(v, components) for k, v in node.items()}
-    if isinstance(node, list):
-        return [inline(v, components) for v in node]
-    return node
 
 
 @pytest.fixture
 def documented(client):
     spec = client.get("/api/v1/openapi.json").json
 
-    def schema(path: str) -> dict:
-        answer = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
-        return inline(answer["schema"], spec["components"]["schemas"])
-
-    return schema
+    return lambda path: response_schema(spec, path)
 
 
 def test_statistics_series_and_features_are_documented_field_by_field(documented):
