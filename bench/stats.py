@@ -274,8 +274,9 @@ def main() -> int:
             ],
         ]
         print(
-            f"\n{ROUNDS} requests each ({NAIVE_ROUNDS} naive), one at a time; "
-            "naive = a plain GROUP BY, in ms; API first = the first request (keeps a month end)"
+            f"\n{ROUNDS} requests each ({NAIVE_ROUNDS} naive), one at a time, in ms; naive = a "
+            "plain GROUP BY; raw = the endpoint's own statements through the session; API first "
+            "= the first request (may keep a day)"
         )
         heads = ("API first", "API p50", "API p95", "naive p50", "naive p95")
         tail = ("naive/API", "raw p50", "raw p95", "API/raw")
