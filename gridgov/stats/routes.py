@@ -80,5 +80,5 @@ def area_series(args, code):
 def area_features(args, code):
     """The children as a GeoJSON FeatureCollection with their counts as flat properties
     (nested counts as 'age_bands.80+'), ready for a choropleth."""
-    body = service.features(current_principal(), question(code, args), settings())
+    body = service.features_json(current_principal(), question(code, args), settings())
     return Response(body, mimetype="application/json")

@@ -171,26 +171,53 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
 month_end = store.month_end
 
 
-def features(principal: Principal, q: Question, settings: Settings) -> str:
-    """The children as a GeoJSON FeatureCollection, as JSON text: the outlines go from PostGIS
-    into the answer unparsed (parsing and writing again ~100 KB of coordinates took most of
-    the choropleth's time)."""
+def _choropleth(principal: Principal, q: Question, settings: Settings):
+    """The statistics of the children, each child's flat properties, and its outline as the
+    GeoJSON text PostGIS writes (None without one)."""
     stats = statistics(principal, q, settings)
+    codes = [c["code"] for c in stats["children"]]
     shapes = dict(
         db.session.execute(
-            select(Area.code, func.ST_AsGeoJSON(Area.geom, 7)).where(
-                Area.code.in_([c["code"] for c in stats["children"]])
-            )
+            select(Area.code, func.ST_AsGeoJSON(Area.geom, 7)).where(Area.code.in_(codes))
         ).all()
     )
+    # Every count property on every area: one nobody of a kind lives in gets 0, so a map
+    # colours it as none rather than as no data.
+    flat = [_flat(child["values"]) for child in stats["children"]]
+    zeros = dict.fromkeys({key: None for values in flat for key in values}, 0)
+    properties = [
+        {"code": child["code"], "name": child["name"], **zeros, **values}
+        for child, values in zip(stats["children"], flat, strict=True)
+    ]
+    return stats, properties, shapes
+
+
+def features(principal: Principal, q: Question, settings: Settings) -> dict:
+    """The children as a GeoJSON FeatureCollection with their counts as flat properties."""
+    stats, properties, shapes = _choropleth(principal, q, settings)
+    return {
+        "type": "FeatureCollection",
+        "as_of": stats["as_of"],
+        "features": [
+            {
+                "type": "Feature",
+                "id": p["code"],
+                "geometry": json.loads(shapes[p["code"]]) if shapes.get(p["code"]) else None,
+                "properties": p,
+            }
+            for p in properties
+        ],
+    }
+
+
+def features_json(principal: Principal, q: Question, settings: Settings) -> str:
+    """features() as JSON text, the outlines spliced in as PostGIS writes them: parsing and
+    writing again ~100 KB of coordinates took most of the choropleth's time."""
+    stats, properties, shapes = _choropleth(principal, q, settings)
     feature = '{{"type": "Feature", "id": {}, "geometry": {}, "properties": {}}}'
     parts = [
-        feature.format(
-            json.dumps(child["code"]),
-            shapes.get(child["code"]) or "null",
-            json.dumps({"code": child["code"], "name": child["name"], **_flat(child["values"])}),
-        )
-        for child in stats["children"]
+        feature.format(json.dumps(p["code"]), shapes.get(p["code"]) or "null", json.dumps(p))
+        for p in properties
     ]
     head = json.dumps({"type": "FeatureCollection", "as_of": stats["as_of"]})[:-1]
     return f'{head}, "features": [{", ".join(parts)}]}}'

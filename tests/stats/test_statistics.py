@@ -351,3 +351,21 @@ def test_the_one_row_an_area_is_rewritten_by_the_fold_and_checked_by_verify(clie
     result = cli.invoke(args=["stats", "verify", f.DISTRICT])
     assert result.exit_code == 1
     assert f"{f.OWN_CELL} kind:resident live 5 recount 1" in result.output
+
+
+def test_the_served_choropleth_is_the_features_document_with_a_zero_for_every_missing_count(
+    client, worker
+):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    h.add_person(client, worker, 1, house)
+    staff = f.auth_as(client, "street_staff", [STREET])
+    query = {"by": "grid", "measures": "population,floating_by_province"}
+    served = client.get(f"/api/v1/stats/{COMMUNITY}/features", query_string=query, headers=staff)
+    assert served.status_code == 200 and served.mimetype == "application/json"
+    north, south = served.json["features"]
+    assert north["properties"]["floating_by_province.43"] == 1
+    assert south["properties"]["floating_by_province.43"] == 0  # 0, not left out
+    # The document the service builds for other callers (an export) is the one served.
+    q = service.Question(code=COMMUNITY, by="grid", wanted=("population", "floating_by_province"))
+    settings = service.Settings(today=today(), crowded_above=3)
+    assert service.features(None, q, settings) == served.json
