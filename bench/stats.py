@@ -26,6 +26,7 @@ from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
 from gridgov.extensions import db
+from gridgov.stats import queries
 
 PORT = 5093
 PERSONS = int(os.environ.get("STATS_PERSONS", "3000000"))
@@ -127,6 +128,37 @@ def api(conn: http.client.HTTPConnection, token: str, path: str):
     return call
 
 
+SHAPES = text(
+    "SELECT code, ST_AsGeoJSON(geom, 7) FROM areas "
+    "WHERE level = :level AND code LIKE :prefix || '%'"
+)
+
+
+def raw_read(
+    app, prefix: str, level: str, day: str | None = None, anchor: str | None = None, shapes=False
+):
+    """The floor of the fast path: the statement(s) the endpoint runs for the counts, straight
+    through the session, no HTTP, no Python after the rows (today: one row an area and the
+    pending deltas; a past day: `anchor`'s kept counts and the changes between)."""
+    today = date.today()
+    month = today.replace(day=1)
+    if day is None:
+        params = {"prefix": prefix, "level": level, "month": month, "day": today}
+        statements = [queries.AREA_COUNTS, queries.pending(level)] + [SHAPES] * shapes
+    else:
+        params = {"prefix": prefix, "level": level, "month": month, "day": day}
+        params.update(queries.span(date.fromisoformat(anchor), date.fromisoformat(day)))
+        statements = [text(queries.per_child(queries.shifted(level, "kept")))]
+
+    def call():
+        with app.app_context():
+            db.session.execute(text("SET jit = off"))
+            for statement in statements:
+                db.session.execute(statement, params).all()
+
+    return call
+
+
 def naive(app, prefix: str, level: str):
     sql = text(NAIVE.format(child=CHILD[level], prefix=prefix))
 
@@ -157,18 +189,23 @@ def series_questions(how: str) -> list:
 
 
 def ask(app, conn, token: str, questions: list) -> list:
-    """Figures of each question; those the server left to the job are returned."""
+    """Figures of each question; those the server left to the job are returned. A question
+    with a raw floor (the endpoint's own statements) reports API p95 / raw p95 too."""
     left = []
-    for name, path, (prefix, level) in questions:
+    for name, path, (prefix, level), *floor in questions:
         try:
             first, p50, p95 = timed(api(conn, token, path))
         except NotKept:
-            print(f"{name:42}{'503 not_counted_yet: left to the job':>44}")
-            left.append((name, path, (prefix, level)))
+            print(f"{name:46}{'503 not_counted_yet: left to the job':>44}")
+            left.append((name, path, (prefix, level), *floor))
             continue
         _, n50, n95 = timed(naive(app, prefix, level), NAIVE_ROUNDS)
-        figures = "".join(f"{v:11.1f}" for v in (first, p50, p95, n50, n95))
-        print(f"{name:42}{figures}{n50 / p50:10.1f}x")
+        figures = "".join(f"{v:10.1f}" for v in (first, p50, p95, n50, n95))
+        raw = ""
+        if floor:
+            _, r50, r95 = timed(floor[0](app))
+            raw = f"{r50:10.1f}{r95:10.1f}{p95 / r95:8.2f}"
+        print(f"{name:46}{figures}{n50 / p50:9.1f}x{raw}  (load {os.getloadavg()[0]:.1f})")
     return left
 
 
@@ -186,7 +223,8 @@ def main() -> int:
     try:
         token = login(PORT, "bench_district", password)
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-        month_end, between = "2025-06-30", "2025-06-15"
+        # A day on a kept day of its month, and days 3 and 4 days from the nearest one.
+        month_end, between, off = "2025-06-30", "2025-06-15", ("2025-06-18", "2025-06-11")
         just_ended = date.today().replace(day=1) - timedelta(days=1)
         questions = [
             ("district by street", f"/api/v1/stats/{DISTRICT}?by=street", ("44030", "street")),
@@ -194,12 +232,14 @@ def main() -> int:
                 "district by community",
                 f"/api/v1/stats/{DISTRICT}?by=community",
                 ("44030", "community"),
+                lambda app: raw_read(app, "44030", "community"),
             ),
             ("street by grid", f"/api/v1/stats/{STREET}?by=grid", ("440303001", "grid")),
             (
                 "choropleth, district by community",
                 f"/api/v1/stats/{DISTRICT}/features?by=community",
                 ("44030", "community"),
+                lambda app: raw_read(app, "44030", "community", shapes=True),
             ),
             (
                 f"district by street as of {just_ended} (just ended)",
@@ -221,13 +261,26 @@ def main() -> int:
                 f"/api/v1/stats/{DISTRICT}?by=community&as_of={between}",
                 ("44030", "community"),
             ),
+            *[
+                (
+                    f"district by community as of {day}",
+                    f"/api/v1/stats/{DISTRICT}?by=community&as_of={day}",
+                    ("44030", "community"),
+                    lambda app, day=day, anchor=anchor: raw_read(
+                        app, "44030", "community", day, anchor
+                    ),
+                )
+                for day, anchor in ((off[0], "2025-06-15"), (off[1], "2025-06-08"))
+            ],
         ]
         print(
-            f"\n{ROUNDS} requests each ({NAIVE_ROUNDS} naive), one at a time; "
-            "naive = a plain GROUP BY, in ms; API first = the first request (keeps a month end)"
+            f"\n{ROUNDS} requests each ({NAIVE_ROUNDS} naive), one at a time, in ms; naive = a "
+            "plain GROUP BY; raw = the endpoint's own statements through the session; API first "
+            "= the first request (may keep a day)"
         )
-        heads = ("API first", "API p50", "API p95", "naive p50", "naive p95", "ratio")
-        print(f"{'question':42}" + "".join(f"{h:>11}" for h in heads))
+        heads = ("API first", "API p50", "API p95", "naive p50", "naive p95")
+        tail = ("naive/API", "raw p50", "raw p95", "API/raw")
+        print(f"{'question':46}" + "".join(f"{h:>10}" for h in heads + tail))
         left = ask(app, conn, token, questions + series_questions("nothing kept ahead"))
         if left:
             started = time.perf_counter()
@@ -238,7 +291,13 @@ def main() -> int:
                 stdout=subprocess.DEVNULL,
             )
             print(f"(flask stats snapshot --months 24: {time.perf_counter() - started:.0f} s)")
-            ask(app, conn, token, [(f"{name}, after the job", *rest) for name, *rest in left])
+            ask(app, conn, token, [(f"{name}, after job", *rest) for name, *rest in left])
+        for day in (between, *off):
+            _, r50, r95 = timed(raw_read(app, "44030", "community", day, month_end))
+            print(
+                f"(district by community as of {day} counted from {month_end}, as before: "
+                f"statements p50 {r50:.1f} ms, p95 {r95:.1f} ms)"
+            )
         started = time.perf_counter()
         subprocess.run(
             [str(ROOT / ".venv/bin/flask"), "stats", "verify", DISTRICT, "--as-of", month_end],

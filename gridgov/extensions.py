@@ -59,13 +59,38 @@ class ProblemSchema(Schema):
 
 class Document(Schema):
     """A response documented as a JSON object and sent as the service built it (for responses
-    whose shape their description gives: statistics, redraw proposals)."""
+    whose shape their description gives)."""
 
     class Meta:
         unknown = INCLUDE  # documented with additionalProperties: any key may come
 
     def dump(self, obj, *, many=None):
         return obj
+
+
+class Served(Schema):
+    """A response documented field by field and sent as the service built it: dumping thousands
+    of counts through marshmallow would cost more than counting them. The contract tests check
+    what is served against the document (tests/test_contract.py, tests/test_schemathesis.py)."""
+
+    def dump(self, obj, *, many=None):
+        return obj
+
+
+def geometry_field(description: str) -> fields.Dict:
+    """An outline as GeoJSON (WGS84), null when there is none."""
+    return fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": description,
+            "properties": {
+                "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+                "coordinates": {"type": "array", "items": {}},
+            },
+            "required": ["type", "coordinates"],
+        },
+    )
 
 
 BINARY = {"type": "string", "format": "binary"}
@@ -84,6 +109,13 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema, *args, **kwargs):
+        # webargs instantiates a schema class on every request (a quarter of a small read's
+        # argument parsing); an instance is made once here and loads every request alike.
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
 
 
 def _one_of_items(self, field, **kwargs) -> dict:

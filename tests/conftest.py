@@ -21,8 +21,8 @@ TABLES = (
     "login_name_failures, transfer_requests, "
     "audit_events, houses, rentals, "
     "buildings, persons, residences, sync_records, sync_prune_cutoff, conflicts, changes, "
-    "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "
-    "house_grids, visit_tasks, visit_results, export_jobs, "
+    "stat_pending, stat_totals, stat_births, stat_bands, stat_area_counts, stat_snapshot_days, "
+    "stat_snapshots, house_grids, visit_tasks, visit_results, export_jobs, "
     "grid_proposals, grid_proposal_blocks, grid_proposal_houses, grid_lineage, "
     "declarations, declaration_events"
 )

@@ -33,20 +33,30 @@ def unit_digits(unit: str) -> str:
     return f"9{k}" if k is not None else _digits(unit, 2, 1)
 
 
-def room_digits(room: str) -> str:
-    """A room's three code digits: its last number; a lettered room of a subdivided flat
-    (A01, B01; 301A, 301B) puts the letter's place (A=1 ... I=9) before the number's last two
-    digits, A01 -> 101, B01 -> 201, 301B -> 201, so each room of a 群租 flat has its own code."""
+def room_digits(room: str, floor: int) -> str:
+    """A room's three code digits: its last number. A lettered room of a subdivided flat (A01,
+    B01; 301A, 301B) puts a digit for its letter before the number's last two digits, so each
+    room of a 群租 flat has its own code: the letters A to I take the digits 1 to 9 and then 0,
+    skipping the hundreds digit the plain rooms of the floor have (the floor's last digit:
+    room 301 of floor 3). On floor 3 301A -> 101 and 301B -> 201; on floor 1, where plain
+    rooms are 1xx, 101A -> 201 beside room 101."""
     k = letter(room)
     if k is None:
         return _digits(room, 3)
     found = re.findall(r"\d+", room)
-    return f"{k}{(int(found[-1]) if found else 0) % 100:02d}"
+    free = [d for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0) if d != floor % 10]
+    return f"{free[k - 1]}{(int(found[-1]) if found else 0) % 100:02d}"
 
 
 def compose_code(community: str, building_no: int, unit: str, floor: int, room: str) -> str:
     """community 12 + building 5 + unit 2 + floor 3 + room 3 (domain.md §2)."""
-    return community + f"{building_no:05d}" + unit_digits(unit) + f"{floor:03d}" + room_digits(room)
+    return (
+        community
+        + f"{building_no:05d}"
+        + unit_digits(unit)
+        + f"{floor:03d}"
+        + room_digits(room, floor)
+    )
 
 
 def _new_numbers(community: str, count: int = 1) -> list[int]:

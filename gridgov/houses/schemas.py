@@ -22,7 +22,7 @@ def _codable_room(value: str) -> None:
     k = letter(value)
     if k is not None and k > 9:
         raise ValidationError(
-            "a subdivided room's letter must be A to I (it becomes the room's hundreds digit)"
+            "a subdivided room's letter must be A to I (it becomes a digit of the room code)"
         )
 
 

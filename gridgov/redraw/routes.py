@@ -4,7 +4,7 @@ from flask import current_app
 
 from gridgov.clock import district_today
 from gridgov.errors import ValidationFailed
-from gridgov.extensions import Blueprint, Document
+from gridgov.extensions import Blueprint
 from gridgov.geo import CRS_NAMES
 from gridgov.redraw import approve as approval
 from gridgov.redraw import edits, schemas, service, views
@@ -36,7 +36,7 @@ def _crs(roads) -> str:
 @blp.post("/grids/proposals")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ProposalSchema)
-@blp.response(201, Document)
+@blp.response(201, schemas.ProposalViewSchema)
 def propose(args):
     """Propose grid cells for a community (a preview; nothing changes until approval)."""
     roads = args.get("roads")
@@ -50,7 +50,7 @@ def propose(args):
 @blp.get("/grids/proposals")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ProposalListQueryArgsSchema, location="query")
-@blp.response(200, Document(many=True))
+@blp.response(200, schemas.ProposalListItemSchema(many=True))
 def list_proposals(args):
     """The proposals made for a community, newest first."""
     return views.list_proposals(current_principal(), args["community"])
@@ -59,7 +59,7 @@ def list_proposals(args):
 @blp.get("/grids/proposals/<int(max=2147483647):proposal_id>")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ProposalQueryArgsSchema, location="query")
-@blp.response(200, Document)
+@blp.response(200, schemas.ProposalViewSchema)
 def get_proposal(args, proposal_id):
     """A proposal's cells, violations, moves and blocks; `stale` once the houses changed."""
     return views.get_proposal(
@@ -70,7 +70,7 @@ def get_proposal(args, proposal_id):
 @blp.post("/grids/proposals/<int(max=2147483647):proposal_id>/edits")
 @authenticated(*STAFF)
 @blp.arguments(schemas.EditSchema)
-@blp.response(200, Document)
+@blp.response(200, schemas.ProposalViewSchema)
 def edit_proposal(args, proposal_id):
     """Move blocks to a neighbouring cell, merge two cells or split one; re-checked each time."""
     return edits.edit(current_principal(), proposal_id, args)
@@ -79,7 +79,7 @@ def edit_proposal(args, proposal_id):
 @blp.post("/grids/proposals/<int(max=2147483647):proposal_id>/approve")
 @authenticated(*STAFF)
 @blp.arguments(schemas.ApproveSchema)
-@blp.response(200, Document)
+@blp.response(200, schemas.ApprovalSchema)
 def approve_proposal(args, proposal_id):
     """Put a proposal in force: new cells, lineage, houses, people and workers move at once."""
     return approval.approve(
@@ -90,7 +90,7 @@ def approve_proposal(args, proposal_id):
 @blp.get("/grids/crosswalk")
 @authenticated(*STAFF)
 @blp.arguments(schemas.CrosswalkQueryArgsSchema, location="query")
-@blp.response(200, Document)
+@blp.response(200, schemas.CrosswalkSchema)
 def crosswalk(args):
     """Old cell -> new cell with shared households, to compare series across redraws."""
     return views.crosswalk(current_principal(), args["community"])

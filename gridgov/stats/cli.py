@@ -55,14 +55,19 @@ def fold():
 
 
 @stats_cli.command("snapshot")
-@click.option("--months", type=click.IntRange(0, 120), default=24, show_default=True)
+@click.option(
+    "--months", type=click.IntRange(0, 120), default=24, show_default=True, help="past months"
+)
 def snapshot(months):
-    """Keep the last day of each past month, and any day a request found too far back to keep
-    (statistics then answer it at once; writes keep it current from then on)."""
+    """Keep the days of each past month that past days are counted from (its last day and the
+    1st, 8th, 15th and 22nd), those of this month before today, and any day a request found
+    too far back to keep (statistics then answer at once; writes keep them current from then
+    on). The latest first, so that each is kept from the next."""
     today = _today()
-    day, wanted = today.replace(day=1) - timedelta(days=1), []
+    wanted = [d for d in store.kept_days_of(today) if d < today]
+    day = today.replace(day=1) - timedelta(days=1)
     for _ in range(months):
-        wanted.append(day)
+        wanted.extend(store.kept_days_of(day))
         day = day.replace(day=1) - timedelta(days=1)
     for day in sorted(set(wanted) | set(store.asked_for()), reverse=True):
         if store.is_kept(day):

@@ -1,7 +1,8 @@
 """The tables behind the statistics (migration 0003 creates them and the triggers that fill them).
 
 stat_pending holds each write's net change to the counts of a grid cell; stat_totals holds the
-folded counts of every area at every level. A count is the sum over both.
+folded counts of every area at every level, and stat_area_counts the same one row an area. A
+count is the sum of the folded and the pending.
 """
 
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
@@ -40,6 +42,18 @@ class StatTotal(db.Model):
     measure: Mapped[str] = mapped_column(String(10), primary_key=True)
     key: Mapped[str] = mapped_column(String(10), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatAreaCount(db.Model):
+    """The folded counts of one area, {measure: {key: n}} with births banded for `month`: what
+    a request for an area's children reads, one row a child (migration 0017)."""
+
+    __tablename__ = "stat_area_counts"
+
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(15, collation="C"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    counts: Mapped[dict] = mapped_column(JSONB)
 
 
 class HouseGrid(db.Model):

@@ -54,6 +54,25 @@ def live(level: str):
     )
 
 
+# Today's counts of each area of a level below a prefix as folded ({measure: {key: n}}, births
+# banded for `month`), one row an area (migration 0017), and the deltas not folded yet.
+AREA_COUNTS = text(
+    """
+    SELECT area_code, month, counts FROM stat_area_counts
+    WHERE level = :level AND area_code LIKE :prefix || '%'
+    """
+)
+
+
+def pending(level: str):
+    return text(
+        f"""
+        SELECT {child_code("grid_code", level)}, measure, {BANDED_KEY}, sum(n) FROM stat_pending
+        WHERE grid_code LIKE :prefix || '%' GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+        """
+    )
+
+
 def _present(day: str) -> str:
     """Residences open on a day, with the cell their house lay in that day."""
     return f"""

@@ -1,9 +1,9 @@
 """HTTP routes for statistics: per area and its children, monthly series, choropleth features."""
 
-from flask import current_app
+from flask import Response, current_app
 
 from gridgov.clock import district_today
-from gridgov.extensions import Blueprint, Document
+from gridgov.extensions import Blueprint
 from gridgov.hierarchy.routes import path_code
 from gridgov.hierarchy.schemas import area_code_param
 from gridgov.scope.guard import authenticated, current_principal
@@ -47,7 +47,7 @@ def question(code: str, args: dict) -> service.Question:
 @blp.get("/stats/<code>", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.StatsQueryArgsSchema, location="query")
-@blp.response(200, Document)
+@blp.response(200, schemas.StatisticsSchema)
 def area_statistics(args, code):
     """Counts of an area (and of its children with `by`), today or as of a past day."""
     return service.statistics(current_principal(), question(code, args), settings())
@@ -62,7 +62,7 @@ def series_stop(args: dict):
 @blp.get("/stats/<code>/series", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.SeriesQueryArgsSchema, location="query")
-@blp.response(200, Document)
+@blp.response(200, schemas.SeriesSchema)
 def area_series(args, code):
     """People at the end of each month (the last point: today, if the month is not over)."""
     start, stop = args["start"], series_stop(args)
@@ -72,8 +72,9 @@ def area_series(args, code):
 @blp.get("/stats/<code>/features", parameters=[area_code_param()])
 @authenticated()
 @blp.arguments(schemas.FeaturesQueryArgsSchema, location="query")
-@blp.response(200, Document)
+@blp.response(200, schemas.ChoroplethSchema)
 def area_features(args, code):
     """The children as a GeoJSON FeatureCollection with their counts as flat properties
     (nested counts as 'age_bands.80+'), ready for a choropleth."""
-    return service.features(current_principal(), question(code, args), settings())
+    body = service.features_json(current_principal(), question(code, args), settings())
+    return Response(body, mimetype="application/json")

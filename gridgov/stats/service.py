@@ -85,6 +85,9 @@ def raw_counts(
     if recount:
         stmt = queries.recount(level)
     elif day == today:
+        counts = _live_counts(params)
+        if counts is not None:
+            return counts
         stmt = queries.live(level)
     else:
         anchor = store.anchor_for(day, today, cap)
@@ -93,6 +96,23 @@ def raw_counts(
     out: dict[str, dict] = defaultdict(dict)
     for child, counts in db.session.execute(text(queries.per_child(stmt)), params):
         out[child] = counts
+    return out
+
+
+def _live_counts(params: dict) -> dict[str, dict] | None:
+    """Today's counts from one row an area and the pending deltas added in (what
+    queries.live counts in SQL), or None if the rows are banded for another month (a fold has
+    not reached this month yet)."""
+    out: dict[str, dict] = defaultdict(dict)
+    for child, month, counts in db.session.execute(queries.AREA_COUNTS, params):
+        if month != params["month"]:
+            return None
+        out[child] = counts
+    for child, measure, key, n in db.session.execute(queries.pending(params["level"]), params):
+        keys = out[child].setdefault(measure, {})
+        keys[key] = keys.get(key, 0) + int(n)
+        if not keys[key]:
+            del keys[key]
     return out
 
 
@@ -151,41 +171,56 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
 month_end = store.month_end
 
 
-def features(principal: Principal, q: Question, settings: Settings) -> dict:
+def _choropleth(principal: Principal, q: Question, settings: Settings):
+    """The statistics of the children, each child's flat properties, and its outline as the
+    GeoJSON text PostGIS writes (None without one)."""
     stats = statistics(principal, q, settings)
+    codes = [c["code"] for c in stats["children"]]
     shapes = dict(
         db.session.execute(
-            select(Area.code, func.ST_AsGeoJSON(Area.geom, 7)).where(
-                Area.code.in_([c["code"] for c in stats["children"]])
-            )
+            select(Area.code, func.ST_AsGeoJSON(Area.geom, 7)).where(Area.code.in_(codes))
         ).all()
     )
     # Every count property on every area: one nobody of a kind lives in gets 0, so a map
     # colours it as none rather than as no data.
-    keys: dict = {}
-    for child in stats["children"]:
-        keys.update(dict.fromkeys(_flat(child["values"])))
-    zeros = dict.fromkeys(keys, 0)
+    flat = [_flat(child["values"]) for child in stats["children"]]
+    zeros = dict.fromkeys({key: None for values in flat for key in values}, 0)
+    properties = [
+        {"code": child["code"], "name": child["name"], **zeros, **values}
+        for child, values in zip(stats["children"], flat, strict=True)
+    ]
+    return stats, properties, shapes
+
+
+def features(principal: Principal, q: Question, settings: Settings) -> dict:
+    """The children as a GeoJSON FeatureCollection with their counts as flat properties."""
+    stats, properties, shapes = _choropleth(principal, q, settings)
     return {
         "type": "FeatureCollection",
         "as_of": stats["as_of"],
         "features": [
             {
                 "type": "Feature",
-                "id": child["code"],
-                "geometry": json.loads(shapes[child["code"]])
-                if shapes.get(child["code"])
-                else None,
-                "properties": {
-                    "code": child["code"],
-                    "name": child["name"],
-                    **zeros,
-                    **_flat(child["values"]),
-                },
+                "id": p["code"],
+                "geometry": json.loads(shapes[p["code"]]) if shapes.get(p["code"]) else None,
+                "properties": p,
             }
-            for child in stats["children"]
+            for p in properties
         ],
     }
+
+
+def features_json(principal: Principal, q: Question, settings: Settings) -> str:
+    """features() as JSON text, the outlines spliced in as PostGIS writes them: parsing and
+    writing again ~100 KB of coordinates took most of the choropleth's time."""
+    stats, properties, shapes = _choropleth(principal, q, settings)
+    feature = '{{"type": "Feature", "id": {}, "geometry": {}, "properties": {}}}'
+    parts = [
+        feature.format(json.dumps(p["code"]), shapes.get(p["code"]) or "null", json.dumps(p))
+        for p in properties
+    ]
+    head = json.dumps({"type": "FeatureCollection", "as_of": stats["as_of"]})[:-1]
+    return f'{head}, "features": [{", ".join(parts)}]}}'
 
 
 def _flat(values: dict) -> dict:

@@ -66,8 +66,9 @@ def test_kept_month_ends_equal_a_recount_after_every_kind_of_backdated_change(cl
     assert kept_days() == before
     days = tuple(map(date.fromisoformat, MONTH_ENDS + BETWEEN))
     assert service.verify(f.DISTRICT, today(), days) == []
-    # The days between were answered from their month's end (June's kept now), and not kept.
-    assert [day for day, _ in kept_days()] == sorted([*MONTH_ENDS, "2026-06-30"])
+    # The days between were answered from the nearest kept day of their month, kept now.
+    nearest = ("2026-02-08", "2026-03-15", "2026-04-15", "2026-06-22", "2026-07-01")
+    assert [day for day, _ in kept_days()] == sorted([*MONTH_ENDS, *nearest])
     assert set(kept_days()) >= set(before)
     result = cli.invoke(args=["stats", "verify", f.DISTRICT, "--kept", "--as-of", "2026-03-14"])
     assert result.exit_code == 0, result.output
@@ -141,4 +142,43 @@ def test_a_month_end_kept_from_the_next_one_moves_those_whose_age_band_differs(c
     assert bands("2026-02-28") == {"0-5": 1}  # kept from March's end
     assert bands("2026-02-10") == {"0-5": 1}
     days = (date(2026, 2, 10), date(2026, 2, 28), date(2026, 3, 31))
+    assert service.verify(f.DISTRICT, today(), days) == []
+
+
+def test_a_day_between_kept_days_is_counted_from_the_nearest_and_a_backdated_change_reaches_each(
+    client,
+):
+    f.make_district()
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    north = h.add_house(client, staff, NORTH_CELL, "101")
+    south = h.add_house(client, staff, SOUTH_CELL, "102")
+    h.add_person(client, staff, 1, north, moved_in="2026-03-03")
+    h.add_person(client, staff, 2, south, moved_in="2026-03-12")
+    # Each day between is counted from the nearest kept day of its month, kept when asked.
+    asked = {"2026-03-02": "2026-03-01", "2026-03-10": "2026-03-08", "2026-03-13": "2026-03-15"}
+    for day in asked:
+        populations(client, staff, day)
+    assert [day for day, _ in kept_days()] == sorted(asked.values())
+    assert populations(client, staff, "2026-03-10") == {NORTH_CELL: 1, SOUTH_CELL: 0}
+    assert populations(client, staff, "2026-03-13") == {NORTH_CELL: 1, SOUTH_CELL: 1}
+    before = kept_days()
+
+    # A late registration dated before all three kept days, and a move back-dated across two:
+    # each kept day takes them as they commit, none is counted again.
+    h.add_person(client, staff, 3, south, moved_in="2026-02-20")
+    assert h.move(client, staff, 1, south, "2026-03-05")["outcome"] == "updated"
+    assert kept_days() == before
+    assert populations(client, staff, "2026-03-02") == {NORTH_CELL: 0, SOUTH_CELL: 1}
+    assert populations(client, staff, "2026-03-10") == {NORTH_CELL: 0, SOUTH_CELL: 2}
+    assert populations(client, staff, "2026-03-13") == {NORTH_CELL: 0, SOUTH_CELL: 3}
+    stored = text(
+        "SELECT day::text, n FROM stat_snapshots WHERE level = 'grid' AND area_code = :cell "
+        "AND measure = 'kind' AND n <> 0 ORDER BY day"
+    )
+    assert db.session.execute(stored, {"cell": SOUTH_CELL}).all() == [
+        ("2026-03-01", 1),
+        ("2026-03-08", 2),
+        ("2026-03-15", 3),
+    ]
+    days = tuple(date(2026, 3, d) for d in range(1, 17))
     assert service.verify(f.DISTRICT, today(), days) == []

@@ -322,3 +322,50 @@ def test_people_follow_their_house_into_another_cell_and_back_into_the_register(
     assert back["outcome"] == "updated", back
     assert service.verify(f.DISTRICT, today()) == []
     assert stats(client, staff, SOUTH_CELL, measures="population")["total"]["population"] == 1
+
+
+def test_the_one_row_an_area_is_rewritten_by_the_fold_and_checked_by_verify(client, worker, cli):
+    house = h.add_house(client, worker, f.OWN_CELL, "101", rented=True)
+    h.add_person(client, worker, 1, house)
+    assert cli.invoke(args=["stats", "fold"]).exit_code == 0
+    row = text(
+        "SELECT counts -> 'kind' FROM stat_area_counts WHERE level = :level AND area_code = :c"
+    )
+    assert db.session.scalar(row, {"level": "grid", "c": f.OWN_CELL}) == {"floating": 1}
+    assert db.session.scalar(row, {"level": "district", "c": f.DISTRICT}) == {"floating": 1}
+    # Pending deltas are added to the row when read, and folded into it next time.
+    h.add_person(client, worker, 2, house, kind="resident")
+    assert stats(client, worker, f.OWN_CELL)["total"]["population"] == 2
+    assert cli.invoke(args=["stats", "fold"]).exit_code == 0
+    kinds = db.session.scalar(row, {"level": "grid", "c": f.OWN_CELL})
+    assert kinds == {"floating": 1, "resident": 1}
+    # What requests read is what verify checks: a row that drifted is found.
+    db.session.execute(
+        text(
+            "UPDATE stat_area_counts SET counts = jsonb_set(counts, '{kind,resident}', '5') "
+            "WHERE level = 'grid' AND area_code = :c"
+        ),
+        {"c": f.OWN_CELL},
+    )
+    db.session.commit()
+    result = cli.invoke(args=["stats", "verify", f.DISTRICT])
+    assert result.exit_code == 1
+    assert f"{f.OWN_CELL} kind:resident live 5 recount 1" in result.output
+
+
+def test_the_served_choropleth_is_the_features_document_with_a_zero_for_every_missing_count(
+    client, worker
+):
+    house = h.add_house(client, worker, f.OWN_CELL, "101")
+    h.add_person(client, worker, 1, house)
+    staff = f.auth_as(client, "street_staff", [STREET])
+    query = {"by": "grid", "measures": "population,floating_by_province"}
+    served = client.get(f"/api/v1/stats/{COMMUNITY}/features", query_string=query, headers=staff)
+    assert served.status_code == 200 and served.mimetype == "application/json"
+    north, south = served.json["features"]
+    assert north["properties"]["floating_by_province.43"] == 1
+    assert south["properties"]["floating_by_province.43"] == 0  # 0, not left out
+    # The document the service builds for other callers (an export) is the one served.
+    q = service.Question(code=COMMUNITY, by="grid", wanted=("population", "floating_by_province"))
+    settings = service.Settings(today=today(), crowded_above=3)
+    assert service.features(None, q, settings) == served.json

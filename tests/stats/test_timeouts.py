@@ -42,7 +42,7 @@ def test_a_statement_held_past_the_statement_timeout_is_a_503_problem_and_the_wo
         status, _, _ = get(server, f"/api/v1/stats/{f.DISTRICT}", staff)
         assert status == 200
         # A writer that holds the counts: the statistics statement waits, and is cancelled.
-        blocker.exec_driver_sql("LOCK TABLE stat_totals, stat_bands IN ACCESS EXCLUSIVE MODE")
+        blocker.exec_driver_sql("LOCK TABLE stat_area_counts IN ACCESS EXCLUSIVE MODE")
         status, headers, problem = get(server, f"/api/v1/stats/{f.DISTRICT}", staff)
         assert status == 503
         assert headers["Content-Type"] == "application/problem+json"
