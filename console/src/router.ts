@@ -14,6 +14,7 @@ export const SCREENS: (RouteRecordRaw & { meta: { title: string; roles: Role[]; 
   { path: '/houses', name: 'houses', component: () => import('./views/HousesView.vue'), meta: { title: '房屋', roles: DESK, menu: true } },
   { path: '/houses/:code', name: 'house', component: () => import('./views/HouseView.vue'), meta: { title: '房屋详情', roles: DESK } },
   { path: '/buildings/:code?', name: 'building', component: () => import('./views/BuildingView.vue'), meta: { title: '楼盘表', roles: DESK, menu: true } },
+  { path: '/transfers', name: 'transfers', component: () => import('./views/TransfersView.vue'), meta: { title: '迁入申请', roles: DESK, menu: true } },
   { path: '/conflicts', name: 'conflicts', component: () => import('./views/ConflictsView.vue'), meta: { title: '冲突', roles: DESK, menu: true } },
   { path: '/redraw', name: 'redraw', component: () => import('./views/RedrawView.vue'), meta: { title: '网格调整', roles: DESK, menu: true } },
   { path: '/users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: '账号', roles: ['admin'], menu: true } },

@@ -2,7 +2,7 @@
 
 from tests.console.conftest import console, log_in
 
-DESK_MENU = ["地图", "统计", "人员", "房屋", "楼盘表", "冲突", "网格调整"]
+DESK_MENU = ["地图", "统计", "人员", "房屋", "楼盘表", "迁入申请", "冲突", "网格调整"]
 
 
 def menu(page) -> list[str]:

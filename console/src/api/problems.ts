@@ -38,6 +38,9 @@ const CODES: Record<string, string> = {
   proposal_closed: '该方案已审批或已关闭',
   validation_failed: '输入有误，请检查标红的字段',
   console_not_built: '工作台尚未构建',
+  unknown_transfer: '找不到该迁入申请，或不在您的管辖范围内',
+  decided: '该申请已被处理',
+  not_on_record: '本区没有此人的登记记录：请拒绝申请，改为新登记',
 }
 
 const FIELDS: Record<string, string> = {
@@ -61,12 +64,30 @@ const FIELDS: Record<string, string> = {
   community: '社区',
   min: '最少户数',
   max: '最多户数',
+  kind: '人员类别',
+  name: '姓名',
+  name_prefix: '姓名',
+  phone: '联系电话',
+  compound: '小区',
+  building: '楼栋',
+  expiring_within: '登记到期天数',
+  special_concern: '重点关注',
+  sex_mismatch: '性别不符',
+  rented: '出租',
+  hazard: '隐患',
+  overcrowded: '群租',
+  decision: '处理结果',
+  moved_in: '迁入日期',
 }
 
 const RULES: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Missing data for required field\.?$/i, () => '必填'],
   [/^Field may not be null\.?$/i, () => '必填'],
   [/^must say why/i, () => '须写明理由（至少2个字，不能只有空格或标点）'],
+  [/says why, in at least (\d+) characters/i, (m) => `须写明理由（至少${m[1]}个字）`],
+  [/^Must be greater than or equal to (\S+) and less than or equal to (\S+?)\.?$/i, (m) => `应在 ${m[1]} 与 ${m[2]} 之间`],
+  [/^Not a valid boolean\.?$/i, () => '应为是或否'],
+  [/is before the last move-in (\S+)/i, (m) => `早于此人上次迁入日期 ${m[1]}`],
   [/^must be at most (\d+) characters/i, (m) => `最多 ${m[1]} 个字符`],
   [/^Length must be between (\d+) and (\d+)\.?$/i, (m) => `长度应为 ${m[1]}–${m[2]} 个字符`],
   [/^Shorter than minimum length (\d+)\.?$/i, (m) => `至少 ${m[1]} 个字符`],
