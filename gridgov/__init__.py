@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from gridgov import clock, contract, docs, errors
+from gridgov import clock, contract, declarations, docs, errors
 from gridgov import config as settings
 from gridgov.crypto import Vault, parse_keys
 from gridgov.extensions import api, db, jwt, migrate
@@ -23,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     _register_converters(app)
     clock.configure(app.config["GRIDGOV_TIMEZONE"])
+    declarations.configure(declarations.settings_of(app.config))
     if app.config["GRIDGOV_PROXIES"]:
         # Trust X-Forwarded-For from exactly that many proxies (never from the client itself).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GRIDGOV_PROXIES"])
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.buildings.routes import blp as buildings
     from gridgov.codes.routes import blp as codes
     from gridgov.console.routes import bp as console
+    from gridgov.declarations.routes import blp as declarations
     from gridgov.exports.routes import blp as exports
     from gridgov.health.routes import blp as health
     from gridgov.hierarchy.routes import blp as hierarchy
@@ -110,13 +112,15 @@ def _register_blueprints(app: Flask) -> None:
     from gridgov.stats.routes import blp as stats
     from gridgov.sync.routes import blp as sync
     from gridgov.sync.schemas import RECORD_KINDS
+    from gridgov.visits.routes import blp as visits
+    from gridgov.window.routes import blp as window
 
     # The kinds of upload record, referred to by the batch's oneOf.
     for name, schema in RECORD_KINDS.items():
         api.spec.components.schema(name, schema=schema)
     for blp in (auth, hierarchy, sync, houses, people, stats, exports, users, health, redraw):
         api.register_blueprint(blp)
-    for blp in (buildings, codes):
+    for blp in (buildings, codes, visits, window, declarations):
         api.register_blueprint(blp)
     app.register_blueprint(docs.assets)
     app.register_blueprint(console)
@@ -126,6 +130,7 @@ def _register_cli(app: Flask) -> None:
     from gridgov.accounts.cli import users_cli
     from gridgov.auth.cli import auth_cli
     from gridgov.codes.cli import codes_cli
+    from gridgov.declarations.cli import declarations_cli
     from gridgov.demo.cli import demo_cli
     from gridgov.hierarchy.cli import areas_cli, grids_cli
     from gridgov.keys.cli import keys_cli
@@ -143,5 +148,6 @@ def _register_cli(app: Flask) -> None:
         stats_cli,
         keys_cli,
         sync_cli,
+        declarations_cli,
     ):
         app.cli.add_command(group)

@@ -102,6 +102,7 @@ def from_env() -> dict:
         # A grid worker's record captured farther than this from their cells: flag or reject.
         "GRIDGOV_GEOFENCE": os.environ.get("GRIDGOV_GEOFENCE", "flag"),
         "GRIDGOV_GEOFENCE_METRES": _float("GRIDGOV_GEOFENCE_METRES", 100.0),
+        "GRIDGOV_VISIT_MAX_DISTANCE_M": _float("GRIDGOV_VISIT_MAX_DISTANCE_M", 100.0),
         # Upload outcomes are kept this long for replays (`flask sync prune`); a record captured
         # longer ago is refused, so a retry from before the window can never apply twice.
         "GRIDGOV_SYNC_KEEP_DAYS": _int_between("GRIDGOV_SYNC_KEEP_DAYS", 365, 1, 36_500),
@@ -115,4 +116,18 @@ def from_env() -> dict:
         # Reverse proxies in front of the app that set X-Forwarded-For (0: clients connect
         # directly); the address of a login is then the one the nearest proxy saw.
         "GRIDGOV_PROXIES": _int("GRIDGOV_PROXIES", 0),
+        # Residents' declarations: personal fields of a closed one are erased after this many
+        # days (`flask declarations purge`), the decision kept.
+        "GRIDGOV_DECLARATION_KEEP_DAYS": _int_between(
+            "GRIDGOV_DECLARATION_KEEP_DAYS", 180, 1, 3660
+        ),
+        # Declarations one client address, and one ID number, may submit per window.
+        "GRIDGOV_DECLARATIONS_PER_ADDRESS": _int("GRIDGOV_DECLARATIONS_PER_ADDRESS", 20),
+        "GRIDGOV_DECLARATIONS_PER_ID": _int("GRIDGOV_DECLARATIONS_PER_ID", 3),
+        "GRIDGOV_DECLARATION_WINDOW_SECONDS": _int("GRIDGOV_DECLARATION_WINDOW_SECONDS", 3600),
+        # The largest public declaration body (a person and ten household members fit in 16 KiB).
+        "GRIDGOV_DECLARATION_MAX_BYTES": _int("GRIDGOV_DECLARATION_MAX_BYTES", 16 * 1024),
+        # A door visit that confirms a declaration approves it ("0": it goes back to the desk).
+        "GRIDGOV_VISIT_CONFIRM_APPROVES": os.environ.get("GRIDGOV_VISIT_CONFIRM_APPROVES", "1")
+        != "0",
     }

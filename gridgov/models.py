@@ -4,6 +4,12 @@ from gridgov.accounts.models import User, UserArea  # noqa: F401
 from gridgov.audit.models import AuditEvent  # noqa: F401
 from gridgov.auth.models import RefreshToken, Revocation  # noqa: F401
 from gridgov.codes.models import Code  # noqa: F401, E402
+from gridgov.declarations.models import (  # noqa: F401
+    Declaration,
+    DeclarationEvent,
+    TriageRule,
+    TriageRuleSet,
+)
 from gridgov.feed.models import Change  # noqa: F401
 from gridgov.hierarchy.models import Area  # noqa: F401
 from gridgov.houses.models import Building, House, Rental  # noqa: F401, E402
@@ -19,3 +25,4 @@ from gridgov.stats.models import (  # noqa: F401, E402
     StatTotal,
 )
 from gridgov.sync.models import Conflict, PruneCutoff, SyncRecord  # noqa: F401
+from gridgov.visits.models import VisitResult, VisitTask  # noqa: F401

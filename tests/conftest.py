@@ -22,8 +22,9 @@ TABLES = (
     "audit_events, houses, rentals, "
     "buildings, persons, residences, sync_records, sync_prune_cutoff, conflicts, changes, "
     "stat_pending, stat_totals, stat_births, stat_bands, stat_snapshot_days, stat_snapshots, "
-    "house_grids, "
-    "grid_proposals, grid_proposal_blocks, grid_proposal_houses, grid_lineage"
+    "house_grids, visit_tasks, visit_results, "
+    "grid_proposals, grid_proposal_blocks, grid_proposal_houses, grid_lineage, "
+    "declarations, declaration_events"
 )
 
 
@@ -45,6 +46,9 @@ def ctx(app):
         yield
         db.session.rollback()
         db.session.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        # The triage rules seeded by the migration stay; versions a test stored go.
+        db.session.execute(text("DELETE FROM triage_rules WHERE version > 1"))
+        db.session.execute(text("DELETE FROM triage_rule_sets WHERE version > 1"))
         db.session.commit()
         db.session.remove()
 

@@ -66,6 +66,7 @@ def test_each_kind_of_upload_record_is_documented_with_its_data(spec):
         "PersonUpsertRecord",
         "PersonMoveRecord",
         "PersonDeleteRecord",
+        "VisitResultRecord",
     ]
     schemas = spec["components"]["schemas"]
     person = schemas["PersonUpsertRecord"]

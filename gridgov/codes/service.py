@@ -58,12 +58,14 @@ def load(text: str, actor_id=None) -> dict:
     return counts
 
 
-def current_codes() -> dict[str, frozenset[str]]:
-    """Every table's codes in force, for validating a batch without a query per field."""
+def current_codes(tables: tuple[str, ...] | None = None) -> dict[str, frozenset[str]]:
+    """Every table's codes in force (or these tables'), for validating a batch without a query
+    per field."""
     out: dict[str, set[str]] = {}
-    for table, code in db.session.execute(
-        select(Code.table_name, Code.code).where(Code.valid_to.is_(None))
-    ):
+    stmt = select(Code.table_name, Code.code).where(Code.valid_to.is_(None))
+    if tables is not None:
+        stmt = stmt.where(Code.table_name.in_(tables))
+    for table, code in db.session.execute(stmt):
         out.setdefault(table, set()).add(code)
     return {table: frozenset(codes) for table, codes in out.items()}
 

@@ -74,13 +74,7 @@ def prepare(
     if stored is not None and isinstance(raw, dict):
         raw = over_stored(w, raw, stored)
     data = load(schemas.PERSON, raw)
-    errors = check_codes(data, schemas.PERSON_CODES, w.codes, "data.")
-    if data.get("resident"):
-        errors += check_codes(data["resident"], schemas.RESIDENT_CODES, w.codes, "data.resident.")
-    if data.get("floating"):
-        errors += check_codes(data["floating"], schemas.FLOATING_CODES, w.codes, "data.floating.")
-    refuse(errors)
-    parsed = parse_id(data["id_number"], "data.id_number", w.today)
+    parsed = checked(w, data)
     house = _home(data["house_code"], known_homes)
     floating = data.get("floating") or {}
     details = {k: data[k] for k in schemas.DETAIL_FIELDS if data.get(k) is not None}
@@ -120,6 +114,23 @@ def prepare(
     }
     index = w.vault.index(parsed.number, "id_number")
     return PersonRecord(parsed, index, values, house, phone, data.get("moved_in"))
+
+
+def checked(w: Writer, data: dict, prefix: str = "data.") -> idnumber.IdNumber:
+    """The checks of a loaded person record beyond its schema: coded fields against the code
+    tables, and the ID number (parsed). Every writer's person record passes them (an upload, a
+    resident's declaration)."""
+    errors = check_codes(data, schemas.PERSON_CODES, w.codes, prefix)
+    if data.get("resident"):
+        errors += check_codes(
+            data["resident"], schemas.RESIDENT_CODES, w.codes, prefix + "resident."
+        )
+    if data.get("floating"):
+        errors += check_codes(
+            data["floating"], schemas.FLOATING_CODES, w.codes, prefix + "floating."
+        )
+    refuse(errors)
+    return parse_id(data["id_number"], prefix + "id_number", w.today)
 
 
 @dataclass

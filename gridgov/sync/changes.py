@@ -11,6 +11,7 @@ from gridgov.feed.models import Change
 from gridgov.houses import views as houses
 from gridgov.people import views as people
 from gridgov.scope import Principal, inside
+from gridgov.visits import views as visits
 
 # The oldest transaction still running that could yet add changes: only sessions of this
 # database can. (The snapshot's xmin alone is the whole cluster's, so any long transaction in
@@ -93,14 +94,18 @@ def _parse_cursor(cursor: str | None) -> tuple[int, int, int]:
 
 
 def _current_records(principal: Principal, rows: list[Change]) -> dict[tuple[str, str], dict]:
-    """The records the page's upserts point to, as the caller may see them now: two queries."""
-    keys = {"house": set(), "person": set()}
+    """The records the page's upserts point to, as the caller may see them now: a query or two
+    per record type."""
+    keys = {"house": set(), "person": set(), "visit": set()}
     for change in rows:
         if change.op == "upsert":
             keys[change.record_type].add(change.record_key)
     found = {("house", k): v for k, v in houses.views_by_code(principal, keys["house"]).items()}
     people_now = people.views_by_id(principal, {int(k) for k in keys["person"]})
     found.update((("person", str(k)), v) for k, v in people_now.items())
+    # A door-visit task is served while it is open; once done or withdrawn it reads as left.
+    tasks = visits.views_by_id(principal, {int(k) for k in keys["visit"]}, open_only=True)
+    found.update((("visit", str(k)), v) for k, v in tasks.items())
     return found
 
 

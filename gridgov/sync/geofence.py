@@ -15,6 +15,7 @@ class Settings:
     geofence: str = "flag"  # "reject" or "flag" a record captured outside the worker's cells
     geofence_metres: float = 100.0
     keep_days: int = 365  # how long an upload's outcomes are kept for replays
+    visit_max_distance_m: float = 100.0  # a door-visit result further from the house is flagged
 
 
 _NEAR = text(

@@ -30,6 +30,7 @@ def sync_settings() -> Settings:
         config["GRIDGOV_GEOFENCE"],
         config["GRIDGOV_GEOFENCE_METRES"],
         config["GRIDGOV_SYNC_KEEP_DAYS"],
+        config["GRIDGOV_VISIT_MAX_DISTANCE_M"],
     )
 
 

@@ -10,14 +10,17 @@ from gridgov.houses.schemas import HouseKeySchema, HouseSchema
 from gridgov.people.schemas import PersonKeySchema, PersonMoveKeySchema, PersonSchema
 from gridgov.records.checks import PositionSchema
 from gridgov.schema import Schema
+from gridgov.visits.schemas import VisitResultDataSchema
 
 MAX_BATCH = 1000
 
 
 class RecordSchema(Schema):
     uuid = fields.UUID(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(("house", "person")))
-    op = fields.String(required=True, validate=validate.OneOf(("upsert", "delete", "move")))
+    type = fields.String(required=True, validate=validate.OneOf(("house", "person", "visit")))
+    op = fields.String(
+        required=True, validate=validate.OneOf(("upsert", "delete", "move", "result"))
+    )
     base_version = fields.Integer(validate=validate.Range(min=1), load_default=None)
     captured_at = fields.AwareDateTime(required=True)
     position = fields.Nested(PositionSchema, load_default=None)
@@ -27,6 +30,8 @@ class RecordSchema(Schema):
     def moves_are_for_people(self, data, **kwargs):
         if data.get("op") == "move" and data.get("type") != "person":
             raise ValidationError("only a person can move", "op")
+        if (data.get("op") == "result") != (data.get("type") == "visit"):
+            raise ValidationError("a door visit has a result, and only a door visit has", "op")
 
 
 RECORD = RecordSchema()
@@ -69,6 +74,9 @@ RECORD_KINDS = {
     "PersonUpsertRecord": _record_schema("PersonUpsertRecord", "person", "upsert", PersonSchema),
     "PersonMoveRecord": _record_schema("PersonMoveRecord", "person", "move", PersonMoveKeySchema),
     "PersonDeleteRecord": _record_schema("PersonDeleteRecord", "person", "delete", PersonKeySchema),
+    "VisitResultRecord": _record_schema(
+        "VisitResultRecord", "visit", "result", VisitResultDataSchema
+    ),
 }
 
 
@@ -87,14 +95,30 @@ class OutcomeSchema(Schema):
 
     uuid = fields.String(allow_none=True)
     outcome = fields.String(
-        metadata={"enum": ["created", "updated", "deleted", "unchanged", "conflict", "rejected"]}
+        metadata={
+            "enum": [
+                "created",
+                "updated",
+                "deleted",
+                "unchanged",
+                "conflict",
+                "rejected",
+                "transfer_requested",
+                "flagged",
+            ],
+            "description": "flagged: a door-visit result kept without a valid proof of visit "
+            "(flags name each fault)",
+        }
     )
     status = fields.Integer(metadata={"description": "the HTTP status it would have alone"})
     key = fields.String(metadata={"description": "house code, or the person's id"})
     version = fields.Integer()
     flags = fields.List(
         fields.String(),
-        metadata={"description": "sex_mismatch, no_position, position_outside_geofence"},
+        metadata={
+            "description": "sex_mismatch, no_position, position_outside_geofence; a door-visit "
+            "result: its proof faults (position_too_far, captured_before_issued, ...)"
+        },
     )
     code = fields.String(metadata={"description": "why it was refused or a conflict"})
     detail = fields.String()
@@ -109,7 +133,9 @@ class UploadResultSchema(Schema):
 
 class ChangeSchema(Schema):
     seq = fields.Integer()
-    type = fields.String(metadata={"enum": ["house", "person"]})
+    type = fields.String(
+        metadata={"enum": ["house", "person", "visit"], "description": "visit: a door-visit task"}
+    )
     key = fields.String()
     grid = fields.String()
     op = fields.String(

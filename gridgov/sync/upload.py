@@ -31,6 +31,7 @@ from gridgov.sync.conflicts import file_conflict
 from gridgov.sync.geofence import Settings, geofence, near_cells
 from gridgov.sync.models import SyncRecord
 from gridgov.sync.retention import capture_window, outside_window
+from gridgov.visits import results
 
 
 def _hash(raw: dict) -> bytes:
@@ -142,8 +143,12 @@ def _one(w: Writer, settings: Settings, raw: dict, batch: Batch) -> dict:
     if env["type"] == "person" and batch.new["house"]:
         batch.write(w)  # a person may live in a house this batch is recording
     try:
-        flags = geofence(w.principal, settings, env["position"], batch.prefetched.near)
-        new = handlers.plan(w, env, batch.prefetched)
+        # A door visit carries its own proof of where the device was (visits.results).
+        visit = env["type"] == "visit"
+        flags = (
+            [] if visit else geofence(w.principal, settings, env["position"], batch.prefetched.near)
+        )
+        new = None if visit else handlers.plan(w, env, batch.prefetched)
     except GridgovError as e:
         return _keep(w, env, digest, Outcome.refused(e), batch)
     if new is not None:
@@ -154,7 +159,7 @@ def _one(w: Writer, settings: Settings, raw: dict, batch: Batch) -> dict:
     try:
         try:
             with db.session.begin_nested():
-                outcome = handlers.apply(w, env, batch.prefetched)
+                outcome = _apply(w, settings, env, batch.prefetched)
                 outcome.flags = sorted(set(outcome.flags) | set(flags))
             return _keep(w, env, digest, outcome, batch)
         except GridgovError as e:
@@ -180,6 +185,12 @@ def _one(w: Writer, settings: Settings, raw: dict, batch: Batch) -> dict:
             detail="Another upload changed this record at the same time; retry.",
         )
         return {"uuid": str(env["uuid"]), **busy.as_dict()}
+
+
+def _apply(w: Writer, settings: Settings, env: dict, rows: handlers.Prefetched) -> Outcome:
+    if env["type"] == "visit":
+        return results.record_result(w, env, settings.visit_max_distance_m)
+    return handlers.apply(w, env, rows)
 
 
 def _fresh(uuid: UUID) -> SyncRecord | None:

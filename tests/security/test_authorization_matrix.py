@@ -1,6 +1,6 @@
 """The authorization matrix, generated from the OpenAPI document: every operation x the four
 roles x own cell / neighbour cell / neighbour community / neighbour street, reads and writes
-(each sync record type and operation too).
+(each sync record type and operation too, door-visit results included).
 
 It fails on any cross-scope success (a 2xx or an applied record for a neighbour's area, or a
 neighbour's house code, name or masked number anywhere in an answer), on any refusal that differs
@@ -14,8 +14,10 @@ import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 
-from gridgov.extensions import api
+from gridgov.declarations.models import Declaration
+from gridgov.extensions import api, db
 from tests import factories as f
 from tests.stats.helpers import cell_point
 
@@ -40,6 +42,7 @@ SYNC_OPS = (
     ("person", "upsert"),
     ("person", "move"),
     ("person", "delete"),
+    ("visit", "result"),
 )
 
 
@@ -96,6 +99,8 @@ class World:
     users: dict = field(default_factory=dict)
     transfers: dict = field(default_factory=dict)  # target -> a request into the target's cell
     reserved: dict = field(default_factory=dict)  # target -> a building number in its community
+    visits: dict = field(default_factory=dict)  # target -> a door-visit task for its house
+    declarations: dict = field(default_factory=dict)  # target -> a declaration in its cell
 
     def secrets(self, target: str) -> list[str]:
         code, _ = self.houses[target]
@@ -150,7 +155,29 @@ def build_world(client) -> tuple[World, dict]:
         )
         assert reserved.status_code == 201, reserved.json
         [w.reserved[target]] = reserved.json["numbers"]
+        visit = client.post(
+            "/api/v1/visits", json={"house_code": h["key"], "reason": "矩阵核查"}, headers=district
+        )
+        assert visit.status_code == 201, visit.json
+        w.visits[target] = visit.json["id"]
+        # The target's person declares a new phone number (a desk check in the target's cell).
+        declared = {
+            "person": {
+                **{k: person[k] for k in ("id_number", "name", "sex", "kind")},
+                "phone": f"1390000{300 + i:04d}",
+                "capture_method": "card_reader",
+            },
+            "house_code": h["key"],
+            "floating": {k: v for k, v in person["floating"].items()},
+        }
+        answer = client.post("/api/v1/declarations", json=declared)
+        assert answer.status_code == 201, answer.json
+        w.declarations[target] = declaration_id(answer.json["reference"])
     return w, tokens
+
+
+def declaration_id(reference: str) -> int:
+    return db.session.scalar(select(Declaration.id).where(Declaration.reference == reference))
 
 
 def record(type_, op, data, position, base_version=None):
@@ -197,6 +224,18 @@ def sync_requests(w: World, t: str) -> list[Req]:
         for (type_, op), (data, absent) in by_key.items()
     ]
     out = []
+    # A door-visit result for the target's task, and for a task nobody has.
+    task = w.visits[t]
+    items.append(
+        (
+            ("visit", "result"),
+            (
+                {"task_id": task, "result": "confirmed"},
+                {"task_id": ABSENT_ID, "result": "confirmed"},
+                (str(task), str(ABSENT_ID)),
+            ),
+        )
+    )
     for (type_, op), (data, absent, keys) in items:
         base = 2 if (type_, op) != ("house", "upsert") else 1
         body = {"device_id": "m-1", "records": [record(type_, op, data, point, base)]}
@@ -315,6 +354,30 @@ def person_search(by_house: bool):
     return build
 
 
+def issue_visit(w: World, t: str) -> list[Req]:
+    """POST /visits for the target's house, and for a house code nobody has."""
+    code = house_code(w, t)
+    absent = code[:-4] + "9999"
+    path = "/api/v1/visits"
+    body, twin = (
+        {"house_code": code, "reason": "矩阵核查"},
+        {"house_code": absent, "reason": "矩阵核查"},
+    )
+    return [Req("POST", path, body, path, twin, (code, absent))]
+
+
+def window_register(w: World, t: str) -> list[Req]:
+    """A walk-in registered at the window into the target's house, and into a house nobody
+    has (sent only where it must be refused: it writes)."""
+    code = house_code(w, t)
+    absent = code[:-4] + "9999"
+    seq = 380 + list(TARGETS).index(t)
+    path = "/api/v1/window/persons"
+    body = {"person": f.person_data(seq, code), "capture_method": "typed"}
+    twin = {"person": f.person_data(seq, absent), "capture_method": "typed"}
+    return [Req("POST", path, body, path, twin, (code, absent), True)]
+
+
 def release_reservation(w: World, t: str) -> list[Req]:
     """Give back the building number reserved in the target's community, and one of a
     community that does not exist."""
@@ -332,6 +395,8 @@ UNSCOPED = {
     "GET /healthz": "no data",
     "GET /api/v1/codes": "code tables: the same for every account",
     "GET /api/v1/codes/{table}": "a code table: the same for every account",
+    "POST /api/v1/declarations": "public, no token: writes staging only, reads no record",
+    "GET /api/v1/declarations/{reference}": "public: reference + last four, masked values only",
 }
 MATRIX = {
     "GET /api/v1/auth/me": unkeyed("GET", "/api/v1/auth/me"),
@@ -437,6 +502,52 @@ MATRIX = {
         no_absent,
         {"decision": "refuse", "reason": "矩阵核查"},
         destructive=True,
+    ),
+    "GET /api/v1/visits": area_get("/api/v1/visits?area={code}"),
+    "POST /api/v1/visits": issue_visit,
+    "GET /api/v1/visits/{task_id}": keyed(
+        "GET", "/api/v1/visits/{key}", lambda w, t: w.visits[t], no_absent
+    ),
+    "POST /api/v1/visits/{task_id}/withdraw": keyed(
+        "POST",
+        "/api/v1/visits/{key}/withdraw",
+        lambda w, t: w.visits[t],
+        no_absent,
+        {"reason": "矩阵核查"},
+        destructive=True,
+    ),
+    "POST /api/v1/window/persons": window_register,
+    "PUT /api/v1/window/persons/{person_id}": keyed(
+        "PUT",
+        "/api/v1/window/persons/{key}",
+        person_id,
+        no_absent,
+        {"person": {"occupation": "丁"}, "capture_method": "typed", "base_version": 2},
+        destructive=True,
+    ),
+    "GET /api/v1/declarations": unkeyed("GET", "/api/v1/declarations"),
+    "GET /api/v1/declarations/{decl_id}/review": keyed(
+        "GET", "/api/v1/declarations/{key}/review", lambda w, t: w.declarations[t], no_absent
+    ),
+    "POST /api/v1/declarations/{decl_id}/decide": keyed(
+        "POST",
+        "/api/v1/declarations/{key}/decide",
+        lambda w, t: w.declarations[t],
+        no_absent,
+        {"decision": "reject", "reason": "矩阵核查"},
+        destructive=True,
+    ),
+    "POST /api/v1/declarations/decide": lambda w, t: [
+        Req(
+            "POST",
+            "/api/v1/declarations/decide",
+            {"ids": [w.declarations[t]], "decision": "approve"},
+            destructive=True,
+        )
+    ],
+    "GET /api/v1/declarations/rules": unkeyed("GET", "/api/v1/declarations/rules"),
+    "PUT /api/v1/declarations/rules": unkeyed(
+        "PUT", "/api/v1/declarations/rules", {"rules": [], "sample_rate": 0}, destructive=True
     ),
     "GET /api/v1/buildings": area_get("/api/v1/buildings?area={code}"),
     "GET /api/v1/buildings/{code}": keyed(

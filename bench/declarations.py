@@ -1,0 +1,295 @@
+"""Benchmark residents' declarations: public submissions accepted per second through gunicorn
+(2 workers, throttling on) against the raw INSERT of the same staging rows in the same run, and
+the review queue's p50/p95 for a street with 10,000 pending declarations.
+
+The public endpoint throttles per client address and per ID number; gunicorn runs behind one
+trusted proxy hop (GRIDGOV_PROXIES=1), so each request's X-Forwarded-For is another address
+and every declaration names another person: throttling is on and checked on every request, but
+no request is stopped by it. Houses: the upload benchmark's 'seed' houses (DECL_HOUSES of them
+are seeded here if fewer exist). No assertions: the figures go to the README.
+"""
+
+import http.client
+import json
+import os
+import secrets
+import statistics
+import sys
+import threading
+import time
+from datetime import date, timedelta
+
+import psycopg
+from sqlalchemy import select, text
+
+from bench.common import login, serve
+from bench.upload import SEED_HOUSES
+from gridgov import create_app
+from gridgov.accounts import service as accounts
+from gridgov.accounts.models import User
+from gridgov.declarations.submit import mask_name, new_reference
+from gridgov.extensions import db
+from gridgov.idnumber import check_character, mask
+
+PORT = 5096
+DECLARATIONS = int(os.environ.get("DECL_BENCH_N", 2000))
+HOUSES = int(os.environ.get("DECL_HOUSES", 2000))
+PENDING = int(os.environ.get("DECL_PENDING", 10_000))
+ROUNDS = int(os.environ.get("DECL_ROUNDS", 60))
+CLIENTS = 2
+# ID numbers of a run: a day of birth per thousand, 1960 on (run < 1000: born before 1990).
+STRIDE = max(5000, DECLARATIONS)
+STREET = "440303001000"
+
+
+def id_number(n: int) -> str:
+    """Distinct, valid, synthetic; born 1960 on, so none collides with the upload bench's."""
+    born = date(1960, 1, 1) + timedelta(days=n // 1000)
+    first17 = f"440303{born:%Y%m%d}{n % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+def houses(app) -> list[str]:
+    with app.app_context():
+        have = db.session.scalar(text("SELECT count(*) FROM houses WHERE compound = 'seed'"))
+        if have < HOUSES:
+            db.session.execute(text(SEED_HOUSES), {"n": HOUSES})
+            db.session.commit()
+        return list(
+            db.session.scalars(
+                text("SELECT code FROM houses WHERE compound = 'seed' ORDER BY id LIMIT :n"),
+                {"n": HOUSES},
+            )
+        )
+
+
+def bodies(codes: list[str], run: int) -> list[dict]:
+    out = []
+    for k in range(DECLARATIONS):
+        n = run * STRIDE + k
+        out.append(
+            {
+                "person": {
+                    "id_number": id_number(n),
+                    "name": f"申报{n}",
+                    "sex": "1" if n % 1000 % 2 else "2",
+                    "ethnicity": "01",
+                    "phone": f"137{n:08d}",
+                    "kind": "resident",
+                    "capture_method": "card_reader",
+                },
+                "house_code": codes[k % len(codes)],
+            }
+        )
+    return out
+
+
+def timed(work: list, one) -> tuple[float, list[float]]:
+    """one(connection, item) over work from CLIENTS threads: (seconds, latencies in ms)."""
+    latencies, queue, lock = [], list(work), threading.Lock()
+
+    def client():
+        conn = one.connect()
+        while True:
+            with lock:
+                if not queue:
+                    break
+                item = queue.pop()
+            started = time.perf_counter()
+            one(conn, item)
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+        conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, latencies
+
+
+class Declare:
+    """POST /api/v1/declarations over a kept-alive connection, from another address each."""
+
+    def __init__(self):
+        self.routes, self.lock = {}, threading.Lock()
+
+    def connect(self):
+        return http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+
+    def __call__(self, conn, body):
+        address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": address}
+        conn.request("POST", "/api/v1/declarations", json.dumps(body), headers)
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+        if response.status != 201:
+            raise RuntimeError(answer)
+        with self.lock:
+            self.routes[answer["route"]] = self.routes.get(answer["route"], 0) + 1
+
+
+FLOOR = """
+WITH d AS (
+  INSERT INTO declarations (reference, state, route, rule_name, rules_version, street_code,
+    community_code, grid_code, area_code, house_id, house_code, kind, id_index, id_masked,
+    name_masked, body_sealed, diff, address_hash)
+  SELECT %(reference)s, 'triaged', 'desk', 'default', 1, left(h.community_code, 9) || '000',
+    h.community_code, h.grid_code, h.grid_code, h.id, h.code, 'resident', %(id_index)s,
+    %(id_masked)s, %(name)s, %(body)s, %(diff)s, %(address)s
+  FROM houses h WHERE h.code = %(house)s
+  RETURNING id)
+INSERT INTO declaration_events (declaration_id, from_state, to_state)
+SELECT id, NULL, 'submitted' FROM d UNION ALL SELECT id, 'submitted', 'triaged' FROM d
+"""
+
+
+class Floor:
+    """The same staging rows (sealed beforehand) with plain psycopg, one transaction each."""
+
+    def __init__(self, url: str, rows: list[dict]):
+        self.url, self.rows = url, rows
+
+    def connect(self):
+        return psycopg.connect(self.url)
+
+    def __call__(self, conn, row):
+        with conn.transaction():
+            conn.execute(FLOOR, row)
+
+
+def floor_rows(app, items: list[dict]) -> list[dict]:
+    vault = app.extensions["vault"]
+    rows = []
+    for body in items:
+        number = body["person"]["id_number"]
+        rows.append(
+            {
+                "reference": new_reference(),
+                "id_index": vault.index(number, "id_number"),
+                "id_masked": mask(number),
+                "name": mask_name(body["person"]["name"]),
+                "body": vault.seal(json.dumps(body, ensure_ascii=False), "declaration.body"),
+                "diff": json.dumps([{"field": "name", "ours": None, "theirs": "x"}]),
+                "address": vault.index(f"10.9.{len(rows)}", "declaration.address"),
+                "house": body["house_code"],
+            }
+        )
+    return rows
+
+
+PENDING_SQL = """
+INSERT INTO declarations (reference, state, route, rule_name, rules_version, street_code,
+  community_code, grid_code, area_code, kind, id_index, id_masked, name_masked, diff)
+SELECT 'SBQ' || lpad(i::text, 11, '0'), 'triaged', CASE WHEN i % 4 = 0 THEN 'visit' ELSE 'desk'
+  END, 'default', 1, :street, left(g.code, 12), g.code, g.code, 'resident',
+  sha256(('queue' || i)::bytea), '440303********0000', '申**',
+  '[{"field": "phone", "ours": "139****0000", "theirs": "137****0000"}]'
+FROM generate_series(1, :n) AS i
+JOIN LATERAL (SELECT code FROM areas WHERE level = 'grid' AND code LIKE :prefix
+              ORDER BY code OFFSET (i % 20) LIMIT 1) g ON true
+ON CONFLICT (reference) DO NOTHING
+"""
+
+
+def pending(app) -> tuple[int, int]:
+    with app.app_context():
+        db.session.execute(
+            text(PENDING_SQL), {"n": PENDING, "street": STREET, "prefix": STREET[:9] + "%"}
+        )
+        db.session.commit()
+        db.session.execute(text("ANALYZE declarations"))
+        count = db.session.scalar(
+            text("SELECT count(*) FROM declarations WHERE street_code = :s AND decided_at IS NULL"),
+            {"s": STREET},
+        )
+        # Where the 51st page of 100 starts, for a page deep in the queue.
+        deep = db.session.scalar(
+            text(
+                "SELECT id FROM declarations WHERE street_code = :s AND decided_at IS NULL "
+                "ORDER BY id OFFSET 5000 LIMIT 1"
+            ),
+            {"s": STREET},
+        )
+        return count, deep
+
+
+def account(app) -> str:
+    with app.app_context():
+        password = "bench-" + secrets.token_urlsafe(12)
+        user = db.session.scalar(select(User).where(User.username == "bench_desk"))
+        if user is None:
+            accounts.create_user(None, "bench_desk", password, "street_staff", [STREET])
+        else:
+            accounts.update_user(None, user.id, {"password": password, "unlock": True})
+    return password
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles(latencies, n=20)
+    return statistics.median(latencies), q[18]
+
+
+def queue_times(token: str, deep: int) -> list[tuple[str, float, float]]:
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    headers = {"Authorization": f"Bearer {token}"}
+    out = []
+    for label, path in (
+        ("first page (100)", "/api/v1/declarations"),
+        ("desk route, community", f"/api/v1/declarations?route=desk&area={STREET[:9]}001"),
+        ("page 51 (after=)", f"/api/v1/declarations?after={deep}"),
+    ):
+        latencies = []
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(response.status)
+            latencies.append((time.perf_counter() - started) * 1000)
+        out.append((label, *percentiles(latencies)))
+    conn.close()
+    return out
+
+
+def main() -> int:
+    os.environ["GRIDGOV_PROXIES"] = "1"  # X-Forwarded-For names the client (one trusted hop)
+    app = create_app()
+    codes = houses(app)
+    run = int(time.time()) % 1000 // 2 * 2  # fresh ID numbers for each run (two ranges)
+    password = account(app)
+    server = serve("wsgi:app", PORT)
+    try:
+        items = bodies(codes, run)
+        declare = Declare()
+        api_s, api_lat = timed(items, declare)
+        floor_items = bodies(codes, run + 1)  # other numbers: the floor's rows must not clash
+        floor = Floor(os.environ["DATABASE_URL"], floor_rows(app, floor_items))
+        floor_s, floor_lat = timed(floor.rows, floor)
+        api_rate, floor_rate = DECLARATIONS / api_s, DECLARATIONS / floor_s
+        p50, p95 = percentiles(api_lat)
+        print(
+            f"declarations: {DECLARATIONS} through POST /api/v1/declarations, {CLIENTS} clients: "
+            f"{api_rate:.0f}/s (p50 {p50:.1f} ms, p95 {p95:.1f} ms; routes {declare.routes})"
+        )
+        f50, f95 = percentiles(floor_lat)
+        print(
+            f"floor: the same staging rows by raw INSERT: {floor_rate:.0f}/s "
+            f"(p50 {f50:.1f} ms, p95 {f95:.1f} ms); ratio {api_rate / floor_rate:.2f}"
+        )
+        count, deep = pending(app)
+        print(f"queue: {count} pending declarations in street {STREET}")
+        token = login(PORT, "bench_desk", password)
+        for label, q50, q95 in queue_times(token, deep):
+            print(f"  GET /api/v1/declarations {label}: p50 {q50:.1f} ms, p95 {q95:.1f} ms")
+    finally:
+        server.terminate()
+        server.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""A resident's declaration: checked by the record's own rules, throttled per client address and
+per ID number, triaged at once, and written to staging only (never to the record). The answer
+tells nothing of the record: a reference, the state and the route."""
+
+import json
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from gridgov import idnumber
+from gridgov.audit.service import record
+from gridgov.declarations import Settings, rules, states, triage, visiting
+from gridgov.declarations.models import OPEN_STATES, Declaration
+from gridgov.errors import Conflict, TooManyAttempts, ValidationFailed
+from gridgov.extensions import db
+from gridgov.hierarchy.models import Area
+from gridgov.houses.models import House
+from gridgov.people import schemas as person_schemas
+from gridgov.people import service as people
+from gridgov.records.checks import check_codes, refuse
+from gridgov.records.writer import Writer
+
+# 32 letters and digits that cannot be misread (no 0/O, 1/I): 12 of them are 60 random bits.
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    return "SB" + "".join(secrets.choice(ALPHABET) for _ in range(12))
+
+
+def _lock(*keys: bytes) -> None:
+    """Serialise submissions that share a throttle key (an address, an ID number), in one
+    round trip and in one order (two submissions then queue instead of deadlocking)."""
+    ids = sorted({int.from_bytes(k[:8], "big", signed=True) for k in keys})
+    db.session.execute(select(*(func.pg_advisory_xact_lock(i) for i in ids)))
+
+
+def _too_many(what: str, code: str, oldest: datetime, s: Settings) -> TooManyAttempts:
+    wait = int((oldest + s.window - datetime.now(UTC)).total_seconds()) + 1
+    return TooManyAttempts(
+        f"Too many declarations {what}; try again in {wait} seconds.",
+        code=code,
+        headers={"Retry-After": str(max(wait, 1))},
+    )
+
+
+def _throttle(address_hash: bytes, indexes: list[bytes], wheres: list[str], s: Settings) -> None:
+    """Refuse a client address, or an ID number, that declared too often in the window, and
+    an ID number with a declaration still pending (answered with its reference)."""
+    since = datetime.now(UTC) - s.window
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Declaration.submitted_at)).where(
+            Declaration.address_hash == address_hash, Declaration.submitted_at > since
+        )
+    ).one()
+    if count >= s.per_address:
+        raise _too_many("from this address", "address_throttled", oldest, s)
+    recent = Declaration.submitted_at > since
+    rows = db.session.execute(
+        select(
+            Declaration.id_index,
+            func.count().filter(recent),
+            func.min(Declaration.submitted_at).filter(recent),
+            func.max(Declaration.reference).filter(Declaration.state.in_(OPEN_STATES)),
+        )
+        .where(Declaration.id_index.in_(indexes))
+        .group_by(Declaration.id_index)
+    )
+    found = {bytes(index): (n, first, pending) for index, n, first, pending in rows}
+    for index, where in zip(indexes, wheres, strict=True):
+        n, first, pending = found.get(index, (0, None, None))
+        if n >= s.per_id:
+            raise _too_many("for this ID number", "id_throttled", first, s)
+        if pending is not None:
+            raise Conflict(
+                f"A declaration for this ID number is pending: {pending}.",
+                code="pending",
+                errors=[{"field": where + "id_number", "in": "body", "message": pending}],
+            )
+
+
+def _house(body: dict) -> tuple[House | None, str]:
+    """The house declared (None: an address with no house on record yet) and its community."""
+    if "house_code" in body:
+        house = db.session.scalar(
+            select(House).where(House.code == body["house_code"], House.deleted_at.is_(None))
+        )
+        if house is None:
+            raise ValidationFailed.field("house_code", f"{body['house_code']} is not a known house")
+        return house, house.community_code
+    address = body["address"]
+    community = db.session.scalar(
+        select(Area.code).where(
+            Area.code == address["community_code"],
+            Area.level == "community",
+            Area.valid_to.is_(None),
+        )
+    )
+    if community is None:
+        raise ValidationFailed.field("address.community_code", "is not a community of the district")
+    house = db.session.scalar(
+        select(House).where(
+            House.community_code == community,
+            House.compound == address["compound"],
+            House.building == address["building"],
+            House.unit == address.get("unit", ""),
+            House.room == address["room"],
+            House.deleted_at.is_(None),
+        )
+    )
+    return house, community
+
+
+def _checked(w: Writer, body: dict) -> list[tuple[str, dict, idnumber.IdNumber]]:
+    """(where, person, ID number) of everyone declared, each checked by the record's rules."""
+    people_ = [("person.", body["person"])]
+    people_ += [(f"household.{i}.", p) for i, p in enumerate(body["household"])]
+    out, seen = [], set()
+    for where, person in people_:
+        parsed = people.checked(w, person, where)
+        if parsed.number in seen:
+            raise ValidationFailed.field(where + "id_number", "is declared twice")
+        seen.add(parsed.number)
+        out.append((where, {**person, "id_number": parsed.number}, parsed))
+    if body.get("floating"):
+        refuse(check_codes(body["floating"], person_schemas.FLOATING_CODES, w.codes, "floating."))
+    return out
+
+
+def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
+    """Accept a declaration (and one for each household member), triaged; all or nothing."""
+    address_hash = w.vault.index(address or "-", "declaration.address")
+    declared = _checked(w, body)
+    indexes = [w.vault.index(parsed.number, "id_number") for _, _, parsed in declared]
+    _lock(address_hash, *indexes)
+    _throttle(address_hash, indexes, [where for where, _, _ in declared], s)
+    house, community = _house(body)
+    floating = body.get("floating")
+    matches = [
+        triage.match(w, person, floating, house, index)
+        for (_, person, _), index in zip(declared, indexes, strict=True)
+    ]
+    newcomers = sum(
+        1
+        for m in matches
+        if m.person is None
+        or m.person.deleted_at is not None
+        or house is None
+        or m.person.house_id != house.id
+    )
+    lease = bool(floating and floating.get("lease"))
+    sealed_body = w.vault.seal(
+        json.dumps(triage.plain(body), ensure_ascii=False), "declaration.body"
+    )
+    made, parent = [], None
+    for (_, person, parsed), index, m in zip(declared, indexes, matches, strict=True):
+        facts = triage.facts(person, parsed.sex, m, house, lease, newcomers)
+        decision = rules.route(facts)
+        decl = Declaration(
+            reference=new_reference(),
+            parent_id=parent.id if parent else None,
+            street_code=community[:9] + "000",
+            community_code=community,
+            grid_code=house.grid_code if house else None,
+            area_code=house.grid_code if house else community,
+            house_id=house.id if house else None,
+            house_code=house.code if house else None,
+            person_id=m.person.id if m.person else None,
+            kind=person["kind"],
+            id_index=index,
+            id_masked=idnumber.mask(parsed.number),
+            name_masked=mask_name(person["name"]),
+            # The whole declaration on the first, each member's own block on the others.
+            body_sealed=sealed_body
+            if parent is None
+            else w.vault.seal(
+                json.dumps(
+                    triage.plain({**body, "person": person, "household": []}), ensure_ascii=False
+                ),
+                "declaration.body",
+            ),
+            diff=m.diff,
+            address_hash=address_hash,
+            record_version=m.person.version if m.person else None,
+            route=decision.route,
+            rule_name=decision.rule,
+            rules_version=decision.version,
+        )
+        states.opened(decl)
+        states.move(decl, "triaged", None, f"{decision.rule} (v{decision.version})")
+        if decision.route == "no_change":
+            states.close(decl, None, s.keep_days)
+        elif decision.route == "visit" and house is not None:
+            visiting.send(w, decl, decision.rule, None)
+        record("declare", "declaration", decl.reference, after=public_view(decl))
+        made.append(decl)
+        parent = parent or decl
+    first, *household = (_answer(d) for d in made)
+    db.session.commit()
+    return {**first, "household": household}
+
+
+def _answer(decl: Declaration) -> dict:
+    return {
+        "reference": decl.reference,
+        "state": decl.state,
+        "route": decl.route,
+        "submitted_at": decl.submitted_at,
+    }
+
+
+def mask_name(name: str) -> str:
+    """张** : the family name only (a name with the masked ID number would tell who it is)."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
+def public_view(decl: Declaration) -> dict:
+    """What may be shown of a declaration outside the desk: masked values only."""
+    return {
+        "reference": decl.reference,
+        "id_number": decl.id_masked,
+        "name": decl.name_masked,
+        "kind": decl.kind,
+        "route": decl.route,
+        "rule": decl.rule_name,
+        "rules_version": decl.rules_version,
+    }
