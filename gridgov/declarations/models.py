@@ -18,7 +18,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridgov.extensions import db
 
@@ -88,6 +88,10 @@ class Declaration(db.Model):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     purge_after: Mapped[date | None] = mapped_column(Date)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written with the declaration (one INSERT for a batch of them), read in order.
+    events: Mapped[list["DeclarationEvent"]] = relationship(
+        order_by="DeclarationEvent.id", lazy="raise_on_sql"
+    )
 
 
 class DeclarationEvent(db.Model):

@@ -1,6 +1,8 @@
 """Declarations: public submission and status (no token), the street desk's queue, review and
 decisions, and the admin's triage rules."""
 
+import time
+
 from flask import current_app, request
 
 from gridgov.codes.service import current_codes
@@ -23,8 +25,22 @@ REFERENCE = "<string(length=14):reference>"
 CODE_TABLES = tuple({*PERSON_CODES.values(), *RESIDENT_CODES.values(), *FLOATING_CODES.values()})
 
 
-def _writer(principal: Principal) -> Writer:
-    return Writer(principal, None, current_app.extensions["vault"], current_codes(CODE_TABLES))
+# The person code tables as this process last read them: (read at, codes). A public form may
+# be checked against codes up to CODES_SECONDS old (the desk's approval checks them again).
+CODES_SECONDS = 60.0
+_codes: list = [float("-inf"), None]
+
+
+def _person_codes() -> dict:
+    now = time.monotonic()
+    if now - _codes[0] > CODES_SECONDS:
+        _codes[:] = [now, current_codes(CODE_TABLES)]
+    return _codes[1]
+
+
+def _writer(principal: Principal, cached_codes: bool = False) -> Writer:
+    codes = _person_codes() if cached_codes else current_codes(CODE_TABLES)
+    return Writer(principal, None, current_app.extensions["vault"], codes)
 
 
 @blp.before_request
@@ -42,7 +58,7 @@ def _limit_body():
 def declare(body):
     """A resident declares themselves (and the people living with them); no token. Written to
     staging only and triaged at once; the answer is a reference to follow it by."""
-    return submit.submit(_writer(PUBLIC), body, request.remote_addr, current())
+    return submit.submit(_writer(PUBLIC, cached_codes=True), body, request.remote_addr, current())
 
 
 @blp.get(f"/{REFERENCE}")

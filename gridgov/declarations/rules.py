@@ -3,6 +3,7 @@ whose condition holds routes the declaration; of the rest a sample goes to a doo
 and the others to the desk. Each decision names the version and the rule that fired."""
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -64,14 +65,28 @@ def current_version() -> int:
     return db.session.scalar(select(func.max(TriageRuleSet.version)))
 
 
+# Which version is in force, as this process last read it: (read at, (version, stored at)).
+# A new version applies in every worker within CURRENT_SECONDS (at once in the one storing it).
+CURRENT_SECONDS = 5.0
+_in_force: list = [float("-inf"), None]
+
+
 def _current() -> tuple[int, object]:
     """(version, stored at) of the rules in force: the key of a version's cached rules (a
     version is never changed, but a test database may store the same number again)."""
-    return db.session.execute(
-        select(TriageRuleSet.version, TriageRuleSet.created_at)
-        .order_by(TriageRuleSet.version.desc())
-        .limit(1)
-    ).one()
+    now = time.monotonic()
+    if now - _in_force[0] > CURRENT_SECONDS:
+        _in_force[:] = [
+            now,
+            tuple(
+                db.session.execute(
+                    select(TriageRuleSet.version, TriageRuleSet.created_at)
+                    .order_by(TriageRuleSet.version.desc())
+                    .limit(1)
+                ).one()
+            ),
+        ]
+    return _in_force[1]
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,7 @@ def replace(actor_id: int, rules: list[dict], sample_rate: float) -> dict:
     db.session.flush()
     for position, r in enumerate(checked):
         db.session.add(TriageRule(version=version, position=position, **r))
+    _in_force[0] = float("-inf")  # this process applies the new version at once
     record(
         "replace_triage_rules",
         "triage_rules",

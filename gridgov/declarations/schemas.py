@@ -53,7 +53,7 @@ class DeclaredFloatingSchema(FloatingSchema):
     lease = fields.Nested(LeaseSchema)
 
 
-class AddressSchema(Schema):
+class DeclaredAddressSchema(Schema):
     """A house picked by its address in a community of the district."""
 
     community_code = fields.String(
@@ -68,7 +68,9 @@ class AddressSchema(Schema):
 class DeclarationSchema(Schema):
     person = fields.Nested(DeclaredPersonSchema, required=True)
     house_code = fields.String(validate=HOUSE_CODE, metadata={"description": "from the door plate"})
-    address = fields.Nested(AddressSchema, metadata={"description": "or the house's address"})
+    address = fields.Nested(
+        DeclaredAddressSchema, metadata={"description": "or the house's address"}
+    )
     floating = fields.Nested(DeclaredFloatingSchema)
     household = fields.List(
         fields.Nested(DeclaredPersonSchema),

@@ -28,17 +28,12 @@ def move(
             f"Declaration {decl.reference} is {decl.state}; it cannot become {to}.",
             code="declaration_state",
         )
+    event = DeclarationEvent(from_state=decl.state, to_state=to, actor_id=actor_id, reason=reason)
     if decl.id is None:
-        db.session.flush()
-    db.session.add(
-        DeclarationEvent(
-            declaration_id=decl.id,
-            from_state=decl.state,
-            to_state=to,
-            actor_id=actor_id,
-            reason=reason,
-        )
-    )
+        decl.events.append(event)  # written with the new declaration
+    else:
+        event.declaration_id = decl.id
+        db.session.add(event)
     decl.state = to
     if to in CLOSED_STATES:
         close(decl, actor_id, keep_days)
@@ -49,9 +44,12 @@ def close(decl: Declaration, actor_id: int | None, keep_days: int) -> None:
     decl.purge_after = district_today() + timedelta(days=keep_days)
 
 
-def opened(decl: Declaration) -> None:
-    """A new declaration, submitted: its first event (from no state)."""
-    decl.state = "submitted"
+def triaged(decl: Declaration, reason: str) -> None:
+    """A new declaration, submitted and triaged at once: both events written with it (no
+    round trip before the commit)."""
+    decl.state = "triaged"
+    decl.events = [
+        DeclarationEvent(to_state="submitted"),
+        DeclarationEvent(from_state="submitted", to_state="triaged", reason=reason),
+    ]
     db.session.add(decl)
-    db.session.flush()
-    db.session.add(DeclarationEvent(declaration_id=decl.id, to_state="submitted"))

@@ -6,7 +6,7 @@ import json
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from gridgov import idnumber
 from gridgov.audit.service import record
@@ -47,29 +47,25 @@ def _too_many(what: str, code: str, oldest: datetime, s: Settings) -> TooManyAtt
 
 def _throttle(address_hash: bytes, indexes: list[bytes], wheres: list[str], s: Settings) -> None:
     """Refuse a client address, or an ID number, that declared too often in the window, and
-    an ID number with a declaration still pending (answered with its reference)."""
+    an ID number with a declaration still pending (answered with its reference): one query."""
     since = datetime.now(UTC) - s.window
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(Declaration.submitted_at)).where(
-            Declaration.address_hash == address_hash, Declaration.submitted_at > since
-        )
-    ).one()
-    if count >= s.per_address:
-        raise _too_many("from this address", "address_throttled", oldest, s)
     recent = Declaration.submitted_at > since
-    rows = db.session.execute(
-        select(
-            Declaration.id_index,
-            func.count().filter(recent),
-            func.min(Declaration.submitted_at).filter(recent),
-            func.max(Declaration.reference).filter(Declaration.state.in_(OPEN_STATES)),
-        )
-        .where(Declaration.id_index.in_(indexes))
-        .group_by(Declaration.id_index)
-    )
-    found = {bytes(index): (n, first, pending) for index, n, first, pending in rows}
-    for index, where in zip(indexes, wheres, strict=True):
-        n, first, pending = found.get(index, (0, None, None))
+    mine = and_(Declaration.address_hash == address_hash, recent)
+    columns = [func.count().filter(mine), func.min(Declaration.submitted_at).filter(mine)]
+    for index in indexes:
+        its = Declaration.id_index == index
+        columns += [
+            func.count().filter(its, recent),
+            func.min(Declaration.submitted_at).filter(its, recent),
+            func.max(Declaration.reference).filter(its, Declaration.state.in_(OPEN_STATES)),
+        ]
+    row = db.session.execute(
+        select(*columns).where(or_(mine, Declaration.id_index.in_(indexes)))
+    ).one()
+    if row[0] >= s.per_address:
+        raise _too_many("from this address", "address_throttled", row[1], s)
+    for i, where in enumerate(wheres):
+        n, first, pending = row[2 + 3 * i : 5 + 3 * i]
         if n >= s.per_id:
             raise _too_many("for this ID number", "id_throttled", first, s)
         if pending is not None:
@@ -159,7 +155,7 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
         decision = rules.route(facts)
         decl = Declaration(
             reference=new_reference(),
-            parent_id=parent.id if parent else None,
+            parent_id=_flushed(parent).id if parent else None,
             street_code=community[:9] + "000",
             community_code=community,
             grid_code=house.grid_code if house else None,
@@ -187,8 +183,7 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
             rule_name=decision.rule,
             rules_version=decision.version,
         )
-        states.opened(decl)
-        states.move(decl, "triaged", None, f"{decision.rule} (v{decision.version})")
+        states.triaged(decl, f"{decision.rule} (v{decision.version})")
         if decision.route == "no_change":
             states.close(decl, None, s.keep_days)
         elif decision.route == "visit" and house is not None:
@@ -199,6 +194,12 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     first, *household = (_answer(d) for d in made)
     db.session.commit()
     return {**first, "household": household}
+
+
+def _flushed(decl: Declaration) -> Declaration:
+    if decl.id is None:
+        db.session.flush()
+    return decl
 
 
 def _answer(decl: Declaration) -> dict:

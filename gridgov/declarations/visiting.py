@@ -24,6 +24,8 @@ def send(w: Writer, decl: Declaration, reason: str, actor_id: int | None) -> Non
     """Issue a door visit to the declaration's house and move it to visiting. Triage sends it
     as the rules (actor None); the desk as the reviewer, within their areas."""
     issuer = w if actor_id is not None else Writer(RULES, None, w.vault, w.codes, w.today)
+    if decl.id is None:
+        db.session.flush()  # the task names the declaration by its key
     decl.visit_task_id = visits.issue(issuer, decl.house_id, SUBJECT, decl.id, reason)
     states.move(decl, "visiting", actor_id, reason)
 

@@ -82,6 +82,29 @@ _DELETE = {
     "data": {"code": "4403030010010000101003302"},
 }
 
+_VISITED = {
+    "uuid": "0f8e1c52-3a55-4b8e-9a55-2f1f3b3c9a06",
+    "type": "visit",
+    "op": "result",
+    "captured_at": _AT,
+    "position": _POSITION,
+    "data": {
+        "task_id": 41,
+        "result": "differs",
+        "corrected": {"phone": "13700001111", "occupation": "厨师"},
+        "note": "户主在家，电话已更换",
+    },
+}
+
+_NOBODY = {
+    "uuid": "0f8e1c52-3a55-4b8e-9a55-2f1f3b3c9a07",
+    "type": "visit",
+    "op": "result",
+    "captured_at": _AT,
+    "position": _POSITION,
+    "data": {"task_id": 42, "result": "nobody_there"},
+}
+
 UPLOAD = {
     "new records": {
         "summary": "A new rented house (the server codes it) and a floating person in it",
@@ -90,5 +113,9 @@ UPLOAD = {
     "edits": {
         "summary": "A renamed person (the fields left out keep their values), a move, a delete",
         "value": {"device_id": "pda-0042", "records": [_EDIT, _MOVE, _DELETE]},
+    },
+    "door visits": {
+        "summary": "Results of two door-visit tasks (GET /sync/changes, type visit)",
+        "value": {"device_id": "pda-0042", "records": [_VISITED, _NOBODY]},
     },
 }

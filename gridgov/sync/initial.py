@@ -1,5 +1,6 @@
-"""A device's first sync: everything in its cells (cell outlines and code tables on the first
-page, then houses, then people, keyset-paged) and the change-feed cursor to continue from.
+"""A device's first sync: everything in its cells (cell outlines, code tables and the open
+door-visit tasks on the first page, then houses, then people, keyset-paged) and the change-feed
+cursor to continue from.
 
 The cursor is taken before anything is read: every change committed before it is in what the
 pages serve, and a change made while the device pages through is served again by the feed
@@ -15,6 +16,7 @@ from gridgov.houses import views as houses
 from gridgov.people import views as people
 from gridgov.scope import Principal
 from gridgov.sync.changes import start_cursor
+from gridgov.visits import views as visits
 
 
 def _parse_page(page: str | None) -> tuple[str, str | None, str | None]:
@@ -32,11 +34,12 @@ def initial(principal: Principal, page: str | None, limit: int) -> dict:
     """One page of the first sync. The first page (no `page`) holds the cells and the code
     tables; each page names the next until the people are done."""
     part, after, cursor = _parse_page(page)
-    out = {"cells": [], "codes": {}, "houses": [], "persons": []}
+    out = {"cells": [], "codes": {}, "visits": [], "houses": [], "persons": []}
     if part == "start":
         cursor = start_cursor()
         out["cells"] = [hierarchy_view(v) for v in hierarchy.list_grids(principal, None)]
         out["codes"] = _codes()
+        out["visits"] = visits.open_tasks(principal)
         part = "houses"
     if part == "houses":
         out["houses"] = houses.list_houses(principal, "", after, limit)

@@ -14,6 +14,7 @@ from gridgov.scope.guard import authenticated, current_principal
 from gridgov.sync import changes as feed
 from gridgov.sync import conflicts, examples, initial, schemas, upload
 from gridgov.sync.geofence import Settings
+from gridgov.visits.schemas import VisitViewSchema
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Device sync")
 WRITERS = ("grid_worker", "street_staff", "district_staff")
@@ -113,14 +114,24 @@ class ConflictsArgsSchema(Schema):
 def upload_batch(batch):
     """Upload up to 1,000 records; one result per record, in order.
 
-    Each record is one of five kinds (`type` and `op`): a house upserted or deleted, a person
-    upserted, moved or deleted; its `data` is documented with each kind. A record is applied
+    Each record is one of six kinds (`type` and `op`): a house upserted or deleted, a person
+    upserted, moved or deleted, or a door-visit result (`visit`, `result`); its `data` is
+    documented with each kind. A record is applied
     whole or not at all, and a bad record does not sink the others. Retrying a batch is safe:
     a record is idempotent on its `uuid` (a retry gets the stored outcome, `replayed: true`).
 
     **Outcomes**: `created` (201), `updated` (200), `deleted` (200), `unchanged` (200),
-    `conflict` (409, `conflict_id`: desk staff resolve it), `rejected` (the status and `code`
-    say why, `errors` name each field with the rule it broke).
+    `conflict` (409, `conflict_id`: desk staff resolve it), `transfer_requested` (202),
+    `flagged` (201: a door-visit result kept without a valid proof of visit, `flags` name each
+    fault), `rejected` (the status and `code` say why, `errors` name each field with the rule
+    it broke).
+
+    **Door visits**: the server checks the proof of visit (the position within
+    GRIDGOV_VISIT_MAX_DISTANCE_M of the house, captured after the task was issued and before it
+    was withdrawn or done, the task still open, its cell in your areas). Faults:
+    `position_too_far`, `no_position`, `house_has_no_point`, `captured_before_issued`,
+    `captured_after_withdrawn`, `captured_after_done`, `task_not_open`. A result for a task
+    beyond your areas is answered as an unknown one (`unknown_visit`, 404).
 
     **Codes of a refused record**: `validation_failed` (422), `outside_scope` (403: the record
     lies outside your cells), `outside_geofence` (403: the device was too far from your cells,
@@ -153,6 +164,9 @@ class InitialArgsSchema(Schema):
 class InitialPageSchema(Schema):
     cells = fields.List(fields.Dict(), metadata={"description": "first page: your cells"})
     codes = fields.Dict(metadata={"description": "first page: {table: {code: label}}"})
+    visits = fields.List(
+        fields.Nested(VisitViewSchema), metadata={"description": "first page: open door visits"}
+    )
     houses = fields.List(fields.Nested(HouseViewSchema))
     persons = fields.List(fields.Nested(PersonViewSchema))
     cursor = fields.String(metadata={"description": "continue GET /sync/changes from it"})
@@ -164,9 +178,10 @@ class InitialPageSchema(Schema):
 @blp.arguments(InitialArgsSchema, location="query")
 @blp.alt_response(200, schema=InitialPageSchema, success=True)
 def initial_sync(args):
-    """A device's first download of its cells: the cells' outlines and the code tables (first
-    page), then its houses and people, keyset-paged (`next`). Keep the first page's `cursor`:
-    GET /sync/changes continues from it, so nothing changed during the download is missed."""
+    """A device's first download of its cells: the cells' outlines, the code tables and the
+    open door-visit tasks (first page), then its houses and people, keyset-paged (`next`).
+    Keep the first page's `cursor`: GET /sync/changes continues from it, so nothing changed
+    during the download is missed."""
     return initial.initial(current_principal(), args.get("page"), args["limit"])
 
 

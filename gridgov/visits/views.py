@@ -92,6 +92,12 @@ def views_by_id(principal: Principal, ids: set[int], open_only: bool = False) ->
     return {item["id"]: item for item in _views(principal, db.session.execute(stmt).all())}
 
 
+def open_tasks(principal: Principal) -> list[dict]:
+    """Every open task of the caller's cells (a device's first sync; they are few per cell)."""
+    stmt = _rows().where(inside(principal, VisitTask.grid_code), VisitTask.state == "open")
+    return _views(principal, db.session.execute(stmt.order_by(VisitTask.id)).all())
+
+
 def get_task(principal: Principal, task_id: int) -> dict:
     """One task with every result uploaded for it."""
     row = db.session.execute(

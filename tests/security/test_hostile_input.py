@@ -137,7 +137,7 @@ HOSTILE = [
 ]
 DATA_TABLES = (
     "persons, houses, residences, rentals, buildings, sync_records, conflicts, changes, users, "
-    "user_areas, transfer_requests, grid_proposals, areas"
+    "user_areas, transfer_requests, grid_proposals, areas, visit_tasks, visit_results"
 ).split(", ")
 
 

@@ -51,3 +51,15 @@ def test_a_task_read_from_the_feed_before_its_withdrawal_reads_as_left(app, clie
     db.session.commit()
     key = str(task_id)
     assert visits_in(feed(client, worker, start)) == [(key, "left"), (key, "delete")]
+
+
+def test_a_device_s_first_sync_holds_the_open_tasks_of_its_cells_only(app, client, worker, house):
+    w = desk_writer(app)
+    kept = visits.issue(w, house_id(house), "house_check", house_id(house), "抽查入户")
+    gone = visits.issue(w, house_id(house), "house_check", house_id(house), "再次抽查")
+    visits.withdraw(gone, w.principal.user_id, "误派")
+    db.session.commit()
+    first = client.get("/api/v1/sync/initial", headers=worker).json
+    assert [v["id"] for v in first["visits"]] == [kept]
+    neighbour = f.auth_as(client, "grid_worker", [NEIGHBOUR_CELL], username="li")
+    assert client.get("/api/v1/sync/initial", headers=neighbour).json["visits"] == []
