@@ -10,15 +10,19 @@ from tests import factories as f
 from tests.console.conftest import STREET
 from tests.declarations import helpers as d
 
+_given: set[str] = set()
+
 
 def empty_houses(n: int, rented: bool = False) -> list[str]:
-    """n houses of the street nobody lives in (so no occupancy rule fires)."""
-    return list(
+    """n houses of the street with at most two people (so no occupancy rule fires), none
+    given to an earlier test."""
+    codes = list(
         db.session.scalars(
             select(House.code)
             .where(
                 House.grid_code.like(STREET[:9] + "%"),
-                House.occupants == 0,
+                House.occupants < 3,
+                House.code.not_in(_given) if _given else House.code.isnot(None),
                 House.rented.is_(rented),
                 House.deleted_at.is_(None),
             )
@@ -26,6 +30,9 @@ def empty_houses(n: int, rented: bool = False) -> list[str]:
             .limit(n)
         )
     )
+    assert len(codes) == n, "the generated street has houses with room"
+    _given.update(codes)
+    return codes
 
 
 def on_record(district, seq: int, house: str) -> int:

@@ -43,9 +43,11 @@ def fill_person(page, prefix: str, seq: int, name: str, floating: bool) -> None:
 
 
 def date(page, test: str, value: str) -> None:
-    box = page.locator(f"[data-test={test}] input")
+    box = page.locator(f"input[name={test}]")
     box.fill(value)
-    box.press("Enter")
+    box.press("Tab")  # not Enter: Enter in a form's input submits the form
+    page.keyboard.press("Escape")  # the calendar closed, so it covers no button below it
+    expect(page.locator(".el-picker__popper:visible")).to_have_count(0)
 
 
 def test_a_resident_declares_on_a_phone_and_follows_it_by_reference(phone, district):
@@ -106,7 +108,7 @@ def test_a_lease_ending_before_it_starts_is_named_by_its_field(phone, district):
     phone.click("[data-test=declare-submit]")
     # One error, under 租期结束, and the same words in the alert on top.
     expect(phone.locator(".el-form-item__error")).to_have_text(["租期结束不能早于租期开始"])
-    lease_end = phone.locator(".el-form-item:has([data-test=lease_end]) .el-form-item__error")
+    lease_end = phone.locator(".el-form-item:has(input[name=lease_end]) .el-form-item__error")
     expect(lease_end).to_have_text("租期结束不能早于租期开始")
     db.session.expire_all()
     assert (
