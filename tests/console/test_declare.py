@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gridgov.declarations.models import Declaration
 from gridgov.extensions import db
 from tests import factories as f
-from tests.console.conftest import console
+from tests.console.conftest import console, screenshot
 from tests.console.declaring import empty_houses
 from tests.declarations import helpers as d
 
@@ -67,6 +67,7 @@ def test_a_resident_declares_on_a_phone_and_follows_it_by_reference(phone, distr
     phone.click("[data-test=add-member]")
     fill_person(phone, "household.0.", 822, "同住八二二", floating=True)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scroll
+    screenshot(phone, "declare", full_page=True)
     phone.click("[data-test=declare-submit]")
     reference = phone.locator("[data-test=reference]")
     expect(reference).to_have_text(re.compile(r"^SB[0-9A-Z]{12}$"))
@@ -91,6 +92,7 @@ def test_a_resident_declares_on_a_phone_and_follows_it_by_reference(phone, distr
     expect(status.locator("[data-test=state]")).to_have_text(shown)
     expect(status).to_contain_text(f.id_number(821)[:6] + "********" + f.id_number(821)[-4:])
     assert f.id_number(821) not in phone.inner_text("body")
+    screenshot(phone, "declare-status")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 
 

@@ -10,7 +10,7 @@ from gridgov.extensions import db
 from gridgov.people.models import Person
 from gridgov.visits.models import VisitTask
 from tests import factories as f
-from tests.console.conftest import console, log_in
+from tests.console.conftest import console, log_in, screenshot
 from tests.console.declaring import declare, empty_houses, phone_changed
 
 QUEUE = "[data-test=queue] .el-table__body tr"
@@ -44,6 +44,7 @@ def test_desk_items_show_rule_and_difference_and_are_approved_together_once_read
     expect(diff).to_contain_text("139****5678")
     expect(diff).to_contain_text("137****1111")
     assert "13700001111" not in page.inner_text("body")
+    screenshot(page, "review")
     open_review(page, b)
     for decl in (a, b):
         rows.filter(has_text=decl.reference).locator(".el-checkbox").click()
@@ -82,9 +83,10 @@ def test_a_record_changed_since_triage_is_shown_in_both_versions_before_approval
     dialog = page.locator("[data-test=decision-dialog]")
     dialog.locator("[data-test=decision-submit]").click()
     stale = dialog.locator("[data-test=stale-confirm]")
-    expect(stale).to_contain_text("record version at triage 1, now 2")
+    expect(stale).to_contain_text("记录版本：分流时第 1 版，现为第 2 版")
     expect(stale).to_contain_text("137****1111")  # declared
     expect(stale).to_contain_text("139****5678")  # the record now
+    screenshot(page, "review-stale")
     assert fresh(decl).state == "triaged"  # nothing written before the clerk confirms
     dialog.locator("[data-test=confirm-stale]").click()
     expect(page.locator(QUEUE).filter(has_text=decl.reference)).to_have_count(0)
@@ -150,6 +152,7 @@ def test_a_door_visit_sent_from_the_review_is_listed_and_withdrawn_with_a_reason
     )
     expect(row).to_contain_text(house)
     expect(row).to_contain_text("申报核查")
+    screenshot(page, "visits")
     row.locator("[data-test=withdraw]").click()
     visit = page.locator("[data-test=visit-dialog]")
     visit.locator("[data-test=visit-submit]").click()

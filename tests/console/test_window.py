@@ -8,7 +8,7 @@ from gridgov.audit.models import AuditEvent
 from gridgov.extensions import db
 from gridgov.people.models import Person
 from tests import factories as f
-from tests.console.conftest import log_in
+from tests.console.conftest import log_in, screenshot
 from tests.console.declaring import empty_houses
 
 FORM = "[data-test=window-form]"
@@ -23,6 +23,7 @@ def test_a_clerk_registers_a_walk_in_resident_then_corrects_their_phone(page, di
     page.locator(f"{FORM} [data-test=sex]").get_by_text("男").click()
     page.fill(f"{FORM} input[name=phone]", "13500135000")
     page.fill(f"{FORM} input[name=house_code]", house)
+    screenshot(page, "window")
     page.click("[data-test=window-submit]")
     done = page.locator("[data-test=window-done]")
     expect(done).to_contain_text("已登记")
