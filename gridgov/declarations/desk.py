@@ -10,7 +10,7 @@ from sqlalchemy import select
 from gridgov.audit.service import record
 from gridgov.declarations import current, states, triage, visiting
 from gridgov.declarations.models import OPEN_STATES, Declaration, DeclarationEvent
-from gridgov.declarations.submit import public_view
+from gridgov.declarations.submit import house_at, public_view
 from gridgov.errors import Conflict, GridgovError, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.houses.models import House
@@ -159,17 +159,7 @@ def _house(w: Writer, decl: Declaration, body: dict) -> House:
     may have registered it since)."""
     if decl.house_id is not None:
         return db.session.get(House, decl.house_id)
-    a = body.get("address") or {}
-    house = db.session.scalar(
-        select(House).where(
-            House.community_code == a.get("community_code"),
-            House.compound == a.get("compound"),
-            House.building == a.get("building"),
-            House.unit == a.get("unit", ""),
-            House.room == a.get("room"),
-            House.deleted_at.is_(None),
-        )
-    )
+    house = house_at(body["address"], decl.community_code)
     if house is None:
         raise Conflict(
             "The declared house is not on record: a grid worker registers it first.",

@@ -95,7 +95,12 @@ def _house(body: dict) -> tuple[House | None, str]:
     )
     if community is None:
         raise ValidationFailed.field("address.community_code", "is not a community of the district")
-    house = db.session.scalar(
+    return house_at(address, community), community
+
+
+def house_at(address: dict, community: str) -> House | None:
+    """The house on record at an address of a community (None: not on record)."""
+    return db.session.scalar(
         select(House).where(
             House.community_code == community,
             House.compound == address["compound"],
@@ -105,7 +110,6 @@ def _house(body: dict) -> tuple[House | None, str]:
             House.deleted_at.is_(None),
         )
     )
-    return house, community
 
 
 def _checked(w: Writer, body: dict) -> list[tuple[str, dict, idnumber.IdNumber]]:

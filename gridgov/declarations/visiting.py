@@ -9,6 +9,7 @@ from gridgov import idnumber
 from gridgov.crypto import mask_phone
 from gridgov.declarations import current, states
 from gridgov.declarations.models import Declaration
+from gridgov.errors import GridgovError
 from gridgov.extensions import db
 from gridgov.records.writer import Writer
 from gridgov.scope import Principal, inside
@@ -59,9 +60,18 @@ def on_result(w: Writer, subject_id: int, result: str, corrected, proof_ok: bool
         states.move(decl, "reviewed", worker, "上门核查凭证不符，退回窗口审核")
         return
     if result == "confirmed" and current().visit_confirm_approves:
-        # The visit saw what was declared: the worker's confirmation is the approval.
-        desk.approve(w, decl, "上门核查确认", confirm_stale=True)
-        return
+        # The visit saw what was declared: the worker's confirmation is the approval. If the
+        # record cannot take it, the declaration goes back to the desk: the result is kept.
+        savepoint = db.session.begin_nested()
+        try:
+            desk.approve(w, decl, "上门核查确认", confirm_stale=True)
+            savepoint.commit()
+            return
+        except GridgovError as e:
+            savepoint.rollback()
+            db.session.refresh(decl)
+            states.move(decl, "reviewed", worker, f"上门核查确认，自动审批未成: {e.detail}"[:200])
+            return
     if result == "differs" and corrected:
         _correct(w, decl, corrected)
         states.move(decl, "reviewed", worker, "上门核查发现不一致")

@@ -126,20 +126,30 @@ _PEOPLE = text(
     """
 )
 
+# An open door-visit task follows its house (read before visit_tasks is updated).
+_MOVED_VISITS = (
+    "SELECT t.id, t.grid_code AS old, m.new FROM visit_tasks t JOIN redraw_moved m "
+    "ON m.id = t.house_id WHERE t.state = 'open' AND t.grid_code <> m.new"
+)
+
 # Records that changed cell: the feed notes them (tombstones first). The devices of an old
 # cell's workers now walk its successor: they hold the record but will no longer hear about
 # the old cell, so the successor gets a tombstone too.
 _MOVED_RECORDS = (
     "SELECT 'house', code, old, new FROM redraw_moved WHERE old <> new "
-    "UNION ALL SELECT 'person', id::text, old, new FROM redraw_people"
+    "UNION ALL SELECT 'person', id::text, old, new FROM redraw_people "
+    f"UNION ALL SELECT 'visit', v.id::text, v.old, v.new FROM ({_MOVED_VISITS}) v"
 )
-_SUCCESSOR_TOMBSTONES = """
+_SUCCESSOR_TOMBSTONES = f"""
     INSERT INTO changes (grid_code, record_type, record_key, op)
     SELECT s.new, 'house', m.code, 'left' FROM redraw_moved m
     JOIN redraw_successors s ON s.old = m.old WHERE s.new <> m.new
     UNION ALL
     SELECT s.new, 'person', x.id::text, 'left' FROM redraw_people x
     JOIN redraw_successors s ON s.old = x.old WHERE s.new <> x.new
+    UNION ALL
+    SELECT s.new, 'visit', v.id::text, 'left' FROM ({_MOVED_VISITS}) v
+    JOIN redraw_successors s ON s.old = v.old WHERE s.new <> v.new
     """
 
 
@@ -280,6 +290,11 @@ def _approve(principal, proposal_id: int, effective: date, settings: Settings) -
     left, upserts = feed.moves_sql(_MOVED_RECORDS)
     for statement in (left, _SUCCESSOR_TOMBSTONES, upserts):
         db.session.execute(text(statement))
+    db.session.execute(
+        text(
+            f"UPDATE visit_tasks t SET grid_code = v.new FROM ({_MOVED_VISITS}) v WHERE t.id = v.id"
+        )
+    )
     workers = rebind_workers(principal, old, successors)
 
     proposal.status, proposal.effective_date = "approved", effective

@@ -41,7 +41,8 @@ class VisitTask(db.Model):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
-    grid_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))  # the house's when issued
+    # The house's cell when issued; an open task follows its house through a grid redraw.
+    grid_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
     subject_type: Mapped[str] = mapped_column(String(30))
     subject_id: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200))

@@ -1,5 +1,8 @@
 """What door-visit requests carry and what their answers hold."""
 
+import math
+import re
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridgov.hierarchy.schemas import AREA_CODE
@@ -8,6 +11,48 @@ from gridgov.schema import BIGINT_MAX, Schema
 from gridgov.visits.models import RESULTS, TASK_STATES
 
 MAX_CORRECTED = 40  # fields a result may correct
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable_value(value, depth: int = 0) -> str | None:
+    """Why a corrected value cannot be kept (JSONB and the sealed copy), or None: text without
+    NUL or lone surrogates, numbers a bigint or float holds, nested at most two deep."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            return "must not contain NUL or unpaired surrogate characters"
+        return "must be at most 500 characters" if len(value) > 500 else None
+    if isinstance(value, int):
+        return None if -BIGINT_MAX - 1 <= value <= BIGINT_MAX else "is too large a number"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "must be a finite number"
+    if depth >= 2:
+        return "nests too deep"
+    if isinstance(value, dict):
+        items = list(value.items())
+        if len(items) > MAX_CORRECTED:
+            return f"holds more than {MAX_CORRECTED} fields"
+        for key, item in items:
+            problem = _storable_value(key, depth + 1) or _storable_value(item, depth + 1)
+            if problem:
+                return f"{key!r}: {problem}" if not _UNSTORABLE.search(key) else problem
+        return None
+    if isinstance(value, list):
+        if len(value) > MAX_CORRECTED:
+            return f"holds more than {MAX_CORRECTED} items"
+        for item in value:
+            problem = _storable_value(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    return "is not a JSON value"
+
+
+def _no_numbers(value: str) -> None:
+    """A note is stored as written: an ID or phone number belongs in `corrected`, sealed."""
+    if re.search(r"\d{7,}", value):
+        raise ValidationError("must not hold an ID or phone number (put it in corrected)")
 
 
 class VisitResultDataSchema(Schema):
@@ -33,7 +78,7 @@ class VisitResultDataSchema(Schema):
         },
     )
     note = fields.String(
-        validate=validate.Length(max=500),
+        validate=[validate.Length(max=500), _no_numbers],
         load_default=None,
         metadata={"description": "a remark for the desk (no ID or phone numbers)"},
     )
@@ -45,8 +90,8 @@ class VisitResultDataSchema(Schema):
             raise ValidationError("a result that differs says what was found", "corrected")
         if data.get("result") != "differs" and corrected:
             raise ValidationError("only a result that differs corrects fields", "corrected")
-        if corrected and len(corrected) > MAX_CORRECTED:
-            raise ValidationError(f"at most {MAX_CORRECTED} fields", "corrected")
+        if corrected and (problem := _storable_value(corrected)):
+            raise ValidationError(problem, "corrected")
 
 
 VISIT_RESULT_DATA = VisitResultDataSchema()

@@ -7,7 +7,9 @@ from collections.abc import Callable
 # on_result(w, subject_id, result, corrected, proof_ok): `result` is confirmed, differs,
 # nobody_there or refused; `corrected` the fields the worker corrected (plain, as sent; None
 # when none); `proof_ok` whether the proof of visit held. It writes through `w` and must not
-# commit: the upload commits the result and what the subject made of it together.
+# commit: the upload commits the result and what the subject made of it together. It should
+# not raise for a result it cannot use (proof_ok false, a subject since decided): a raise
+# refuses the whole record, the kept result with it.
 OnResult = Callable[..., None]
 # describe(principal, subject_ids) -> {subject_id: dict}: what a task's reader is shown of its
 # subject (masked as every view is), e.g. the declared fields a worker is to check.

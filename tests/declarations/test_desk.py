@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from gridgov.audit.models import AuditEvent
 from gridgov.clock import district_today
 from gridgov.extensions import db
+from gridgov.houses.models import House
 from gridgov.people.models import Person
 from tests import factories as f
 from tests.declarations import helpers as d
@@ -291,3 +292,25 @@ def test_the_purge_erases_personal_fields_and_keeps_the_decision(client, cli, wo
     ] * 5
     assert (row["state"], row["reason"], row["rule_name"]) == ("rejected", "重复申报", "default")
     assert row["decided_at"] is not None and row["purged_at"] is not None
+
+
+def test_a_house_declared_by_address_is_approved_once_a_worker_registers_it(
+    client, worker, house, desk
+):
+    address = {
+        "community_code": "440303001001",
+        "compound": "翠竹苑",
+        "building": "9栋",
+        "unit": "1",
+        "room": "901",
+    }
+    answer = d.declare(client, {"person": d.person(34), "address": address})
+    decl_id = the_id(client, desk, answer["reference"])
+    waiting = decide(client, desk, decl_id, status=409, decision="approve")
+    assert waiting["code"] == "house_not_on_record"
+    data = f.house_data(building="9栋", floor=9, room="901")
+    [h] = f.upload(client, worker, f.envelope("house", data))
+    decided = decide(client, desk, decl_id, decision="approve")
+    assert decided["record"]["outcome"] == "created"
+    person = db.session.scalar(select(Person))
+    assert db.session.scalar(select(House.code).where(House.id == person.house_id)) == h["key"]

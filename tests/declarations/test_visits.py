@@ -111,3 +111,21 @@ def test_a_confirming_visit_returns_to_the_desk_when_configured_so(client, worke
     [item] = d.queue(client, desk)
     assert (item["reference"], item["state"]) == (reference, "reviewed")
     assert db.session.scalar(select(Person.id)) is None
+
+
+def test_a_confirmation_the_record_cannot_take_returns_to_the_desk_and_the_result_is_kept(
+    client, worker, house, rented, desk
+):
+    # On record since two days ago elsewhere; the declaration says they arrived in March.
+    f.upload(client, worker, f.envelope("person", f.person_data(93, house)))
+    answer = d.declare(client, d.body(93, rented, kind="floating", person=d.person(93, "floating")))
+    assert answer["state"] == "visiting"
+    changes = client.get("/api/v1/sync/changes?limit=500", headers=worker).json["changes"]
+    [task] = [c for c in changes if c["type"] == "visit" and c["op"] == "upsert"]
+    [outcome] = f.upload(client, worker, result_record(int(task["key"]), "confirmed"))
+    assert outcome["outcome"] == "created"
+    [item] = d.queue(client, desk)
+    assert item["state"] == "reviewed"
+    review = client.get(f"/api/v1/declarations/{item['id']}/review", headers=desk).json
+    assert "自动审批未成" in review["events"][-1]["reason"]
+    assert db.session.scalar(select(Person.house_id)) is not None

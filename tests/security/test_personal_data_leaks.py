@@ -1,5 +1,6 @@
 """A scripted day through a real gunicorn that logs as `make run` does: uploads (with refused
-records), look-ups, reveals, conflicts, the change feed and exports. Afterwards the day's ID and
+records), look-ups, reveals, conflicts, the change feed, a door visit and a window
+registration, and exports. Afterwards the day's ID and
 phone numbers appear in clear nowhere but in the two answers that reveal them: not in any other
 answer, not in the server log, not in an export, not in a dump of the database; and the log
 carries no name either."""
@@ -8,7 +9,9 @@ import io
 import os
 import re
 import subprocess
+import uuid
 import zipfile
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
@@ -97,6 +100,30 @@ def test_a_days_numbers_are_in_clear_only_where_they_were_revealed(day):
     conflict_id = int(re.search(rb'"id": ?(\d+)', conflicts).group(1))
     call("POST", f"/api/v1/conflicts/{conflict_id}/resolve", {"choice": "theirs"}, token=dtok)
     call("GET", "/api/v1/sync/changes")
+    # A door visit whose result corrects a phone number, and a walk-in registered at the window.
+    _, visit = call("POST", "/api/v1/visits", {"house_code": code, "reason": "抽查"}, token=dtok)
+    task_id = int(re.search(rb'"id": ?(\d+)', visit).group(1))
+    call("GET", "/api/v1/sync/changes")
+    result = {
+        "uuid": str(uuid.uuid4()),
+        "type": "visit",
+        "op": "result",
+        "captured_at": datetime.now(UTC).isoformat(),
+        "position": {"lon": f.OWN_POINT[0], "lat": f.OWN_POINT[1], "crs": "wgs84"},
+        "data": {"task_id": task_id, "result": "differs", "corrected": {"phone": "13600000808"}},
+    }
+    _, visited = call("POST", "/api/v1/sync/upload", {"device_id": "pda-1", "records": [result]})
+    assert b'"created"' in visited
+    call("GET", f"/api/v1/visits/{task_id}", token=dtok)
+    call("GET", "/api/v1/visits", token=dtok)
+    walk_in = f.person_data(8, code, phone="13900000008", name="秘名8")
+    registered, _ = call(
+        "POST",
+        "/api/v1/window/persons",
+        {"person": walk_in, "capture_method": "card_reader"},
+        token=dtok,
+    )
+    assert registered == 201
 
     _, found = call(
         "POST", "/api/v1/persons/lookup", {"id_number": people[1]["id_number"]}, token=dtok
@@ -127,8 +154,9 @@ def test_a_days_numbers_are_in_clear_only_where_they_were_revealed(day):
             exports.append(xlsx_text(data) if fmt == "xlsx" else data.decode("utf-8-sig"))
     server.close()
 
-    numbers = [p["id_number"] for p in people + refused] + [owner, landlord]
-    phones = [p["phone"] for p in people + refused] + ["13700000901", "13911110000"]
+    numbers = [p["id_number"] for p in people + refused + [walk_in]] + [owner, landlord]
+    phones = [p["phone"] for p in people + refused + [walk_in]]
+    phones += ["13700000901", "13911110000", "13600000808"]
     texts = {
         "answers": b"\n".join(answers).decode("utf-8", "replace"),
         "log": log.read_text("utf-8", "replace"),
@@ -147,7 +175,7 @@ def test_a_days_numbers_are_in_clear_only_where_they_were_revealed(day):
         if secret in text
     }
     assert hits == set()
-    names = [p["name"] for p in people] + ["坏", "秘名改"]
+    names = [p["name"] for p in people] + ["坏", "秘名改", "秘名8"]
     assert [n for n in names if n in texts["log"] or quote(n) in texts["log"]] == []
     assert code in texts["dump"] and "/api/v1/sync/upload" in texts["log"]  # both were read
     assert "GET /api/v1/persons HTTP" in texts["log"]  # the access log was on, without its query

@@ -2,6 +2,7 @@
 fault is named, a result without a valid proof is kept and flagged, a valid one closes the task
 and is handed to its subject, and a retried upload is replayed."""
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
@@ -170,3 +171,29 @@ def test_a_result_that_differs_must_say_what_was_found(client, worker, house):
     assert (refused["outcome"], refused["status"]) == ("rejected", 422)
     assert refused["errors"][0]["field"] == "data.corrected"
     assert db.session.scalar(select(func.count()).select_from(VisitResult)) == 0
+
+
+def test_unstorable_corrections_or_a_note_with_a_number_reject_that_record_alone(
+    client, worker, house
+):
+    staff = _staff(client)
+    task_id = _task(client, staff, house)
+    nul = result_record(task_id, "differs", corrected={"name": "张\u0000三"})
+    lone = result_record(task_id, "differs", corrected={"floating": {"origin": "a\ud800b"}})
+    deep = result_record(task_id, "differs", corrected={"a": {"b": {"c": 1}}})
+    number = result_record(task_id, "differs", corrected={"a": 1}, note="新电话13700001111")
+    good = result_record(task_id, "differs", corrected={"occupation": "厨师"})
+    body = {"device_id": "pda-1", "records": [nul, lone, deep, number, good]}
+    # ASCII escapes carry the lone surrogate (the test client cannot encode it raw).
+    response = client.post(
+        "/api/v1/sync/upload",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=worker,
+    )
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    assert [r["outcome"] for r in results] == ["rejected"] * 4 + ["created"]
+    assert {r["errors"][0]["field"] for r in results[:3]} == {"data.corrected"}
+    assert results[3]["errors"][0]["field"] == "data.note"
+    assert "13700001111" not in json.dumps(results)
