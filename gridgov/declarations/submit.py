@@ -195,6 +195,7 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
         record("declare", "declaration", decl.reference, after=public_view(decl))
         made.append(decl)
         parent = parent or decl
+    db.session.flush()  # the INSERTs return submitted_at (eager defaults) for the answer
     first, *household = (_answer(d) for d in made)
     db.session.commit()
     return {**first, "household": household}

@@ -170,4 +170,5 @@ def test_the_public_answer_never_shows_the_record(client, worker, house):
     )
     assert answer.status_code == 201
     assert set(answer.json) == {"reference", "state", "route", "submitted_at", "household"}
+    assert answer.json["submitted_at"].startswith("20") and answer.json["reference"][:2] == "SB"
     assert "档案里的名字" not in answer.get_data(as_text=True)
