@@ -73,7 +73,8 @@ def path_house_code(code: str) -> str:
 @blp.response(200, BINARY, content_type="application/vnd.mapbox-vector-tile")
 def house_tile(z, x, y):
     """Houses in your scope as a Mapbox Vector Tile (layer 'houses': code, grid, use, rented,
-    occupants), from zoom 14 to 22, Web Mercator XYZ numbering."""
+    occupants, overcrowded: rented with more people than the limit), from zoom 14 to 22, Web
+    Mercator XYZ numbering."""
     if not tiles.MIN_ZOOM <= z <= tiles.MAX_ZOOM:
         raise ValidationFailed.field(
             "z",
@@ -85,7 +86,7 @@ def house_tile(z, x, y):
         if value >= 2**z:
             raise ValidationFailed.field(name, f"must be below 2^z = {2**z}", location="path")
     return Response(
-        tiles.house_tile(current_principal(), z, x, y),
+        tiles.house_tile(current_principal(), z, x, y, current_app.config["GRIDGOV_CROWDED_ABOVE"]),
         mimetype="application/vnd.mapbox-vector-tile",
         headers={"Cache-Control": "private, max-age=60"},
     )

@@ -13,8 +13,10 @@ EXTENT, BUFFER = 4096, 64
 WORLD = 2 * 20037508.342789  # the width of the Web Mercator square, in metres
 
 
-def house_tile(principal: Principal, z: int, x: int, y: int) -> bytes:
-    """The houses (not deleted) in the principal's scope inside tile z/x/y, Web Mercator XYZ."""
+def house_tile(principal: Principal, z: int, x: int, y: int, crowded_above: int) -> bytes:
+    """The houses (not deleted) in the principal's scope inside tile z/x/y, Web Mercator XYZ;
+    `overcrowded` is a rented house with more than `crowded_above` people (群租), decided here
+    so the map and the 楼盘表 use the same limit."""
     envelope = func.ST_TileEnvelope(z, x, y)
     # Points in the buffer too, so a symbol on a tile's edge is drawn whole on both tiles.
     reach = func.ST_Transform(func.ST_Expand(envelope, WORLD / 2**z * BUFFER / EXTENT), SRID)
@@ -25,6 +27,7 @@ def house_tile(principal: Principal, z: int, x: int, y: int) -> bytes:
             House.use,
             House.rented,
             House.occupants,
+            (House.rented & (House.occupants > crowded_above)).label("overcrowded"),
             func.ST_AsMVTGeom(
                 func.ST_Transform(House.geom, 3857), envelope, EXTENT, BUFFER, True
             ).label("geom"),

@@ -32,6 +32,10 @@ class PersonsArgsSchema(Schema):
         validate=validate.Range(0, 3660),
         metadata={"description": "days: floating people whose registration ends by then"},
     )
+    special_concern = fields.Boolean(metadata={"description": "true: persons of special concern"})
+    sex_mismatch = fields.Boolean(
+        metadata={"description": "true: the recorded sex disagrees with the ID number"}
+    )
     after = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
@@ -78,8 +82,9 @@ class DecisionSchema(Schema):
 @blp.arguments(PersonsArgsSchema, location="query")
 @blp.response(200, schemas.PersonPageSchema)
 def list_persons(args):
-    """People living below an area, narrowed by kind, compound, building, house or a
-    registration that expires within N days; page with after=<last id>."""
+    """People living below an area, narrowed by kind, compound, building, house, a
+    registration that expires within N days, special concern or a sex that disagrees with the
+    ID number; page with after=<last id>."""
     return _page(args, filters(args))
 
 
@@ -95,6 +100,8 @@ def filters(args: dict) -> views.PersonFilters:
         building=args.get("building"),
         house=args.get("house"),
         expiring_within=args.get("expiring_within"),
+        special_concern=args.get("special_concern"),
+        sex_mismatch=args.get("sex_mismatch"),
         name=args.get("name"),
         name_prefix=args.get("name_prefix"),
         phone_index=(

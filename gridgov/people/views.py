@@ -66,6 +66,8 @@ class PersonFilters:
     building: str | None = None
     house: str | None = None  # a house code: its occupants
     expiring_within: int | None = None  # days: floating registrations that end by then
+    special_concern: bool | None = None
+    sex_mismatch: bool | None = None
     today: date | None = None
 
 
@@ -79,6 +81,10 @@ def _filtered(stmt, f: PersonFilters):
         stmt = stmt.where(Person.name.like(escaped + "%", escape="\\"))
     if f.phone_index is not None:
         stmt = stmt.where(Person.phone_index == f.phone_index)
+    if f.special_concern is not None:
+        stmt = stmt.where(Person.special_concern.is_(f.special_concern))
+    if f.sex_mismatch is not None:
+        stmt = stmt.where(Person.sex_mismatch.is_(f.sex_mismatch))
     if f.compound or f.building or f.house:
         home = select(House.id).where(House.deleted_at.is_(None))
         if f.compound:

@@ -111,3 +111,13 @@ def log_in(page, district, username: str, path: str = "") -> None:
     page.fill("input[name=password]", f.PASSWORD)
     page.click("[data-test=login-form] button[type=submit]")
     page.wait_for_selector(f"[data-test=who]:has-text('{username}')")
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+
+
+def screenshot(page, name: str, **options) -> None:
+    """With GRIDGOV_SCREENSHOTS=1, keep what the test sees as docs/console/<name>.png for the
+    README (the screens of issue 15 need the test's declarations; the demo has none)."""
+    if os.environ.get("GRIDGOV_SCREENSHOTS") == "1":
+        page.screenshot(path=SHOTS / f"{name}.png", **options)

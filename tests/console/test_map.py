@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
+from gridgov.houses.models import House
 from tests.console.conftest import DISTRICT, log_in
 
 RENDERED = "(layer) => window.gridgovMap.queryRenderedFeatures({layers: [layer]})"
@@ -102,3 +103,25 @@ def test_a_typed_coordinate_is_located_in_its_grid_cell(page, district):
     )
     assert status == 200
     assert answer["grid"]["code"] in located and answer["street"]["name"] in located
+
+
+def test_an_overcrowded_rental_is_drawn_red_from_the_servers_flag(page, district):
+    code, lon, lat = db.session.execute(
+        select(House.code, House.geom.ST_X(), House.geom.ST_Y())
+        .where(House.rented, House.occupants > 6, House.deleted_at.is_(None))
+        .order_by(House.code)
+        .limit(1)
+    ).one()
+    log_in(page, district, "district")
+    wait_drawn(page, "choropleth")
+    page.evaluate(f"window.gridgovMap.jumpTo({{center: [{lon}, {lat}], zoom: 17}})")
+    wait_drawn(page, "houses")
+    page.wait_for_function(f"({RENDERED})('houses').some(f => f.properties.code === '{code}')")
+    drawn = page.evaluate(
+        f"({RENDERED})('houses').map(f => [f.properties.code, f.properties.overcrowded,"
+        " f.properties.rented, f.properties.occupants])"
+    )
+    flags = {c: (crowded, rented, n) for c, crowded, rented, n in drawn}
+    assert flags[code][0] is True
+    assert all(crowded == (rented and n > 6) for crowded, rented, n in flags.values())
+    assert "群租" in page.inner_text("[data-test=legend]")

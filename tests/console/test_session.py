@@ -119,7 +119,7 @@ def test_a_network_failure_offers_a_retry_and_loses_nothing(page, district):
         else:
             route.continue_()
 
-    page.route("**/api/v1/persons?*", drop_once)
+    page.route("**/api/v1/persons/search", drop_once)  # the list searches by POST
     page.click("[data-test=menu] .el-menu-item:has-text('人员')")
     alert = page.wait_for_selector(".el-alert:has-text('网络连接失败')")
     alert.query_selector("button:has-text('重试')").click()

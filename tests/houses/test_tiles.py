@@ -137,11 +137,31 @@ def test_a_house_tile_holds_the_houses_in_view_without_personal_information(clie
         "use": "01",
         "rented": True,
         "occupants": 1,
+        "overcrowded": False,
     }
     assert by_code[empty]["occupants"] == 0 and by_code[empty]["rented"] is False
     assert all(0 <= c < 4096 for p in layers["houses"] for c in p["_xy"])
     for secret in ("陈大文", "王小明", f.id_number(900), f.id_number(1), "13812345678"):
         assert secret.encode() not in response.data
+
+
+def test_a_rented_house_with_more_people_than_the_limit_is_drawn_overcrowded(app, client, staff):
+    crowded = h.add_house(client, staff, f.OWN_CELL, "101", rented=True)
+    full_but_own = h.add_house(client, staff, f.OWN_CELL, "105")
+    for seq in range(1, 4):
+        h.add_person(client, staff, seq, crowded)
+        h.add_person(client, staff, 10 + seq, full_but_own)
+    app.config["GRIDGOV_CROWDED_ABOVE"] = 2
+    try:
+        houses = decode(tile(client, staff, 14, *h.cell_point(f.OWN_CELL, 101)).data)["houses"]
+        app.config["GRIDGOV_CROWDED_ABOVE"] = 3
+        at_limit = decode(tile(client, staff, 14, *h.cell_point(f.OWN_CELL, 101)).data)["houses"]
+    finally:
+        app.config["GRIDGOV_CROWDED_ABOVE"] = 6
+    flags = {p["code"]: (p["occupants"], p["overcrowded"]) for p in houses}
+    # Only a rental is 群租: three people in an owner-occupied house are not.
+    assert flags == {crowded: (3, True), full_but_own: (3, False)}
+    assert {p["code"]: p["overcrowded"] for p in at_limit} == {crowded: False, full_but_own: False}
 
 
 def test_a_tile_without_houses_is_empty(client, staff):

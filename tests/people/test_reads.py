@@ -72,6 +72,34 @@ def test_lists_filter_by_kind(client, worker, house, person):
     assert [p["kind"] for p in residents["persons"]] == ["resident"]
 
 
+def test_lists_filter_by_special_concern_and_by_a_sex_that_disagrees_with_the_id(
+    client, worker, house, person, street
+):
+    floating = {**f.person_data(9, house)["floating"], "special_concern": True}
+    concern = f.person_data(9, house, floating=floating)
+    mismatch = f.person_data(11, house, sex="2")  # an odd sequence digit is a man
+    for data in (concern, mismatch):
+        [result] = f.upload(client, worker, f.envelope("person", data))
+        assert result["outcome"] == "created", result
+
+    def names(query: str, method="GET") -> list[str]:
+        if method == "GET":
+            answer = client.get(f"/api/v1/persons?area=440303001000&{query}", headers=street)
+        else:
+            body = {"area": "440303001000", **dict(kv.split("=") for kv in query.split("&"))}
+            body = {k: v == "true" if v in ("true", "false") else v for k, v in body.items()}
+            answer = client.post("/api/v1/persons/search", json=body, headers=street)
+        assert answer.status_code == 200, answer.json
+        return [p["name"] for p in answer.json["persons"]]
+
+    assert names("special_concern=true") == ["测试9"]
+    assert names("sex_mismatch=true") == ["测试11"]
+    assert sorted(names("sex_mismatch=false")) == ["测试7", "测试9"]
+    assert names("name_prefix=测试&special_concern=true", method="POST") == ["测试9"]
+    refused = client.get("/api/v1/persons?area=440303001000&sex_mismatch=maybe", headers=street)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "sex_mismatch"
+
+
 def test_numbers_are_masked_in_ordinary_views(client, person, street):
     body = client.get(f"/api/v1/persons/{person}", headers=street).json
     number = f.id_number(7)

@@ -28,4 +28,23 @@ describe('problem+json in Chinese', () => {
     expect(ruleMessage('is odd')).toBe('不符合要求（is odd）')
     expect(problemMessage({ status: 500, code: 'boom' })).toContain('500')
   })
+
+  it('words the declaration rules a resident meets', () => {
+    const p = {
+      status: 422,
+      code: 'validation_failed',
+      errors: [
+        { field: 'floating.lease.end', message: 'the lease must not end before it starts' },
+        { field: 'floating.arrival_date', message: 'must not be in the future' },
+        { field: 'house_code', message: '4403030019990009999999999 is not a known house' },
+        { field: 'expiring_within', message: 'Must be greater than or equal to 0 and less than or equal to 3660.' },
+      ],
+    }
+    expect(fieldMessages(p)).toEqual({
+      end: '租期结束不能早于租期开始',
+      arrival_date: '来本地日期不能晚于今天',
+      house_code: '房屋编码不存在（请核对门牌上的编码）',
+      expiring_within: '登记到期天数应在 0 与 3660 之间',
+    })
+  })
 })

@@ -1,0 +1,64 @@
+"""Declarations for the browser tests, made through the API as a resident's phone and a grid
+worker's device would: certain routes (no random sample), people on record in empty houses."""
+
+from sqlalchemy import select
+
+from gridgov.declarations.models import Declaration
+from gridgov.extensions import db
+from gridgov.houses.models import House
+from tests import factories as f
+from tests.console.conftest import STREET
+from tests.declarations import helpers as d
+
+_given: set[str] = set()
+
+
+def empty_houses(n: int, rented: bool = False) -> list[str]:
+    """n houses of the street with at most two people (so no occupancy rule fires), none
+    given to an earlier test."""
+    codes = list(
+        db.session.scalars(
+            select(House.code)
+            .where(
+                House.grid_code.like(STREET[:9] + "%"),
+                House.occupants < 3,
+                House.code.not_in(_given) if _given else House.code.isnot(None),
+                House.rented.is_(rented),
+                House.deleted_at.is_(None),
+            )
+            .order_by(House.code.desc())
+            .limit(n)
+        )
+    )
+    assert len(codes) == n, "the generated street has houses with room"
+    _given.update(codes)
+    return codes
+
+
+def on_record(district, seq: int, house: str) -> int:
+    """A resident recorded in `house` by district staff (read from the card)."""
+    data = f.person_data(seq, house, kind="resident")
+    [created] = f.upload(
+        district["client"], district["staff"], f.envelope("person", data, position=None)
+    )
+    assert created["outcome"] == "created", created
+    return int(created["key"])
+
+
+def declare(district, seq: int, house: str, address: str, **person) -> Declaration:
+    """A resident's declaration with the rules' random sample off; the staged row."""
+    d.rules(district["client"], sample_rate=0.0)
+    body = {"person": d.person(seq, **person), "house_code": house}
+    answer = d.declare(district["client"], body, address=address)
+    db.session.expire_all()
+    return db.session.scalar(
+        select(Declaration).where(Declaration.reference == answer["reference"])
+    )
+
+
+def phone_changed(district, seq: int, house: str, address: str) -> Declaration:
+    """Someone on record declares a new phone number: the desk-check rule."""
+    on_record(district, seq, house)
+    decl = declare(district, seq, house, address, name=f"测试{seq}", phone="13700001111")
+    assert (decl.route, decl.rule_name) == ("desk", "电话号码变更"), (decl.route, decl.rule_name)
+    return decl
