@@ -4,6 +4,8 @@ The schema comes from the Alembic migrations once per session; after each test e
 truncated, so tests see committed data exactly as the app does and never depend on each other.
 """
 
+import gc
+
 import flask_migrate
 import pytest
 from flask.testing import FlaskClient
@@ -51,6 +53,9 @@ def ctx(app):
         db.session.execute(text("DELETE FROM triage_rule_sets WHERE version > 1"))
         db.session.commit()
         db.session.remove()
+    # Whatever a test left unclosed in a reference cycle is collected now, so its
+    # ResourceWarning (an error: filterwarnings) names this test, not a random later one.
+    gc.collect()
 
 
 class Client(FlaskClient):

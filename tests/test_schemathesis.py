@@ -10,7 +10,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from werkzeug.wsgi import ClosingIterator
 
 from gridgov.extensions import db
 from tests import factories as f
@@ -28,9 +27,18 @@ EXAMPLES = 8
 @pytest.fixture
 def api_schema(app):
     def isolated(environ, start_response):
-        # A session per request, as under gunicorn (the test's app context is reused).
+        # A session per request, as under gunicorn (the test's app context is reused). The
+        # answer is read whole and closed here, as a WSGI server does: schemathesis reads the
+        # body without closing it, which would leave a download's temporary file to the garbage
+        # collector, whose ResourceWarning then fails whichever later test it lands in.
         db.session.remove()
-        return ClosingIterator(app.wsgi_app(environ, start_response), [db.session.remove])
+        answer = app.wsgi_app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+            db.session.remove()
 
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", isolated)
 
