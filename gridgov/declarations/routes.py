@@ -6,7 +6,7 @@ import time
 from flask import current_app, request
 
 from gridgov.codes.service import current_codes
-from gridgov.declarations import current, desk, rules, schemas, status, submit
+from gridgov.declarations import current, desk, places, rules, schemas, status, submit
 from gridgov.extensions import Blueprint, Document
 from gridgov.hierarchy import service as hierarchy
 from gridgov.people.schemas import FLOATING_CODES, PERSON_CODES, RESIDENT_CODES
@@ -61,6 +61,30 @@ def declare(body):
     return submit.submit(_writer(PUBLIC, cached_codes=True), body, request.remote_addr, current())
 
 
+# The address pickers are not personal: a phone, a proxy or the hall's kiosk may keep them.
+PLACES_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+@blp.get("/places")
+@blp.response(200, schemas.PlacesSchema)
+@blp.alt_response(429, description="This address declared too often (the submission's throttle)")
+def district_places():
+    """The district's streets and communities, for the resident's address pickers; no token."""
+    vault = current_app.extensions["vault"]
+    return places.district(vault, request.remote_addr, current()), 200, PLACES_CACHE
+
+
+@blp.get("/places/<string(length=12):community>")
+@blp.response(200, schemas.CommunityPlacesSchema)
+@blp.alt_response(429, description="This address declared too often (the submission's throttle)")
+def community_places(community):
+    """A community's compounds, buildings, units and rooms as recorded on its houses; no
+    token, no house ids, codes or occupants. An unknown community is a 404."""
+    vault = current_app.extensions["vault"]
+    answer = places.community(vault, request.remote_addr, current(), community)
+    return answer, 200, PLACES_CACHE
+
+
 @blp.get(f"/{REFERENCE}")
 @blp.arguments(schemas.StatusArgsSchema, location="query")
 @blp.response(200, schemas.StatusSchema)
@@ -68,6 +92,17 @@ def public_status(args, reference):
     """The state of a declaration, its dates and a rejection's reason, every personal value
     masked: with the reference and the last four characters of the ID number."""
     return status.status(reference, args["id_last4"])
+
+
+@blp.post(f"/{REFERENCE}/withdraw")
+@blp.arguments(schemas.DeclarationWithdrawSchema)
+@blp.response(200, schemas.StatusSchema)
+@blp.alt_response(409, description="Already decided (approved, rejected or withdrawn)")
+def withdraw(args, reference):
+    """The resident withdraws a declaration not yet decided, with the reference and the last
+    four characters of the ID number (the status page's pair, its 404 and its guess limit); a
+    door visit out for it is withdrawn too. No token."""
+    return status.withdraw(reference, args["id_last4"], args["reason"], current())
 
 
 @blp.get("")

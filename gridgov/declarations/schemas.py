@@ -108,6 +108,48 @@ class StatusArgsSchema(Schema):
     )
 
 
+class DeclarationWithdrawSchema(StatusArgsSchema):
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "why, in the resident's words (optional)"},
+    )
+
+
+class PlaceStreetSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class PlaceCommunitySchema(PlaceStreetSchema):
+    parent = fields.String(metadata={"description": "its street's code"})
+
+
+class PlacesSchema(Schema):
+    streets = fields.List(fields.Nested(PlaceStreetSchema))
+    communities = fields.List(fields.Nested(PlaceCommunitySchema))
+
+
+class PlaceUnitSchema(Schema):
+    name = fields.String(metadata={"description": "empty: a building without units"})
+    rooms = fields.List(fields.String())
+
+
+class PlaceBuildingSchema(Schema):
+    name = fields.String()
+    units = fields.List(fields.Nested(PlaceUnitSchema))
+
+
+class PlaceCompoundSchema(Schema):
+    name = fields.String()
+    buildings = fields.List(fields.Nested(PlaceBuildingSchema))
+
+
+class CommunityPlacesSchema(Schema):
+    community = fields.Nested(PlaceStreetSchema)
+    compounds = fields.List(fields.Nested(PlaceCompoundSchema))
+
+
 class EventSchema(Schema):
     state = fields.String()
     at = fields.DateTime()

@@ -1,6 +1,7 @@
 """/console/declare on a 375 px phone, no login: a resident declares themselves and the person
-living with them, gets a reference, and follows it by the reference and the last four
-characters of the ID number; bad input is named by its field."""
+living with them, names the house by its door-plate code or by picking its address from lists,
+gets a reference, follows it by the reference and the last four characters of the ID number,
+and can withdraw it while it is not decided; bad input is named by its field."""
 
 import re
 
@@ -10,6 +11,8 @@ from sqlalchemy import select
 
 from gridgov.declarations.models import Declaration
 from gridgov.extensions import db
+from gridgov.hierarchy.models import Area
+from gridgov.houses.models import House
 from tests import factories as f
 from tests.console.conftest import console, screenshot
 from tests.console.declaring import empty_houses
@@ -31,6 +34,15 @@ def phone(browser, district):
 def pick(page, select: str, option: str) -> None:
     page.click(f"[data-test='{select}']")
     page.click(f".el-select-dropdown__item:visible:has-text('{option}')")
+    expect(page.locator(".el-select__popper:visible")).to_have_count(0)
+
+
+def pick_exactly(page, select: str, option: str) -> None:
+    """Type to filter (the lists are long), then take the option whose text is exactly it."""
+    page.click(f"[data-test='{select}']")
+    page.keyboard.type(option)
+    items = page.locator(".el-select-dropdown__item:visible")
+    items.filter(has_text=re.compile(f"^{re.escape(option)}$")).first.click()
     expect(page.locator(".el-select__popper:visible")).to_have_count(0)
 
 
@@ -140,3 +152,60 @@ def test_a_wrong_last_four_finds_nothing_and_says_so_without_telling_which(phone
     phone.click("[data-test=status-submit]")
     expect(phone.locator("[data-test=status-error]")).to_contain_text("未找到该申报")
     expect(phone.locator("[data-test=status]")).to_have_count(0)
+
+
+def test_a_resident_picks_the_address_from_lists_instead_of_typing_codes(phone, district):
+    d.rules(district["client"], sample_rate=0.0)
+    [code] = empty_houses(1)
+    house = db.session.scalar(select(House).where(House.code == code))
+    names = dict(
+        db.session.execute(
+            select(Area.code, Area.name).where(
+                Area.code.in_([house.community_code[:9] + "000", house.community_code])
+            )
+        ).all()
+    )
+    fill_person(phone, "person.", 841, "申报八四一", floating=False)
+    phone.locator("[data-test=house-by]").get_by_text("按地址填写").click()
+    expect(phone.locator("input[name=community_code]")).to_have_count(0)  # no code to type
+    pick_exactly(phone, "pick-street", names[house.community_code[:9] + "000"])
+    pick_exactly(phone, "pick-community", names[house.community_code])
+    pick_exactly(phone, "pick-compound", house.compound)
+    pick_exactly(phone, "pick-building", house.building)
+    if house.unit:
+        pick_exactly(phone, "pick-unit", house.unit)
+    pick_exactly(phone, "pick-room", house.room)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "declare-address")
+    phone.click("[data-test=declare-submit]")
+    reference = phone.locator("[data-test=reference]")
+    expect(reference).to_have_text(re.compile(r"^SB[0-9A-Z]{12}$"))
+    db.session.expire_all()
+    staged = db.session.scalar(
+        select(Declaration).where(Declaration.reference == reference.inner_text())
+    )
+    assert staged.house_code == code and staged.community_code == house.community_code
+
+
+def test_a_resident_withdraws_a_pending_declaration_from_the_status_page(phone, district):
+    d.rules(district["client"], sample_rate=0.0)
+    [house] = empty_houses(1)
+    answer = d.declare(district["client"], d.body(843, house), address="10.9.1.2")
+    phone.click("[data-test=declare-tabs] >> text=查询进度")
+    phone.fill("input[name=reference]", answer["reference"])
+    phone.fill("input[name=id_last4]", f.id_number(843)[-4:])
+    phone.click("[data-test=status-submit]")
+    status = phone.locator("[data-test=status]")
+    expect(status.locator("[data-test=state]")).to_have_text("待审核")
+    phone.click("[data-test=withdraw]")
+    phone.fill("input[name=withdraw_reason]", "信息填错，重新申报")
+    screenshot(phone, "declare-withdraw")
+    phone.click("[data-test=withdraw-confirm]")
+    expect(status.locator("[data-test=state]")).to_have_text("已撤回")
+    expect(phone.locator("[data-test=withdraw]")).to_have_count(0)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    db.session.expire_all()
+    stored = db.session.scalar(
+        select(Declaration).where(Declaration.reference == answer["reference"])
+    )
+    assert stored.state == "withdrawn" and stored.decided_at is not None

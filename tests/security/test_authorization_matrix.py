@@ -411,6 +411,9 @@ UNSCOPED = {
     "GET /api/v1/codes/{table}": "a code table: the same for every account",
     "POST /api/v1/declarations": "public, no token: writes staging only, reads no record",
     "GET /api/v1/declarations/{reference}": "public: reference + last four, masked values only",
+    "POST /api/v1/declarations/{reference}/withdraw": "public: reference + last four (status)",
+    "GET /api/v1/declarations/places": "public: the district's street and community names",
+    "GET /api/v1/declarations/places/{community}": "public: addresses of houses, never a person",
 }
 MATRIX = {
     "GET /api/v1/auth/me": unkeyed("GET", "/api/v1/auth/me"),
