@@ -4,13 +4,14 @@ tells nothing of the record: a reference, the state and the route."""
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, literal, or_, select
 
 from gridgov import idnumber
 from gridgov.audit.service import record
-from gridgov.declarations import Settings, rules, states, triage, visiting
+from gridgov.clock import district_today
+from gridgov.declarations import Settings, rules, staging, states, triage, visiting
 from gridgov.declarations.models import OPEN_STATES, Declaration
 from gridgov.errors import Conflict, TooManyAttempts, ValidationFailed
 from gridgov.extensions import db
@@ -18,6 +19,7 @@ from gridgov.hierarchy.models import Area
 from gridgov.houses.models import House
 from gridgov.people import schemas as person_schemas
 from gridgov.people import service as people
+from gridgov.people.models import Person
 from gridgov.records.checks import check_codes, refuse
 from gridgov.records.writer import Writer
 
@@ -29,11 +31,32 @@ def new_reference() -> str:
     return "SB" + "".join(secrets.choice(ALPHABET) for _ in range(12))
 
 
-def _lock(*keys: bytes) -> None:
-    """Serialise submissions that share a throttle key (an address, an ID number), in one
-    round trip and in one order (two submissions then queue instead of deadlocking)."""
+def _locks(*keys: bytes) -> list:
+    """The advisory locks that serialise submissions sharing a throttle key (an address, an ID
+    number), in one order (two submissions then queue instead of deadlocking)."""
     ids = sorted({int.from_bytes(k[:8], "big", signed=True) for k in keys})
-    db.session.execute(select(*(func.pg_advisory_xact_lock(i) for i in ids)))
+    return [func.pg_advisory_xact_lock(i) for i in ids]
+
+
+def _locked(body: dict, indexes: list[bytes], *keys: bytes) -> tuple[House | None, dict]:
+    """Take the locks, and read in the same round trip the house declared by its code and the
+    people on record with the declared ID numbers (by blind index). The throttle reads after
+    the locks are held, in a statement of its own: its snapshot must see what the submission
+    that held them before wrote."""
+    on_code = (
+        and_(House.code == body["house_code"], House.deleted_at.is_(None))
+        if "house_code" in body
+        else false()
+    )
+    one = select(literal(1).label("one")).subquery()
+    rows = db.session.execute(
+        select(House, Person, *_locks(*keys))
+        .select_from(one)
+        .outerjoin(House, on_code)
+        .outerjoin(Person, Person.id_index.in_(indexes))
+    ).all()
+    people_ = {p.id_index: p for _, p, *_ in rows if p is not None}
+    return rows[0][0], people_
 
 
 def _too_many(what: str, code: str, oldest: datetime, s: Settings) -> TooManyAttempts:
@@ -76,12 +99,11 @@ def _throttle(address_hash: bytes, indexes: list[bytes], wheres: list[str], s: S
             )
 
 
-def _house(body: dict) -> tuple[House | None, str]:
-    """The house declared (None: an address with no house on record yet) and its community."""
+def _house(body: dict, by_code: House | None) -> tuple[House | None, str]:
+    """The house declared (None: an address with no house on record yet) and its community
+    (`by_code`: the house read with the locks)."""
     if "house_code" in body:
-        house = db.session.scalar(
-            select(House).where(House.code == body["house_code"], House.deleted_at.is_(None))
-        )
+        house = by_code
         if house is None:
             raise ValidationFailed.field("house_code", f"{body['house_code']} is not a known house")
         return house, house.community_code
@@ -133,12 +155,12 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     address_hash = w.vault.index(address or "-", "declaration.address")
     declared = _checked(w, body)
     indexes = [w.vault.index(parsed.number, "id_number") for _, _, parsed in declared]
-    _lock(address_hash, *indexes)
+    by_code, on_record = _locked(body, indexes, address_hash, *indexes)
     _throttle(address_hash, indexes, [where for where, _, _ in declared], s)
-    house, community = _house(body)
+    house, community = _house(body, by_code)
     floating = body.get("floating")
     matches = [
-        triage.match(w, person, floating, house, index)
+        triage.match(w, person, floating, house, on_record.get(index))
         for (_, person, _), index in zip(declared, indexes, strict=True)
     ]
     newcomers = sum(
@@ -153,24 +175,33 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     sealed_body = w.vault.seal(
         json.dumps(triage.plain(body), ensure_ascii=False), "declaration.body"
     )
+    decisions = [
+        rules.route(triage.facts(person, parsed.sex, m, house, lease, newcomers))
+        for (_, person, parsed), m in zip(declared, matches, strict=True)
+    ]
+    common = {
+        "street_code": community[:9] + "000",
+        "community_code": community,
+        "grid_code": house.grid_code if house else None,
+        "area_code": house.grid_code if house else community,
+        "house_id": house.id if house else None,
+        "house_code": house.code if house else None,
+        "address_hash": address_hash,
+    }
+    rows = [
+        _row(common, person, parsed, index, m, decision)
+        for (_, person, parsed), index, m, decision in zip(
+            declared, indexes, matches, decisions, strict=True
+        )
+    ]
+    sends = [d.route == "visit" and house is not None for d in decisions]
+    if len(rows) == 1 and not sends[0]:
+        return _one({**rows[0], "body_sealed": sealed_body}, decisions[0], s)
     made, parent = [], None
-    for (_, person, parsed), index, m in zip(declared, indexes, matches, strict=True):
-        facts = triage.facts(person, parsed.sex, m, house, lease, newcomers)
-        decision = rules.route(facts)
+    for (_, person, _), row, decision, send in zip(declared, rows, decisions, sends, strict=True):
         decl = Declaration(
-            reference=new_reference(),
+            **row,
             parent_id=_flushed(parent).id if parent else None,
-            street_code=community[:9] + "000",
-            community_code=community,
-            grid_code=house.grid_code if house else None,
-            area_code=house.grid_code if house else community,
-            house_id=house.id if house else None,
-            house_code=house.code if house else None,
-            person_id=m.person.id if m.person else None,
-            kind=person["kind"],
-            id_index=index,
-            id_masked=idnumber.mask(parsed.number),
-            name_masked=mask_name(person["name"]),
             # The whole declaration on the first, each member's own block on the others.
             body_sealed=sealed_body
             if parent is None
@@ -180,17 +211,11 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
                 ),
                 "declaration.body",
             ),
-            diff=m.diff,
-            address_hash=address_hash,
-            record_version=m.person.version if m.person else None,
-            route=decision.route,
-            rule_name=decision.rule,
-            rules_version=decision.version,
         )
         states.triaged(decl, f"{decision.rule} (v{decision.version})")
         if decision.route == "no_change":
             states.close(decl, None, s.keep_days)
-        elif decision.route == "visit" and house is not None:
+        elif send:
             visiting.send(w, decl, decision.rule, None)
         record("declare", "declaration", decl.reference, after=public_view(decl))
         made.append(decl)
@@ -199,6 +224,42 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     first, *household = (_answer(d) for d in made)
     db.session.commit()
     return {**first, "household": household}
+
+
+def _row(common: dict, person: dict, parsed, index: bytes, m, decision) -> dict:
+    """A triaged declaration's columns (body_sealed and parent_id apart)."""
+    return {
+        **common,
+        "reference": new_reference(),
+        "state": "triaged",
+        "person_id": m.person.id if m.person else None,
+        "kind": person["kind"],
+        "id_index": index,
+        "id_masked": idnumber.mask(parsed.number),
+        "name_masked": mask_name(person["name"]),
+        "diff": m.diff,
+        "record_version": m.person.version if m.person else None,
+        "route": decision.route,
+        "rule_name": decision.rule,
+        "rules_version": decision.version,
+    }
+
+
+def _one(row: dict, decision, s: Settings) -> dict:
+    """One declaration with no door visit to send: one INSERT statement (see staging)."""
+    # Acknowledged and closed at once (no change), as states.close does.
+    closed = decision.route == "no_change"
+    purge_after = district_today() + timedelta(days=s.keep_days) if closed else None
+    reason = f"{decision.rule} (v{decision.version})"
+    submitted_at = staging.insert_triaged(row, purge_after, reason, view_of(row))
+    db.session.commit()
+    return {
+        "reference": row["reference"],
+        "state": row["state"],
+        "route": row["route"],
+        "submitted_at": submitted_at,
+        "household": [],
+    }
 
 
 def _flushed(decl: Declaration) -> Declaration:
@@ -223,12 +284,28 @@ def mask_name(name: str) -> str:
 
 def public_view(decl: Declaration) -> dict:
     """What may be shown of a declaration outside the desk: masked values only."""
+    return view_of({c: getattr(decl, c) for c in VIEW_COLUMNS})
+
+
+VIEW_COLUMNS = (
+    "reference",
+    "id_masked",
+    "name_masked",
+    "kind",
+    "route",
+    "rule_name",
+    "rules_version",
+)
+
+
+def view_of(columns: dict) -> dict:
+    """public_view of a declaration's column values."""
     return {
-        "reference": decl.reference,
-        "id_number": decl.id_masked,
-        "name": decl.name_masked,
-        "kind": decl.kind,
-        "route": decl.route,
-        "rule": decl.rule_name,
-        "rules_version": decl.rules_version,
+        "reference": columns["reference"],
+        "id_number": columns["id_masked"],
+        "name": columns["name_masked"],
+        "kind": columns["kind"],
+        "route": columns["route"],
+        "rule": columns["rule_name"],
+        "rules_version": columns["rules_version"],
     }
