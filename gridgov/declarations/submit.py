@@ -4,22 +4,21 @@ tells nothing of the record: a reference, the state and the route."""
 
 import json
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, false, func, literal, or_, select
+from sqlalchemy import select
 
 from gridgov import idnumber
 from gridgov.audit.service import record
 from gridgov.clock import district_today
-from gridgov.declarations import Settings, rules, staging, states, triage, visiting
-from gridgov.declarations.models import OPEN_STATES, Declaration
-from gridgov.errors import Conflict, TooManyAttempts, ValidationFailed
+from gridgov.declarations import Settings, guard, rules, staging, states, triage, visiting
+from gridgov.declarations.models import Declaration
+from gridgov.errors import ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
 from gridgov.houses.models import House
 from gridgov.people import schemas as person_schemas
 from gridgov.people import service as people
-from gridgov.people.models import Person
 from gridgov.records.checks import check_codes, refuse
 from gridgov.records.writer import Writer
 
@@ -29,74 +28,6 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def new_reference() -> str:
     return "SB" + "".join(secrets.choice(ALPHABET) for _ in range(12))
-
-
-def _locks(*keys: bytes) -> list:
-    """The advisory locks that serialise submissions sharing a throttle key (an address, an ID
-    number), in one order (two submissions then queue instead of deadlocking)."""
-    ids = sorted({int.from_bytes(k[:8], "big", signed=True) for k in keys})
-    return [func.pg_advisory_xact_lock(i) for i in ids]
-
-
-def _locked(body: dict, indexes: list[bytes], *keys: bytes) -> tuple[House | None, dict]:
-    """Take the locks, and read in the same round trip the house declared by its code and the
-    people on record with the declared ID numbers (by blind index). The throttle reads after
-    the locks are held, in a statement of its own: its snapshot must see what the submission
-    that held them before wrote."""
-    on_code = (
-        and_(House.code == body["house_code"], House.deleted_at.is_(None))
-        if "house_code" in body
-        else false()
-    )
-    one = select(literal(1).label("one")).subquery()
-    rows = db.session.execute(
-        select(House, Person, *_locks(*keys))
-        .select_from(one)
-        .outerjoin(House, on_code)
-        .outerjoin(Person, Person.id_index.in_(indexes))
-    ).all()
-    people_ = {p.id_index: p for _, p, *_ in rows if p is not None}
-    return rows[0][0], people_
-
-
-def _too_many(what: str, code: str, oldest: datetime, s: Settings) -> TooManyAttempts:
-    wait = int((oldest + s.window - datetime.now(UTC)).total_seconds()) + 1
-    return TooManyAttempts(
-        f"Too many declarations {what}; try again in {wait} seconds.",
-        code=code,
-        headers={"Retry-After": str(max(wait, 1))},
-    )
-
-
-def _throttle(address_hash: bytes, indexes: list[bytes], wheres: list[str], s: Settings) -> None:
-    """Refuse a client address, or an ID number, that declared too often in the window, and
-    an ID number with a declaration still pending (answered with its reference): one query."""
-    since = datetime.now(UTC) - s.window
-    recent = Declaration.submitted_at > since
-    mine = and_(Declaration.address_hash == address_hash, recent)
-    columns = [func.count().filter(mine), func.min(Declaration.submitted_at).filter(mine)]
-    for index in indexes:
-        its = Declaration.id_index == index
-        columns += [
-            func.count().filter(its, recent),
-            func.min(Declaration.submitted_at).filter(its, recent),
-            func.max(Declaration.reference).filter(its, Declaration.state.in_(OPEN_STATES)),
-        ]
-    row = db.session.execute(
-        select(*columns).where(or_(mine, Declaration.id_index.in_(indexes)))
-    ).one()
-    if row[0] >= s.per_address:
-        raise _too_many("from this address", "address_throttled", row[1], s)
-    for i, where in enumerate(wheres):
-        n, first, pending = row[2 + 3 * i : 5 + 3 * i]
-        if n >= s.per_id:
-            raise _too_many("for this ID number", "id_throttled", first, s)
-        if pending is not None:
-            raise Conflict(
-                f"A declaration for this ID number is pending: {pending}.",
-                code="pending",
-                errors=[{"field": where + "id_number", "in": "body", "message": pending}],
-            )
 
 
 def _house(body: dict, by_code: House | None) -> tuple[House | None, str]:
@@ -155,8 +86,8 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     address_hash = w.vault.index(address or "-", "declaration.address")
     declared = _checked(w, body)
     indexes = [w.vault.index(parsed.number, "id_number") for _, _, parsed in declared]
-    by_code, on_record = _locked(body, indexes, address_hash, *indexes)
-    _throttle(address_hash, indexes, [where for where, _, _ in declared], s)
+    by_code, on_record = guard.locked(body.get("house_code"), indexes, address_hash)
+    guard.throttle(address_hash, indexes, [where for where, _, _ in declared], s)
     house, community = _house(body, by_code)
     floating = body.get("floating")
     matches = [
