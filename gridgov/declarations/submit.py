@@ -4,15 +4,16 @@ tells nothing of the record: a reference, the state and the route."""
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from gridgov import idnumber
 from gridgov.audit.service import record
-from gridgov.declarations import Settings, rules, states, triage, visiting
-from gridgov.declarations.models import OPEN_STATES, Declaration
-from gridgov.errors import Conflict, TooManyAttempts, ValidationFailed
+from gridgov.clock import district_today
+from gridgov.declarations import Settings, guard, rules, staging, states, triage, visiting
+from gridgov.declarations.models import Declaration
+from gridgov.errors import ValidationFailed
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
 from gridgov.houses.models import House
@@ -29,59 +30,11 @@ def new_reference() -> str:
     return "SB" + "".join(secrets.choice(ALPHABET) for _ in range(12))
 
 
-def _lock(*keys: bytes) -> None:
-    """Serialise submissions that share a throttle key (an address, an ID number), in one
-    round trip and in one order (two submissions then queue instead of deadlocking)."""
-    ids = sorted({int.from_bytes(k[:8], "big", signed=True) for k in keys})
-    db.session.execute(select(*(func.pg_advisory_xact_lock(i) for i in ids)))
-
-
-def _too_many(what: str, code: str, oldest: datetime, s: Settings) -> TooManyAttempts:
-    wait = int((oldest + s.window - datetime.now(UTC)).total_seconds()) + 1
-    return TooManyAttempts(
-        f"Too many declarations {what}; try again in {wait} seconds.",
-        code=code,
-        headers={"Retry-After": str(max(wait, 1))},
-    )
-
-
-def _throttle(address_hash: bytes, indexes: list[bytes], wheres: list[str], s: Settings) -> None:
-    """Refuse a client address, or an ID number, that declared too often in the window, and
-    an ID number with a declaration still pending (answered with its reference): one query."""
-    since = datetime.now(UTC) - s.window
-    recent = Declaration.submitted_at > since
-    mine = and_(Declaration.address_hash == address_hash, recent)
-    columns = [func.count().filter(mine), func.min(Declaration.submitted_at).filter(mine)]
-    for index in indexes:
-        its = Declaration.id_index == index
-        columns += [
-            func.count().filter(its, recent),
-            func.min(Declaration.submitted_at).filter(its, recent),
-            func.max(Declaration.reference).filter(its, Declaration.state.in_(OPEN_STATES)),
-        ]
-    row = db.session.execute(
-        select(*columns).where(or_(mine, Declaration.id_index.in_(indexes)))
-    ).one()
-    if row[0] >= s.per_address:
-        raise _too_many("from this address", "address_throttled", row[1], s)
-    for i, where in enumerate(wheres):
-        n, first, pending = row[2 + 3 * i : 5 + 3 * i]
-        if n >= s.per_id:
-            raise _too_many("for this ID number", "id_throttled", first, s)
-        if pending is not None:
-            raise Conflict(
-                f"A declaration for this ID number is pending: {pending}.",
-                code="pending",
-                errors=[{"field": where + "id_number", "in": "body", "message": pending}],
-            )
-
-
-def _house(body: dict) -> tuple[House | None, str]:
-    """The house declared (None: an address with no house on record yet) and its community."""
+def _house(body: dict, by_code: House | None) -> tuple[House | None, str]:
+    """The house declared (None: an address with no house on record yet) and its community
+    (`by_code`: the house read with the locks)."""
     if "house_code" in body:
-        house = db.session.scalar(
-            select(House).where(House.code == body["house_code"], House.deleted_at.is_(None))
-        )
+        house = by_code
         if house is None:
             raise ValidationFailed.field("house_code", f"{body['house_code']} is not a known house")
         return house, house.community_code
@@ -133,12 +86,12 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     address_hash = w.vault.index(address or "-", "declaration.address")
     declared = _checked(w, body)
     indexes = [w.vault.index(parsed.number, "id_number") for _, _, parsed in declared]
-    _lock(address_hash, *indexes)
-    _throttle(address_hash, indexes, [where for where, _, _ in declared], s)
-    house, community = _house(body)
+    by_code, on_record = guard.locked(body.get("house_code"), indexes, address_hash)
+    guard.throttle(address_hash, indexes, [where for where, _, _ in declared], s)
+    house, community = _house(body, by_code)
     floating = body.get("floating")
     matches = [
-        triage.match(w, person, floating, house, index)
+        triage.match(w, person, floating, house, on_record.get(index))
         for (_, person, _), index in zip(declared, indexes, strict=True)
     ]
     newcomers = sum(
@@ -153,24 +106,33 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     sealed_body = w.vault.seal(
         json.dumps(triage.plain(body), ensure_ascii=False), "declaration.body"
     )
+    decisions = [
+        rules.route(triage.facts(person, parsed.sex, m, house, lease, newcomers))
+        for (_, person, parsed), m in zip(declared, matches, strict=True)
+    ]
+    common = {
+        "street_code": community[:9] + "000",
+        "community_code": community,
+        "grid_code": house.grid_code if house else None,
+        "area_code": house.grid_code if house else community,
+        "house_id": house.id if house else None,
+        "house_code": house.code if house else None,
+        "address_hash": address_hash,
+    }
+    rows = [
+        _row(common, person, parsed, index, m, decision)
+        for (_, person, parsed), index, m, decision in zip(
+            declared, indexes, matches, decisions, strict=True
+        )
+    ]
+    sends = [d.route == "visit" and house is not None for d in decisions]
+    if len(rows) == 1 and not sends[0]:
+        return _one({**rows[0], "body_sealed": sealed_body}, decisions[0], s)
     made, parent = [], None
-    for (_, person, parsed), index, m in zip(declared, indexes, matches, strict=True):
-        facts = triage.facts(person, parsed.sex, m, house, lease, newcomers)
-        decision = rules.route(facts)
+    for (_, person, _), row, decision, send in zip(declared, rows, decisions, sends, strict=True):
         decl = Declaration(
-            reference=new_reference(),
+            **row,
             parent_id=_flushed(parent).id if parent else None,
-            street_code=community[:9] + "000",
-            community_code=community,
-            grid_code=house.grid_code if house else None,
-            area_code=house.grid_code if house else community,
-            house_id=house.id if house else None,
-            house_code=house.code if house else None,
-            person_id=m.person.id if m.person else None,
-            kind=person["kind"],
-            id_index=index,
-            id_masked=idnumber.mask(parsed.number),
-            name_masked=mask_name(person["name"]),
             # The whole declaration on the first, each member's own block on the others.
             body_sealed=sealed_body
             if parent is None
@@ -180,17 +142,11 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
                 ),
                 "declaration.body",
             ),
-            diff=m.diff,
-            address_hash=address_hash,
-            record_version=m.person.version if m.person else None,
-            route=decision.route,
-            rule_name=decision.rule,
-            rules_version=decision.version,
         )
         states.triaged(decl, f"{decision.rule} (v{decision.version})")
         if decision.route == "no_change":
             states.close(decl, None, s.keep_days)
-        elif decision.route == "visit" and house is not None:
+        elif send:
             visiting.send(w, decl, decision.rule, None)
         record("declare", "declaration", decl.reference, after=public_view(decl))
         made.append(decl)
@@ -199,6 +155,42 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     first, *household = (_answer(d) for d in made)
     db.session.commit()
     return {**first, "household": household}
+
+
+def _row(common: dict, person: dict, parsed, index: bytes, m, decision) -> dict:
+    """A triaged declaration's columns (body_sealed and parent_id apart)."""
+    return {
+        **common,
+        "reference": new_reference(),
+        "state": "triaged",
+        "person_id": m.person.id if m.person else None,
+        "kind": person["kind"],
+        "id_index": index,
+        "id_masked": idnumber.mask(parsed.number),
+        "name_masked": mask_name(person["name"]),
+        "diff": m.diff,
+        "record_version": m.person.version if m.person else None,
+        "route": decision.route,
+        "rule_name": decision.rule,
+        "rules_version": decision.version,
+    }
+
+
+def _one(row: dict, decision, s: Settings) -> dict:
+    """One declaration with no door visit to send: one INSERT statement (see staging)."""
+    # Acknowledged and closed at once (no change), as states.close does.
+    closed = decision.route == "no_change"
+    purge_after = district_today() + timedelta(days=s.keep_days) if closed else None
+    reason = f"{decision.rule} (v{decision.version})"
+    submitted_at = staging.insert_triaged(row, purge_after, reason, view_of(row))
+    db.session.commit()
+    return {
+        "reference": row["reference"],
+        "state": row["state"],
+        "route": row["route"],
+        "submitted_at": submitted_at,
+        "household": [],
+    }
 
 
 def _flushed(decl: Declaration) -> Declaration:
@@ -223,12 +215,28 @@ def mask_name(name: str) -> str:
 
 def public_view(decl: Declaration) -> dict:
     """What may be shown of a declaration outside the desk: masked values only."""
+    return view_of({c: getattr(decl, c) for c in VIEW_COLUMNS})
+
+
+VIEW_COLUMNS = (
+    "reference",
+    "id_masked",
+    "name_masked",
+    "kind",
+    "route",
+    "rule_name",
+    "rules_version",
+)
+
+
+def view_of(columns: dict) -> dict:
+    """public_view of a declaration's column values."""
     return {
-        "reference": decl.reference,
-        "id_number": decl.id_masked,
-        "name": decl.name_masked,
-        "kind": decl.kind,
-        "route": decl.route,
-        "rule": decl.rule_name,
-        "rules_version": decl.rules_version,
+        "reference": columns["reference"],
+        "id_number": columns["id_masked"],
+        "name": columns["name_masked"],
+        "kind": columns["kind"],
+        "route": columns["route"],
+        "rule": columns["rule_name"],
+        "rules_version": columns["rules_version"],
     }

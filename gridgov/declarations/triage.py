@@ -5,11 +5,8 @@ record; nothing of it leaves the server but masked values for the desk."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from gridgov.crypto import mask_phone
 from gridgov.declarations.rules import Facts
-from gridgov.extensions import db
 from gridgov.houses.models import House
 from gridgov.people import service as people
 from gridgov.people.diff import differences
@@ -86,8 +83,10 @@ def _unhoused_fields(person: dict) -> list[dict]:
     return [{"field": k, "ours": None, "theirs": v} for k, v in shown.items() if v is not None]
 
 
-def match(w: Writer, person: dict, floating: dict | None, house: House | None, index: bytes):
-    stored = db.session.scalar(select(Person).where(Person.id_index == index))
+def match(
+    w: Writer, person: dict, floating: dict | None, house: House | None, stored: Person | None
+) -> Match:
+    """`stored`: the person on record with the declared ID number (read with the house)."""
     alive = stored if stored is not None and stored.deleted_at is None else None
     if house is None:
         return Match(stored, None, _unhoused_fields(person))
