@@ -2,11 +2,18 @@
 
 import json
 import os
+import secrets
 import subprocess
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
+
+from gridgov.accounts import service as accounts
+from gridgov.accounts.models import User
+from gridgov.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = "2"
@@ -42,6 +49,18 @@ def serve(target: str, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     proc.kill()
     raise SystemExit(f"{target} did not start")
+
+
+def account(app, username: str, role: str, areas: list[str]) -> str:
+    """A fresh password for the bench's own account (created on the first run, unlocked after)."""
+    with app.app_context():
+        password = "bench-" + secrets.token_urlsafe(12)
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            accounts.create_user(None, username, password, role, areas)
+        else:
+            accounts.update_user(None, user.id, {"password": password, "unlock": True})
+    return password
 
 
 def login(port: int, username: str, password: str) -> str:

@@ -20,13 +20,11 @@ import time
 from datetime import date, timedelta
 
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from bench.common import login, serve
+from bench.common import account, login, serve
 from bench.upload import SEED_HOUSES
 from gridgov import create_app
-from gridgov.accounts import service as accounts
-from gridgov.accounts.models import User
 from gridgov.declarations.submit import mask_name, new_reference
 from gridgov.extensions import db
 from gridgov.idnumber import check_character, mask
@@ -221,17 +219,6 @@ def pending(app) -> tuple[int, int]:
         return count, deep
 
 
-def account(app) -> str:
-    with app.app_context():
-        password = "bench-" + secrets.token_urlsafe(12)
-        user = db.session.scalar(select(User).where(User.username == "bench_desk"))
-        if user is None:
-            accounts.create_user(None, "bench_desk", password, "street_staff", [STREET])
-        else:
-            accounts.update_user(None, user.id, {"password": password, "unlock": True})
-    return password
-
-
 def percentiles(latencies: list[float]) -> tuple[float, float]:
     q = statistics.quantiles(latencies, n=20)
     return statistics.median(latencies), q[18]
@@ -265,7 +252,7 @@ def main() -> int:
     app = create_app()
     codes = houses(app)
     run = int(time.time()) % 1000 // 2 * 2  # fresh ID numbers for each run (two ranges)
-    password = account(app)
+    password = account(app, "bench_desk", "street_staff", [STREET])
     server = serve("wsgi:app", PORT)
     try:
         items = bodies(codes, run)

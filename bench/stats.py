@@ -12,19 +12,16 @@ keeps it. No assertions: the figures go to the README.
 import http.client
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from bench.common import ROOT, login, serve
+from bench.common import ROOT, account, login, serve
 from gridgov import create_app
-from gridgov.accounts import service as accounts
-from gridgov.accounts.models import User
 from gridgov.extensions import db
 from gridgov.stats import queries
 
@@ -83,17 +80,6 @@ def fill(app) -> dict:
         "generated_s": generated,
         "folded_s": folded,
     }
-
-
-def account(app) -> str:
-    with app.app_context():
-        password = "bench-" + secrets.token_urlsafe(12)
-        user = db.session.scalar(select(User).where(User.username == "bench_district"))
-        if user is None:
-            accounts.create_user(None, "bench_district", password, "district_staff", [DISTRICT])
-        else:
-            accounts.update_user(None, user.id, {"password": password, "unlock": True})
-    return password
 
 
 def timed(call, rounds: int = ROUNDS) -> tuple[float, float, float]:
@@ -218,7 +204,7 @@ def main() -> int:
         + (f"; generated in {facts['generated_s']:.0f} s" if facts["generated_s"] else "")
         + (f", first fold {facts['folded_s']:.0f} s" if facts["folded_s"] else "")
     )
-    password = account(app)
+    password = account(app, "bench_district", "district_staff", [DISTRICT])
     server = serve("wsgi:app", PORT)
     try:
         token = login(PORT, "bench_district", password)
