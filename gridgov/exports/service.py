@@ -145,17 +145,17 @@ def features_export(
 # --- record lists ------------------------------------------------------------------------
 
 
-def _pages(fetch: Callable, key: str, page_rows: int) -> Iterator[dict]:
-    """Every item of a keyset-paged list. The read ends after each page, so no transaction
-    and no loaded row is held while the client downloads."""
+def _pages(fetch: Callable, page_rows: int) -> Iterator[tuple]:
+    """Every row of a list keyset-paged on its first field. The read ends after each page,
+    so no transaction and no loaded row is held while the client downloads."""
     after = None
     while True:
-        items = fetch(after)
+        rows = fetch(after)
         db.session.close()
-        yield from items
-        if len(items) < page_rows:
+        yield from rows
+        if len(rows) < page_rows:
             return
-        after = items[-1][key]
+        after = rows[-1][0]
 
 
 def _area(principal: Principal, code: str) -> tuple[str, str]:
@@ -198,14 +198,15 @@ def houses_export(
     if job and job.needed(count):
         return jobs.submit(principal, "houses", area, job, fmt, count)
     _audit(principal, area, {"list": "houses", "format": fmt, "rows": count})
-    views = _pages(
-        lambda after: houses.list_houses(principal, prefix, after, page_rows, filters),
-        "code",
+    found = _pages(
+        lambda after: houses.list_rows(
+            principal, prefix, after, page_rows, filters, tables.HOUSE_KEYS
+        ),
         page_rows,
     )
     filename, title = _names("houses", area, name, day, fmt)
-    labels = Labels.load(prefix)
-    rows = (tables.house_row(view, labels) for view in views)
+    make = tables.row_maker(tables.HOUSE_COLUMNS, Labels.load(prefix))
+    rows = (make(tables.house_values(row)) for row in found)
     header = columns.headers(tables.HOUSE_COLUMNS)
     return Export("房屋", header, rows, filename, title)
 
@@ -231,13 +232,14 @@ def persons_export(
     if job and job.needed(count):
         return jobs.submit(principal, "persons", area, job, fmt, count)
     _audit(principal, area, {"list": "persons", "kind": kind, "format": fmt, "rows": count})
-    views = _pages(
-        lambda after: people.list_persons(principal, prefix, filters, after, page_rows),
-        "id",
+    found = _pages(
+        lambda after: people.list_rows(
+            principal, prefix, filters, after, page_rows, tables.PERSON_FIELDS
+        ),
         page_rows,
     )
     filename, title = _names(f"persons_{kind}" if kind else "persons", area, name, day, fmt)
-    labels = Labels.load(prefix)
-    rows = (tables.person_row(view, labels) for view in views)
+    make = tables.row_maker(tables.PERSON_COLUMNS, Labels.load(prefix))
+    rows = (make(tables.person_values(row)) for row in found)
     header = columns.headers(tables.PERSON_COLUMNS)
     return Export(TITLES[kind or "persons"], header, rows, filename, title)

@@ -1,11 +1,12 @@
 """Views and statistics as the rows of a file: fields flattened, codes given their labels,
 dates as dates, yes/no in words."""
 
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 
 from gridgov.exports import columns as c
 from gridgov.exports.labels import Labels
+from gridgov.houses import views as houses
 from gridgov.people import schemas as person_fields
 
 YES, NO = "是", "否"
@@ -36,7 +37,6 @@ HOUSE_KEYS = (
     "rental.hazards",
     "rental.registered_on",
 )
-_DECIMALS = ("floor_area", "rental.rented_area")
 _PERSON_FIELDS = (
     "id",
     "id_number",
@@ -74,62 +74,104 @@ PERSON_COLUMNS = c.columns(PERSON_KEYS)
 _WORDS = {"kind": c.KIND_LABELS, "id_kind": c.ID_KIND_LABELS}
 
 
-def flatten(view: dict, prefix: str = "") -> dict:
-    """A view as one level: nested dicts as 'rental.landlord_name', lists joined with ';'."""
-    out = {}
-    for key, value in view.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        elif isinstance(value, list):
-            out[prefix + key] = ";".join(map(str, value))
-        else:
-            out[prefix + key] = value
-    return out
+# What list_rows() reads: the person fields, then the free details whole (one JSON value,
+# taken apart here); the house fields as they are.
+PERSON_FIELDS = (*_PERSON_FIELDS, "details")
+# The free details' columns: first the top-level fields, then those of each nested object.
+_DETAILS = [k.split(".")[1:] for k in PERSON_KEYS if k.startswith("details.")]
+_DETAIL_TOP = tuple(path[0] for path in _DETAILS if len(path) == 1)
+_DETAIL_NESTED = tuple(
+    (group, tuple(path[1] for path in _DETAILS if path[0] == group))
+    for group in dict.fromkeys(path[0] for path in _DETAILS if len(path) == 2)
+)
+_LON, _LAT = HOUSE_KEYS.index("lon"), HOUSE_KEYS.index("lat")
+_HAZARDS = HOUSE_KEYS.index("rental.hazards")
 
 
-def _value(column: c.Column, value):
-    if value is None or value == "":
+def _shown(value):
+    """A value of the free details as a flattened view shows it: a list joined with ';', a
+    nested object (which has no column of its own) as nothing."""
+    if isinstance(value, dict):
         return None
-    if isinstance(value, bool):
-        return YES if value else NO
-    if column.date and isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value  # details hold what was sent: keep an odd value as text
-    if column.key in _WORDS:
-        return _WORDS[column.key].get(value, value)
+    if isinstance(value, list):
+        return ";".join(map(str, value))
     return value
 
 
-def record_row(cols: tuple[c.Column, ...], flat: dict, labels: Labels) -> list:
-    """One row of a record list: each column's value, a coded one with its label."""
-    out = []
-    for column in cols:
-        value = _value(column, flat.get(column.key))
-        if column.labels is None:
-            out.append(value)
-            continue
-        if column.many:
-            codes = [v for v in (value or "").split(";") if v]
-            label = "；".join(labels.label(column.labels, v) or v for v in codes) or None
+def person_values(row: tuple) -> list:
+    """A row of people.list_rows(PERSON_FIELDS) as the values of PERSON_KEYS."""
+    details = row[-1]
+    values = list(row[:-1])
+    if not isinstance(details, dict):
+        return values + [None] * len(_DETAILS)
+    get = details.get
+    # Most details are text or absent: only other values take the slower way.
+    values += [v if v is None or type(v) is str else _shown(v) for v in map(get, _DETAIL_TOP)]
+    for group, names in _DETAIL_NESTED:
+        inner = get(group)
+        if isinstance(inner, dict):
+            pick = inner.get
+            values += [v if v is None or type(v) is str else _shown(v) for v in map(pick, names)]
         else:
-            label = labels.label(column.labels, value)
-        out += [label, value]
-    return out
+            values += [None] * len(names)
+    return values
 
 
-def house_row(view: dict, labels: Labels) -> list:
-    flat = flatten({k: v for k, v in view.items() if k != "location"})
-    flat["lon"], flat["lat"] = view["location"]
-    for name in _DECIMALS:
-        if flat.get(name) is not None:
-            flat[name] = Decimal(flat[name])
-    return record_row(HOUSE_COLUMNS, flat, labels)
+def house_values(row: tuple) -> list:
+    """A row of houses.list_rows(HOUSE_KEYS) as the values of HOUSE_KEYS, the location
+    rounded as the house view rounds it."""
+    values = list(row)
+    if values[_LON] is not None:
+        values[_LON], values[_LAT] = houses.point_of(values[_LON], values[_LAT])
+    if values[_HAZARDS] is not None:
+        values[_HAZARDS] = ";".join(map(str, values[_HAZARDS]))
+    return values
 
 
-def person_row(view: dict, labels: Labels) -> list:
-    return record_row(PERSON_COLUMNS, flatten(view), labels)
+def row_maker(cols: tuple[c.Column, ...], labels: Labels) -> Callable[[list], list]:
+    """A function from the values of `cols` (one per column, in order) to a row of the file:
+    empty values as None, yes/no in words, dates as dates, a coded value with its label
+    beside. Each column's rule is looked up once here, not once per row."""
+    plan = [
+        (
+            col.date,
+            _WORDS.get(col.key),
+            labels.tables.get(col.labels, {}) if col.labels else None,
+            col.many,
+        )
+        for col in cols
+    ]
+
+    def make(values: list) -> list:
+        out = []
+        add = out.append
+        for value, (is_date, words, table, many) in zip(values, plan, strict=True):
+            if value is None or value == "":
+                add(None)
+                if table is not None:
+                    add(None)
+                continue
+            if value is True or value is False:
+                value = YES if value else NO
+            elif is_date and type(value) is str:
+                try:
+                    value = date.fromisoformat(value)
+                except ValueError:
+                    pass  # details hold what was sent: keep an odd value as text
+            elif words is not None:
+                value = words.get(value, value)
+            if table is None:
+                add(value)
+            elif many:
+                codes = [v for v in value.split(";") if v]
+                add("；".join(table.get(v) or v for v in codes) or None)
+                add(value)
+            else:
+                add(table.get(value if type(value) is str else str(value)))
+                add(value)
+        return out
+
+    return make
 
 
 # --- statistics --------------------------------------------------------------------------
