@@ -5,9 +5,10 @@ import csv
 import io
 import itertools
 import json
+import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +35,9 @@ class Export:
     filename: str  # ASCII only
     title: str  # the same file named in Chinese, with the area's name
     document: dict | None = None  # a GeoJSON export: the document itself, no rows
+    # The rows hold only None, numbers, dates and text already passed through cell() (as
+    # records.page_maker makes them), so the CSV writer takes them as they are.
+    safe: bool = False
 
 
 def cell(value):
@@ -42,6 +46,18 @@ def cell(value):
     if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_START:
         return "'" + value
     return value
+
+
+# Where in a column of texts joined with newlines a value could start a formula.
+_RISKY = re.compile("(?:^|\n) *[" + re.escape("".join(sorted(FORMULA_START))) + "]")
+
+
+def safe_column(values: Sequence):
+    """cell() over a column of text (and None), called only when one search over the joined
+    column finds a value that could need it."""
+    if _RISKY.search("\n".join(filter(None, values))) is None:
+        return values
+    return [cell(v) for v in values]
 
 
 def csv_value(value):
@@ -71,16 +87,18 @@ def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
     rows = iter(export.rows)
     as_is, check = _CSV_AS_IS, _CSV_TEXT_CHECK
     while batch := list(itertools.islice(rows, CSV_BATCH_ROWS)):
-        # csv_value() for each value, called only where it could change the value
-        writer.writerows(
-            [
-                v
-                if (t := type(v)) in as_is or (t is str and v[:1] not in check)
-                else csv_value(v)
-                for v in row
-            ]
-            for row in batch
-        )
+        if export.safe:  # str() of a date is its ISO form, None is written as ''
+            writer.writerows(batch)
+        else:  # csv_value() for each value, called only where it could change the value
+            writer.writerows(
+                [
+                    v
+                    if (t := type(v)) in as_is or (t is str and v[:1] not in check)
+                    else csv_value(v)
+                    for v in row
+                ]
+                for row in batch
+            )
         if buffer.tell() >= chunk_chars:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gridgov.audit.service import record
 from gridgov.errors import Forbidden, NotFound, ValidationFailed, field_error
-from gridgov.exports import columns, jobs, tables
+from gridgov.exports import columns, jobs, records, tables
 from gridgov.exports.files import Export
 from gridgov.exports.jobs import JobRequest
 from gridgov.exports.labels import Labels
@@ -145,17 +145,18 @@ def features_export(
 # --- record lists ------------------------------------------------------------------------
 
 
-def _pages(fetch: Callable, page_rows: int) -> Iterator[tuple]:
-    """Every row of a list keyset-paged on its first field. The read ends after each page,
-    so no transaction and no loaded row is held while the client downloads."""
+def _pages(fetch: Callable, page_rows: int) -> Iterator[list]:
+    """Every page of a list keyset-paged on its first field. The read ends after each page,
+    so no transaction is held while the client downloads."""
     after = None
     while True:
-        rows = fetch(after)
+        page = fetch(after)
         db.session.close()
-        yield from rows
-        if len(rows) < page_rows:
+        if page:
+            yield page
+        if len(page) < page_rows:
             return
-        after = rows[-1][0]
+        after = page[-1][0]
 
 
 def _area(principal: Principal, code: str) -> tuple[str, str]:
@@ -198,17 +199,17 @@ def houses_export(
     if job and job.needed(count):
         return jobs.submit(principal, "houses", area, job, fmt, count)
     _audit(principal, area, {"list": "houses", "format": fmt, "rows": count})
-    found = _pages(
+    pages = _pages(
         lambda after: houses.list_rows(
-            principal, prefix, after, page_rows, filters, tables.HOUSE_KEYS
+            principal, prefix, after, page_rows, filters, records.HOUSE_FIELDS
         ),
         page_rows,
     )
     filename, title = _names("houses", area, name, day, fmt)
-    make = tables.row_maker(tables.HOUSE_COLUMNS, Labels.load(prefix))
-    rows = (make(tables.house_values(row)) for row in found)
+    make = records.page_maker(tables.HOUSE_COLUMNS, Labels.load(prefix))
+    lines = (line for page in pages for line in make(records.house_columns(page)))
     header = columns.headers(tables.HOUSE_COLUMNS)
-    return Export("房屋", header, rows, filename, title)
+    return Export("房屋", header, lines, filename, title, safe=True)
 
 
 def persons_export(
@@ -232,14 +233,14 @@ def persons_export(
     if job and job.needed(count):
         return jobs.submit(principal, "persons", area, job, fmt, count)
     _audit(principal, area, {"list": "persons", "kind": kind, "format": fmt, "rows": count})
-    found = _pages(
+    pages = _pages(
         lambda after: people.list_rows(
-            principal, prefix, filters, after, page_rows, tables.PERSON_FIELDS
+            principal, prefix, filters, after, page_rows, records.PERSON_FIELDS
         ),
         page_rows,
     )
     filename, title = _names(f"persons_{kind}" if kind else "persons", area, name, day, fmt)
-    make = tables.row_maker(tables.PERSON_COLUMNS, Labels.load(prefix))
-    rows = (make(tables.person_values(row)) for row in found)
+    make = records.page_maker(tables.PERSON_COLUMNS, Labels.load(prefix))
+    lines = (line for page in pages for line in make(records.person_columns(page)))
     header = columns.headers(tables.PERSON_COLUMNS)
-    return Export(TITLES[kind or "persons"], header, rows, filename, title)
+    return Export(TITLES[kind or "persons"], header, lines, filename, title, safe=True)

@@ -176,7 +176,7 @@ def list_rows(
     limit: int,
     filters: HouseFilters,
     fields: tuple[str, ...],
-) -> list[tuple]:
+) -> list:
     """The page list_houses() would give, as tuples of the view fields `fields` only (the
     first must be "code"; nested ones as 'rental.hazards'): no ORM objects, for the exports."""
     stmt = (
@@ -190,4 +190,4 @@ def list_rows(
     stmt = _filtered(stmt, filters)
     if after:
         stmt = stmt.where(House.code > after)
-    return list(db.session.execute(stmt).tuples())
+    return db.session.connection().execute(stmt).all()  # Core: no ORM result layer

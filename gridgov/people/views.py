@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, Text, cast, func, select
 from sqlalchemy.orm import aliased
 
 from gridgov.clock import district_today
@@ -12,7 +12,6 @@ from gridgov.extensions import db
 from gridgov.houses.models import House
 from gridgov.people.models import Person
 from gridgov.scope import Principal, inside
-
 
 # What a scoped reader sees of a person, as (view field, Person attribute): the masked copy
 # where the number is sealed, and the birth year only: the masked ID number hides the birth
@@ -150,6 +149,14 @@ def views_by_id(principal: Principal, ids: set[int]) -> dict[int, dict]:
     return {p.id: v for p, v in zip(persons, views(persons), strict=True)}
 
 
+def _shown_column(field: str, home):
+    if SHOWN[field] is None:
+        return home.code
+    if field == "details":  # as JSON text: the reader decodes a page of them at once
+        return cast(Person.details, Text)
+    return getattr(Person, SHOWN[field])
+
+
 def list_rows(
     principal: Principal,
     prefix: str,
@@ -157,11 +164,12 @@ def list_rows(
     after: int | None,
     limit: int,
     fields: tuple[str, ...],
-) -> list[tuple]:
+) -> list:
     """The page list_persons() would give, as tuples of the view fields `fields` only (the
-    first must be "id"): no ORM objects and no sealed columns are loaded, for the exports."""
+    first must be "id"; "details" as JSON text): no ORM objects and no sealed columns are
+    loaded, for the exports."""
     home = aliased(House)  # the house filters' subquery must not correlate with this join
-    shown = [home.code if SHOWN[f] is None else getattr(Person, SHOWN[f]) for f in fields]
+    shown = [_shown_column(f, home) for f in fields]
     stmt = (
         select(*shown)
         .select_from(Person)
@@ -171,4 +179,5 @@ def list_rows(
     stmt = _filtered(stmt, filters)
     if after:
         stmt = stmt.where(Person.id > after)
-    return list(db.session.execute(stmt.order_by(Person.id).limit(limit)).tuples())
+    # A Core execute: the rows as they come, without the ORM's result layer
+    return db.session.connection().execute(stmt.order_by(Person.id).limit(limit)).all()
