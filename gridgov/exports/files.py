@@ -35,9 +35,15 @@ class Export:
     filename: str  # ASCII only
     title: str  # the same file named in Chinese, with the area's name
     document: dict | None = None  # a GeoJSON export: the document itself, no rows
-    # The rows hold only None, numbers, dates and text already passed through cell() (as
-    # records.page_maker makes them), so the CSV writer takes them as they are.
-    safe: bool = False
+    # A record list comes as pages instead of rows, each a list of columns (the values of
+    # one column over the page) made by records.page_maker: None, numbers, dates, and text
+    # already passed through cell().
+    pages: Iterable[list[Sequence]] | None = None
+
+    def all_rows(self) -> Iterator[Sequence]:
+        if self.pages is None:
+            return iter(self.rows)
+        return (row for page in self.pages for row in zip(*page, strict=True))
 
 
 def cell(value):
@@ -48,14 +54,15 @@ def cell(value):
     return value
 
 
-# Where in a column of texts joined with newlines a value could start a formula.
-_RISKY = re.compile("(?:^|\n) *[" + re.escape("".join(sorted(FORMULA_START))) + "]")
+# What a value starts with when cell() may change it (a space: it looks past spaces).
+_GUARDED_STARTS = tuple("\n" + ch for ch in sorted(FORMULA_START | {" "}))
 
 
 def safe_column(values: Sequence):
-    """cell() over a column of text (and None), called only when one search over the joined
-    column finds a value that could need it."""
-    if _RISKY.search("\n".join(filter(None, values))) is None:
+    """cell() over a column of text (and None), called only when a value could need it: a
+    few substring searches over the column joined with newlines find whether one does."""
+    text = "\n" + "\n".join(filter(None, values))
+    if not any(start in text for start in _GUARDED_STARTS):
         return values
     return [cell(v) for v in values]
 
@@ -75,6 +82,51 @@ _CSV_AS_IS = frozenset({int, float, Decimal, type(None)})
 # A text starting with none of these is written as it is (a leading space needs cell()).
 _CSV_TEXT_CHECK = FORMULA_START | {" "}
 CSV_BATCH_ROWS = 256
+# What makes the csv module quote a field (QUOTE_MINIMAL, lines ended by CR LF).
+_CSV_QUOTED = re.compile('[,"\r\n]')
+_CSV_SPECIAL = (",", '"', "\r", "\n")
+
+
+def _csv_field(value) -> str:
+    # A page holds no booleans; str() of a date is its ISO form, of a float its repr.
+    return "" if value is None else value if type(value) is str else str(value)
+
+
+def _csv_column(values: Sequence) -> Sequence[str]:
+    """A page's column as CSV fields, quoted as the csv module quotes them."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        texts = values
+    elif kinds <= {str, type(None)}:
+        texts = [v or "" for v in values]
+    else:
+        texts = list(map(_csv_field, values))
+    joined = "".join(texts)
+    if not any(ch in joined for ch in _CSV_SPECIAL):  # substring searches: quick
+        return texts
+    return ['"' + t.replace('"', '""') + '"' if _CSV_QUOTED.search(t) else t for t in texts]
+
+
+def csv_page(page: list[Sequence]) -> str:
+    """The lines of a page of columns (Export.pages), column by column, as csv.writer would
+    write its rows."""
+    lines = zip(*map(_csv_column, page), strict=True)
+    return "".join(line + "\r\n" for line in map(",".join, lines))
+
+
+def _csv_rows(writer, rows: Iterable[Sequence]) -> Iterator[None]:
+    as_is, check = _CSV_AS_IS, _CSV_TEXT_CHECK
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, CSV_BATCH_ROWS)):
+        # csv_value() for each value, called only where it could change the value
+        writer.writerows(
+            [
+                v if (t := type(v)) in as_is or (t is str and v[:1] not in check) else csv_value(v)
+                for v in row
+            ]
+            for row in batch
+        )
+        yield
 
 
 def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
@@ -84,21 +136,11 @@ def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow([cell(name) for name in export.columns])
-    rows = iter(export.rows)
-    as_is, check = _CSV_AS_IS, _CSV_TEXT_CHECK
-    while batch := list(itertools.islice(rows, CSV_BATCH_ROWS)):
-        if export.safe:  # str() of a date is its ISO form, None is written as ''
-            writer.writerows(batch)
-        else:  # csv_value() for each value, called only where it could change the value
-            writer.writerows(
-                [
-                    v
-                    if (t := type(v)) in as_is or (t is str and v[:1] not in check)
-                    else csv_value(v)
-                    for v in row
-                ]
-                for row in batch
-            )
+    if export.pages is None:
+        steps = _csv_rows(writer, export.rows)
+    else:
+        steps = (buffer.write(csv_page(page)) for page in export.pages)
+    for _ in steps:
         if buffer.tell() >= chunk_chars:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -155,7 +197,7 @@ def write_xlsx(export: Export, handle: BinaryIO) -> None:
         },
     )
     sheet = workbook.add_worksheet(export.sheet)
-    rows = iter(export.rows)
+    rows = export.all_rows()
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     # In constant_memory mode the widths must be set before the first row is written.
     for col, width in enumerate(widths(export.columns, sample)):

@@ -207,9 +207,9 @@ def houses_export(
     )
     filename, title = _names("houses", area, name, day, fmt)
     make = records.page_maker(tables.HOUSE_COLUMNS, Labels.load(prefix))
-    lines = (line for page in pages for line in make(records.house_columns(page)))
+    made = (make(records.house_columns(page)) for page in pages)
     header = columns.headers(tables.HOUSE_COLUMNS)
-    return Export("房屋", header, lines, filename, title, safe=True)
+    return Export("房屋", header, (), filename, title, pages=made)
 
 
 def persons_export(
@@ -241,6 +241,6 @@ def persons_export(
     )
     filename, title = _names(f"persons_{kind}" if kind else "persons", area, name, day, fmt)
     make = records.page_maker(tables.PERSON_COLUMNS, Labels.load(prefix))
-    lines = (line for page in pages for line in make(records.person_columns(page)))
+    made = (make(records.person_columns(page)) for page in pages)
     header = columns.headers(tables.PERSON_COLUMNS)
-    return Export(TITLES[kind or "persons"], header, lines, filename, title, safe=True)
+    return Export(TITLES[kind or "persons"], header, (), filename, title, pages=made)

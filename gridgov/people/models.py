@@ -11,13 +11,10 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    cast,
-    extract,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
@@ -53,15 +50,6 @@ class Person(db.Model):
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-    @hybrid_property
-    def birth_year(self) -> int:
-        return self.birth_date.year
-
-    @birth_year.inplace.expression
-    @classmethod
-    def _birth_year(cls):
-        return cast(extract("year", cls.birth_date), Integer)
 
 
 class Residence(db.Model):

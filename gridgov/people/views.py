@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Text, cast, func, select
+from sqlalchemy import Date, Integer, Text, cast, extract, func, select
 from sqlalchemy.orm import aliased
 
 from gridgov.clock import district_today
@@ -14,9 +14,10 @@ from gridgov.people.models import Person
 from gridgov.scope import Principal, inside
 
 # What a scoped reader sees of a person, as (view field, Person attribute): the masked copy
-# where the number is sealed, and the birth year only: the masked ID number hides the birth
-# date, and the date beside it would complete the number (see README, "Masking"). The view,
-# the API lists and the exports all read these, so each rule has this one place.
+# where the number is sealed, and of the birth date the year only (YEAR_ONLY): the masked ID
+# number hides the birth date, and the date beside it would complete the number (see README,
+# "Masking"). The view, the API lists and the exports all read these, so each rule has this
+# one place.
 SHOWN = {
     "id": "id",
     "id_number": "id_masked",
@@ -24,7 +25,7 @@ SHOWN = {
     "name": "name",
     "sex": "sex",
     "sex_mismatch": "sex_mismatch",
-    "birth_year": "birth_year",
+    "birth_year": "birth_date",
     "ethnicity": "ethnicity",
     "phone": "phone_masked",
     "kind": "kind",
@@ -38,6 +39,7 @@ SHOWN = {
     "capture_method": "capture_method",
     "version": "version",
 }
+YEAR_ONLY = frozenset({"birth_year"})
 
 
 def view(person: Person, house_code: str | None = None) -> dict:
@@ -45,6 +47,8 @@ def view(person: Person, house_code: str | None = None) -> dict:
     if house_code is None:
         house_code = db.session.scalar(select(House.code).where(House.id == person.house_id))
     out = {key: getattr(person, name) if name else house_code for key, name in SHOWN.items()}
+    for key in YEAR_ONLY:
+        out[key] = out[key].year
     if out["arrival_date"] is not None:
         out["arrival_date"] = out["arrival_date"].isoformat()
     out["deleted"] = person.deleted_at is not None
@@ -154,6 +158,8 @@ def _shown_column(field: str, home):
         return home.code
     if field == "details":  # as JSON text: the reader decodes a page of them at once
         return cast(Person.details, Text)
+    if field in YEAR_ONLY:
+        return cast(extract("year", getattr(Person, SHOWN[field])), Integer)
     return getattr(Person, SHOWN[field])
 
 
