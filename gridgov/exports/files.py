@@ -5,7 +5,6 @@ import csv
 import io
 import itertools
 import json
-import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -82,36 +81,6 @@ _CSV_AS_IS = frozenset({int, float, Decimal, type(None)})
 # A text starting with none of these is written as it is (a leading space needs cell()).
 _CSV_TEXT_CHECK = FORMULA_START | {" "}
 CSV_BATCH_ROWS = 256
-# What makes the csv module quote a field (QUOTE_MINIMAL, lines ended by CR LF).
-_CSV_QUOTED = re.compile('[,"\r\n]')
-_CSV_SPECIAL = (",", '"', "\r", "\n")
-
-
-def _csv_field(value) -> str:
-    # A page holds no booleans; str() of a date is its ISO form, of a float its repr.
-    return "" if value is None else value if type(value) is str else str(value)
-
-
-def _csv_column(values: Sequence) -> Sequence[str]:
-    """A page's column as CSV fields, quoted as the csv module quotes them."""
-    kinds = set(map(type, values))
-    if kinds == {str}:
-        texts = values
-    elif kinds <= {str, type(None)}:
-        texts = [v or "" for v in values]
-    else:
-        texts = list(map(_csv_field, values))
-    joined = "".join(texts)
-    if not any(ch in joined for ch in _CSV_SPECIAL):  # substring searches: quick
-        return texts
-    return ['"' + t.replace('"', '""') + '"' if _CSV_QUOTED.search(t) else t for t in texts]
-
-
-def csv_page(page: list[Sequence]) -> str:
-    """The lines of a page of columns (Export.pages), column by column, as csv.writer would
-    write its rows."""
-    lines = zip(*map(_csv_column, page), strict=True)
-    return "".join(line + "\r\n" for line in map(",".join, lines))
 
 
 def _csv_rows(writer, rows: Iterable[Sequence]) -> Iterator[None]:
@@ -139,7 +108,8 @@ def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
     if export.pages is None:
         steps = _csv_rows(writer, export.rows)
     else:
-        steps = (buffer.write(csv_page(page)) for page in export.pages)
+        # A page holds no booleans; the csv module writes None as '', a date in ISO form.
+        steps = (writer.writerows(zip(*page, strict=True)) for page in export.pages)
     for _ in steps:
         if buffer.tell() >= chunk_chars:
             yield buffer.getvalue().encode("utf-8")
@@ -184,6 +154,28 @@ def json_bytes(export: Export) -> bytes:
     return json.dumps(export.document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _sampled(export: Export) -> tuple[list, Iterator[Sequence]]:
+    """The first SAMPLE_ROWS rows (to fit the column widths to) and then every row."""
+    rows = export.all_rows()
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    return sample, itertools.chain(sample, rows)
+
+
+def _page_writers(sheet, page: list[Sequence], dates) -> list:
+    """For each column of a page (Export.pages: text already made safe by cell()), the
+    write method its kinds of value need, or the general _write."""
+    out = []
+    for values in page:
+        kinds = set(map(type, values)) - {type(None)}
+        if kinds <= {str}:
+            out.append(sheet.write_string)
+        elif kinds <= {int, float}:
+            out.append(sheet.write_number)
+        else:
+            out.append(lambda row, col, value: _write(sheet, row, col, value, dates))
+    return out
+
+
 def write_xlsx(export: Export, handle: BinaryIO) -> None:
     """The export as an XLSX workbook into an open binary file. In constant_memory mode each
     row goes to disk as soon as it is written."""
@@ -197,8 +189,15 @@ def write_xlsx(export: Export, handle: BinaryIO) -> None:
         },
     )
     sheet = workbook.add_worksheet(export.sheet)
-    rows = export.all_rows()
-    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    pages = None if export.pages is None else iter(export.pages)
+    if pages is None:
+        sample, rows = _sampled(export)
+    else:  # the pages that hold the sample are kept to be written after it
+        first: list = []
+        while sum(len(p[0]) for p in first) < SAMPLE_ROWS and (page := next(pages, None)):
+            first.append(page)
+        sample = [row for page in first for row in zip(*page, strict=True)][:SAMPLE_ROWS]
+        pages = itertools.chain(first, pages)
     # In constant_memory mode the widths must be set before the first row is written.
     for col, width in enumerate(widths(export.columns, sample)):
         sheet.set_column(col, col, width)
@@ -208,9 +207,18 @@ def write_xlsx(export: Export, handle: BinaryIO) -> None:
     for col, name in enumerate(export.columns):
         sheet.write_string(0, col, cell(name), bold)
     last = 0
-    for last, values in enumerate(itertools.chain(sample, rows), start=1):
-        for col, value in enumerate(values):
-            _write(sheet, last, col, value, dates)
+    if pages is None:
+        for last, values in enumerate(rows, start=1):
+            for col, value in enumerate(values):
+                _write(sheet, last, col, value, dates)
+    else:
+        for page in pages:
+            writers = _page_writers(sheet, page, dates)
+            for values in zip(*page, strict=True):
+                last += 1
+                for col, value in enumerate(values):
+                    if value is not None:
+                        writers[col](last, col, value)
     sheet.autofilter(0, 0, last, len(export.columns) - 1)
     workbook.close()
 

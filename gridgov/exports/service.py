@@ -25,7 +25,7 @@ FORMATS = ("csv", "xlsx")
 KINDS = ("resident", "floating")
 # Record lists leave the system in bulk: desk staff only, not the handhelds of grid workers.
 RECORD_ROLES = ("street_staff", "district_staff", "admin")
-PAGE_ROWS = 500
+PAGE_ROWS = 5000
 XLSX_MAX_ROWS = 1_048_576 - 1  # the rows of a worksheet, less the header
 
 TITLES = {

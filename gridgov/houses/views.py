@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, or_, select
 
+from gridgov.bulk import fetch_all
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.houses.models import House, Rental
@@ -190,4 +191,4 @@ def list_rows(
     stmt = _filtered(stmt, filters)
     if after:
         stmt = stmt.where(House.code > after)
-    return db.session.connection().execute(stmt).all()  # Core: no ORM result layer
+    return fetch_all(stmt)

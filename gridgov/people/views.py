@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import Date, Integer, Text, cast, extract, func, select
 from sqlalchemy.orm import aliased
 
+from gridgov.bulk import fetch_all
 from gridgov.clock import district_today
 from gridgov.errors import NotFound
 from gridgov.extensions import db
@@ -185,5 +186,4 @@ def list_rows(
     stmt = _filtered(stmt, filters)
     if after:
         stmt = stmt.where(Person.id > after)
-    # A Core execute: the rows as they come, without the ORM's result layer
-    return db.session.connection().execute(stmt.order_by(Person.id).limit(limit)).all()
+    return fetch_all(stmt.order_by(Person.id).limit(limit))
