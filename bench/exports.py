@@ -27,6 +27,7 @@ from gridgov.accounts.models import User
 from gridgov.exports import jobs, worker
 from gridgov.exports.models import ExportJob
 from gridgov.extensions import db
+from gridgov.hierarchy.models import Area
 
 PERSONS = int(os.environ.get("EXPORT_PERSONS", "300000"))
 FORMATS = os.environ.get("EXPORT_FORMATS", "csv xlsx").split()
@@ -66,6 +67,22 @@ def floor(url: str) -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
+def _run(app, principal, area: str, fmt: str) -> tuple[float, ExportJob]:
+    """Ask for the person list of an area as a job and wait for the worker to finish it."""
+    started = time.perf_counter()
+    request = jobs.JobRequest(True, 0, {"area": area, "format": fmt}, app.extensions["vault"])
+    job = jobs.submit(principal, "persons", area, request, fmt)
+    while True:
+        db.session.remove()
+        row = db.session.get(ExportJob, job["id"])
+        if row.state in ("done", "failed"):
+            break
+        time.sleep(0.05)  # the job is another process's: poll its row
+    if row.state != "done":
+        sys.exit(f"the export job failed: {row.error}")
+    return time.perf_counter() - started, row
+
+
 def as_job(app, directory: Path, fmt: str) -> tuple[float, int, int]:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "bench_exporter"))
@@ -74,27 +91,21 @@ def as_job(app, directory: Path, fmt: str) -> tuple[float, int, int]:
                 None, "bench_exporter", secrets.token_urlsafe(16), "district_staff", [DISTRICT]
             )
         principal = worker.principal_of(user.id)
-        params = {"area": DISTRICT, "format": fmt}
+        cell = db.session.scalar(
+            select(Area.code).where(Area.level == "grid", Area.code.like(DISTRICT[:6] + "%"))
+        )
         proc = subprocess.Popen(
             [str(ROOT / ".venv/bin/flask"), "exports", "work", "--poll", "0.05"],
             env={**os.environ, "GRIDGOV_EXPORT_DIR": str(directory)},
         )
         try:
-            started = time.perf_counter()
-            request = jobs.JobRequest(True, 0, params, app.extensions["vault"])
-            job = jobs.submit(principal, "persons", DISTRICT, request, fmt)
-            while True:
-                db.session.remove()
-                row = db.session.get(ExportJob, job["id"])
-                if row.state in ("done", "failed"):
-                    break
-                time.sleep(0.05)  # the job is another process's: poll its row
-            elapsed = time.perf_counter() - started
+            # One grid cell first: the worker is up and warm, as it is when a clerk asks; the
+            # time measured is the export's, not the worker's start.
+            _run(app, principal, cell, fmt)
+            elapsed, row = _run(app, principal, DISTRICT, fmt)
         finally:
             proc.terminate()
             proc.wait(10)
-        if row.state != "done":
-            sys.exit(f"the export job failed: {row.error}")
         return elapsed, row.rows_done, row.size
 
 
