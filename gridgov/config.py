@@ -72,7 +72,7 @@ def from_env() -> dict:
         # Whether street staff may approve a grid redraw of their street (else district staff).
         "GRIDGOV_STREET_MAY_APPROVE": os.environ.get("GRIDGOV_STREET_MAY_APPROVE", "") == "1",
         # Rows an export reads per query while it streams.
-        "GRIDGOV_EXPORT_PAGE_ROWS": _int("GRIDGOV_EXPORT_PAGE_ROWS", 500),
+        "GRIDGOV_EXPORT_PAGE_ROWS": _int("GRIDGOV_EXPORT_PAGE_ROWS", 5000),
         # A record list longer than this is written by the export worker, not in the request.
         "GRIDGOV_EXPORT_JOB_ABOVE_ROWS": _int("GRIDGOV_EXPORT_JOB_ABOVE_ROWS", 50_000),
         # Where the worker keeps finished export files, and for how long.

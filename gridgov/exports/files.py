@@ -7,7 +7,7 @@ import itertools
 import json
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +34,15 @@ class Export:
     filename: str  # ASCII only
     title: str  # the same file named in Chinese, with the area's name
     document: dict | None = None  # a GeoJSON export: the document itself, no rows
+    # A record list comes as pages instead of rows, each a list of columns (the values of
+    # one column over the page) made by records.page_maker: None, numbers, dates, and text
+    # already passed through cell().
+    pages: Iterable[list[Sequence]] | None = None
+
+    def all_rows(self) -> Iterator[Sequence]:
+        if self.pages is None:
+            return iter(self.rows)
+        return (row for page in self.pages for row in zip(*page, strict=True))
 
 
 def cell(value):
@@ -42,6 +51,19 @@ def cell(value):
     if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_START:
         return "'" + value
     return value
+
+
+# What a value starts with when cell() may change it (a space: it looks past spaces).
+_GUARDED_STARTS = tuple("\n" + ch for ch in sorted(FORMULA_START | {" "}))
+
+
+def safe_column(values: Sequence):
+    """cell() over a column of text (and None), called only when a value could need it: a
+    few substring searches over the column joined with newlines find whether one does."""
+    text = "\n" + "\n".join(filter(None, values))
+    if not any(start in text for start in _GUARDED_STARTS):
+        return values
+    return [cell(v) for v in values]
 
 
 def csv_value(value):
@@ -54,6 +76,28 @@ def csv_value(value):
     return cell(value)
 
 
+# Values the csv module writes as csv_value() would (None as ''): no call needed for them.
+_CSV_AS_IS = frozenset({int, float, Decimal, type(None)})
+# A text starting with none of these is written as it is (a leading space needs cell()).
+_CSV_TEXT_CHECK = FORMULA_START | {" "}
+CSV_BATCH_ROWS = 256
+
+
+def _csv_rows(writer, rows: Iterable[Sequence]) -> Iterator[None]:
+    as_is, check = _CSV_AS_IS, _CSV_TEXT_CHECK
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, CSV_BATCH_ROWS)):
+        # csv_value() for each value, called only where it could change the value
+        writer.writerows(
+            [
+                v if (t := type(v)) in as_is or (t is str and v[:1] not in check) else csv_value(v)
+                for v in row
+            ]
+            for row in batch
+        )
+        yield
+
+
 def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
     """The export as UTF-8 CSV with a byte-order mark (so Excel reads the Chinese text), in
     chunks of about chunk_chars characters."""
@@ -61,8 +105,12 @@ def csv_chunks(export: Export, chunk_chars: int = 64 * 1024) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow([cell(name) for name in export.columns])
-    for row in export.rows:
-        writer.writerow([csv_value(value) for value in row])
+    if export.pages is None:
+        steps = _csv_rows(writer, export.rows)
+    else:
+        # A page holds no booleans; the csv module writes None as '', a date in ISO form.
+        steps = (writer.writerows(zip(*page, strict=True)) for page in export.pages)
+    for _ in steps:
         if buffer.tell() >= chunk_chars:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -106,6 +154,28 @@ def json_bytes(export: Export) -> bytes:
     return json.dumps(export.document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _sampled(export: Export) -> tuple[list, Iterator[Sequence]]:
+    """The first SAMPLE_ROWS rows (to fit the column widths to) and then every row."""
+    rows = export.all_rows()
+    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    return sample, itertools.chain(sample, rows)
+
+
+def _page_writers(sheet, page: list[Sequence], dates) -> list:
+    """For each column of a page (Export.pages: text already made safe by cell()), the
+    write method its kinds of value need, or the general _write."""
+    out = []
+    for values in page:
+        kinds = set(map(type, values)) - {type(None)}
+        if kinds <= {str}:
+            out.append(sheet.write_string)
+        elif kinds <= {int, float}:
+            out.append(sheet.write_number)
+        else:
+            out.append(lambda row, col, value: _write(sheet, row, col, value, dates))
+    return out
+
+
 def write_xlsx(export: Export, handle: BinaryIO) -> None:
     """The export as an XLSX workbook into an open binary file. In constant_memory mode each
     row goes to disk as soon as it is written."""
@@ -119,8 +189,15 @@ def write_xlsx(export: Export, handle: BinaryIO) -> None:
         },
     )
     sheet = workbook.add_worksheet(export.sheet)
-    rows = iter(export.rows)
-    sample = list(itertools.islice(rows, SAMPLE_ROWS))
+    pages = None if export.pages is None else iter(export.pages)
+    if pages is None:
+        sample, rows = _sampled(export)
+    else:  # the pages that hold the sample are kept to be written after it
+        first: list = []
+        while sum(len(p[0]) for p in first) < SAMPLE_ROWS and (page := next(pages, None)):
+            first.append(page)
+        sample = [row for page in first for row in zip(*page, strict=True)][:SAMPLE_ROWS]
+        pages = itertools.chain(first, pages)
     # In constant_memory mode the widths must be set before the first row is written.
     for col, width in enumerate(widths(export.columns, sample)):
         sheet.set_column(col, col, width)
@@ -130,9 +207,18 @@ def write_xlsx(export: Export, handle: BinaryIO) -> None:
     for col, name in enumerate(export.columns):
         sheet.write_string(0, col, cell(name), bold)
     last = 0
-    for last, values in enumerate(itertools.chain(sample, rows), start=1):
-        for col, value in enumerate(values):
-            _write(sheet, last, col, value, dates)
+    if pages is None:
+        for last, values in enumerate(rows, start=1):
+            for col, value in enumerate(values):
+                _write(sheet, last, col, value, dates)
+    else:
+        for page in pages:
+            writers = _page_writers(sheet, page, dates)
+            for values in zip(*page, strict=True):
+                last += 1
+                for col, value in enumerate(values):
+                    if value is not None:
+                        writers[col](last, col, value)
     sheet.autofilter(0, 0, last, len(export.columns) - 1)
     workbook.close()
 

@@ -1,8 +1,7 @@
-"""Views and statistics as the rows of a file: fields flattened, codes given their labels,
-dates as dates, yes/no in words."""
+"""The fields of the record lists and the statistics as the rows of a file (the record
+lists' rows are made in gridgov/exports/records.py)."""
 
 from datetime import date
-from decimal import Decimal
 
 from gridgov.exports import columns as c
 from gridgov.exports.labels import Labels
@@ -36,8 +35,7 @@ HOUSE_KEYS = (
     "rental.hazards",
     "rental.registered_on",
 )
-_DECIMALS = ("floor_area", "rental.rented_area")
-_PERSON_FIELDS = (
+PERSON_VIEW_FIELDS = (
     "id",
     "id_number",
     "id_kind",
@@ -59,77 +57,19 @@ _PERSON_FIELDS = (
 # The free details follow the upload schemas (the floating fields kept as columns of their own
 # are not repeated), so a field added there gets a column here (and needs a header).
 PERSON_KEYS = (
-    *_PERSON_FIELDS,
+    *PERSON_VIEW_FIELDS,
     *(f"details.{name}" for name in person_fields.DETAIL_FIELDS),
     *(f"details.resident.{name}" for name in person_fields.ResidentSchema().fields),
     *(
         f"details.floating.{name}"
         for name in person_fields.FloatingSchema().fields
-        if name not in _PERSON_FIELDS
+        if name not in PERSON_VIEW_FIELDS
     ),
 )
 HOUSE_COLUMNS = c.columns(HOUSE_KEYS)
 PERSON_COLUMNS = c.columns(PERSON_KEYS)
 # Fields whose few values are words, not a code table.
-_WORDS = {"kind": c.KIND_LABELS, "id_kind": c.ID_KIND_LABELS}
-
-
-def flatten(view: dict, prefix: str = "") -> dict:
-    """A view as one level: nested dicts as 'rental.landlord_name', lists joined with ';'."""
-    out = {}
-    for key, value in view.items():
-        if isinstance(value, dict):
-            out.update(flatten(value, f"{prefix}{key}."))
-        elif isinstance(value, list):
-            out[prefix + key] = ";".join(map(str, value))
-        else:
-            out[prefix + key] = value
-    return out
-
-
-def _value(column: c.Column, value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return YES if value else NO
-    if column.date and isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value  # details hold what was sent: keep an odd value as text
-    if column.key in _WORDS:
-        return _WORDS[column.key].get(value, value)
-    return value
-
-
-def record_row(cols: tuple[c.Column, ...], flat: dict, labels: Labels) -> list:
-    """One row of a record list: each column's value, a coded one with its label."""
-    out = []
-    for column in cols:
-        value = _value(column, flat.get(column.key))
-        if column.labels is None:
-            out.append(value)
-            continue
-        if column.many:
-            codes = [v for v in (value or "").split(";") if v]
-            label = "；".join(labels.label(column.labels, v) or v for v in codes) or None
-        else:
-            label = labels.label(column.labels, value)
-        out += [label, value]
-    return out
-
-
-def house_row(view: dict, labels: Labels) -> list:
-    flat = flatten({k: v for k, v in view.items() if k != "location"})
-    flat["lon"], flat["lat"] = view["location"]
-    for name in _DECIMALS:
-        if flat.get(name) is not None:
-            flat[name] = Decimal(flat[name])
-    return record_row(HOUSE_COLUMNS, flat, labels)
-
-
-def person_row(view: dict, labels: Labels) -> list:
-    return record_row(PERSON_COLUMNS, flatten(view), labels)
+WORDS = {"kind": c.KIND_LABELS, "id_kind": c.ID_KIND_LABELS}
 
 
 # --- statistics --------------------------------------------------------------------------

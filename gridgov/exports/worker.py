@@ -154,6 +154,14 @@ class Lease:
             self.rows += 1
             yield row
 
+    def counted_pages(self, pages):
+        """The pages of a record list (Export.pages), counting their rows."""
+        for page in pages:
+            if self.lost:
+                raise LostClaim()
+            self.rows += len(page[0]) if page else 0
+            yield page
+
 
 def run_one(settings: Settings, builders: dict) -> int | None:
     """Claim the next job and write its file; the job's id, or None when none waits."""
@@ -180,7 +188,10 @@ def run_one(settings: Settings, builders: dict) -> int | None:
             schema, build = builders[kind]
             args = jobs.open_params(current_app.extensions["vault"], params)
             export = build(schema().load(args), area, None)
-            export = replace(export, rows=lease.counted(export.rows))
+            if export.pages is None:
+                export = replace(export, rows=lease.counted(export.rows))
+            else:
+                export = replace(export, pages=lease.counted_pages(export.pages))
             with part.open("wb") as handle:
                 files.write_file(export, fmt, handle)
             lease.renew()

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, Integer, Text, cast, extract, func, select
+from sqlalchemy.orm import aliased
 
+from gridgov.bulk import fetch_all
 from gridgov.clock import district_today
 from gridgov.errors import NotFound
 from gridgov.extensions import db
@@ -12,39 +14,54 @@ from gridgov.houses.models import House
 from gridgov.people.models import Person
 from gridgov.scope import Principal, inside
 
+# What a scoped reader sees of a person, as (view field, Person attribute): the masked copy
+# where the number is sealed, and of the birth date the year only (YEAR_ONLY): the masked ID
+# number hides the birth date, and the date beside it would complete the number (see README,
+# "Masking"). The view, the API lists and the exports all read these, so each rule has this
+# one place.
+SHOWN = {
+    "id": "id",
+    "id_number": "id_masked",
+    "id_kind": "id_kind",
+    "name": "name",
+    "sex": "sex",
+    "sex_mismatch": "sex_mismatch",
+    "birth_year": "birth_date",
+    "ethnicity": "ethnicity",
+    "phone": "phone_masked",
+    "kind": "kind",
+    "house": None,  # the code of the house, not its id
+    "grid": "grid_code",
+    "origin_code": "origin_code",
+    "inflow_reason": "inflow_reason",
+    "arrival_date": "arrival_date",
+    "special_concern": "special_concern",
+    "details": "details",
+    "capture_method": "capture_method",
+    "version": "version",
+}
+YEAR_ONLY = frozenset({"birth_year"})
+
 
 def view(person: Person, house_code: str | None = None) -> dict:
     """A person as a scoped reader sees them: ID and phone numbers masked."""
     if house_code is None:
         house_code = db.session.scalar(select(House.code).where(House.id == person.house_id))
-    return {
-        "id": person.id,
-        "id_number": person.id_masked,
-        "id_kind": person.id_kind,
-        "name": person.name,
-        "sex": person.sex,
-        "sex_mismatch": person.sex_mismatch,
-        # The year only: the masked ID number hides the birth date, and the date beside it
-        # would complete the number (see README, "Masking").
-        "birth_year": person.birth_date.year,
-        "ethnicity": person.ethnicity,
-        "phone": person.phone_masked,
-        "kind": person.kind,
-        "house": house_code,
-        "grid": person.grid_code,
-        "origin_code": person.origin_code,
-        "inflow_reason": person.inflow_reason,
-        "arrival_date": person.arrival_date.isoformat() if person.arrival_date else None,
-        "special_concern": person.special_concern,
-        "details": person.details,
-        "capture_method": person.capture_method,
-        "version": person.version,
-        "deleted": person.deleted_at is not None,
-    }
+    out = {key: getattr(person, name) if name else house_code for key, name in SHOWN.items()}
+    for key in YEAR_ONLY:
+        out[key] = out[key].year
+    if out["arrival_date"] is not None:
+        out["arrival_date"] = out["arrival_date"].isoformat()
+    out["deleted"] = person.deleted_at is not None
+    return out
+
+
+def _visible(principal: Principal) -> tuple:
+    return Person.deleted_at.is_(None), inside(principal, Person.grid_code)
 
 
 def scoped(principal: Principal):
-    return select(Person).where(Person.deleted_at.is_(None), inside(principal, Person.grid_code))
+    return select(Person).where(*_visible(principal))
 
 
 def get_person(principal: Principal, person_id: int) -> dict:
@@ -141,3 +158,38 @@ def views_by_id(principal: Principal, ids: set[int]) -> dict[int, dict]:
     """The people among `ids` the principal may see (not deleted), by id."""
     persons = list(db.session.scalars(scoped(principal).where(Person.id.in_(ids)))) if ids else []
     return {p.id: v for p, v in zip(persons, views(persons), strict=True)}
+
+
+def _shown_column(field: str, home):
+    if SHOWN[field] is None:
+        return home.code
+    if field == "details":  # as JSON text: the reader decodes a page of them at once
+        return cast(Person.details, Text)
+    if field in YEAR_ONLY:
+        return cast(extract("year", getattr(Person, SHOWN[field])), Integer)
+    return getattr(Person, SHOWN[field])
+
+
+def list_rows(
+    principal: Principal,
+    prefix: str,
+    filters: PersonFilters,
+    after: int | None,
+    limit: int,
+    fields: tuple[str, ...],
+) -> list:
+    """The page list_persons() would give, as tuples of the view fields `fields` only (the
+    first must be "id"; "details" as JSON text): no ORM objects and no sealed columns are
+    loaded, for the exports."""
+    home = aliased(House)  # the house filters' subquery must not correlate with this join
+    shown = [_shown_column(f, home) for f in fields]
+    stmt = (
+        select(*shown)
+        .select_from(Person)
+        .outerjoin(home, home.id == Person.house_id)
+        .where(*_visible(principal), Person.grid_code.like(prefix + "%"))
+    )
+    stmt = _filtered(stmt, filters)
+    if after:
+        stmt = stmt.where(Person.id > after)
+    return fetch_all(stmt.order_by(Person.id).limit(limit))

@@ -334,13 +334,13 @@ def test_an_unknown_area_is_not_found_naming_the_area(client, staff):
 def test_record_lists_are_read_page_by_page(client, staff, app, monkeypatch):
     codes = [add_house(client, staff, f.OWN_CELL, f"{100 + n}") for n in range(5)]
     pages = []
-    original = service.houses.list_houses
+    original = service.houses.list_rows
 
-    def spy(principal, prefix, after, limit, *filters):
+    def spy(principal, prefix, after, limit, *rest):
         pages.append(after)
-        return original(principal, prefix, after, limit, *filters)
+        return original(principal, prefix, after, limit, *rest)
 
-    monkeypatch.setattr(service.houses, "list_houses", spy)
+    monkeypatch.setattr(service.houses, "list_rows", spy)
     monkeypatch.setitem(app.config, "GRIDGOV_EXPORT_PAGE_ROWS", 2)
     for fmt in ("csv", "xlsx"):
         response = export(client, staff, "houses", area=f.DISTRICT, format=fmt)
