@@ -30,7 +30,8 @@ def test_the_statistics_table_and_its_csv_export_hold_the_apis_numbers(page, dis
         page.click("[data-test=export-csv]")
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(r["code"], int(r["population"]), int(r["rentals"])) for r in rows] == expected
+    # The clerk's file: Chinese headers (区划代码 = code, 实有人口 = population, 出租房屋 = rentals)
+    assert [(r["区划代码"], int(r["实有人口"]), int(r["出租房屋"])) for r in rows] == expected
     assert download.value.suggested_filename.endswith(".csv")
 
 
