@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from gridgov.crypto import Vault
-from gridgov.declarations import Settings, submit
+from gridgov.declarations import Settings, guard
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.hierarchy.models import Area
@@ -18,7 +18,7 @@ from gridgov.houses.models import House
 def _throttle(vault: Vault, address: str | None, s: Settings) -> None:
     """The submission's own per-address throttle (one owner): an address refused for declaring
     too often is refused the address pickers too."""
-    submit._throttle(vault.index(address or "-", "declaration.address"), [], [], s)
+    guard.throttle(vault.index(address or "-", "declaration.address"), [], [], s)
 
 
 def district(vault: Vault, address: str | None, s: Settings) -> dict:
