@@ -10,12 +10,12 @@ from tests import factories as f
 from tests.console.conftest import STREET
 from tests.declarations import helpers as d
 
-_given: set[str] = set()
 
-
-def empty_houses(n: int, rented: bool = False) -> list[str]:
+def empty_houses(district, n: int, rented: bool = False) -> list[str]:
     """n houses of the street with at most two people (so no occupancy rule fires), none
-    given to an earlier test."""
+    given to an earlier test of this district (kept with it: when the shuffled order sets the
+    district up again, its houses are all free again)."""
+    _given = district.setdefault("given_houses", set())
     codes = list(
         db.session.scalars(
             select(House.code)

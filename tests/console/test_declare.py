@@ -64,7 +64,7 @@ def date(page, test: str, value: str) -> None:
 
 def test_a_resident_declares_on_a_phone_and_follows_it_by_reference(phone, district):
     d.rules(district["client"], sample_rate=0.0)
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     fill_person(phone, "person.", 821, "申报八二一", floating=True)
     phone.fill("input[name='person.phone']", "13800138000")
     phone.fill("input[name=house_code]", house)
@@ -109,7 +109,7 @@ def test_a_resident_declares_on_a_phone_and_follows_it_by_reference(phone, distr
 
 
 def test_a_lease_ending_before_it_starts_is_named_by_its_field(phone, district):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     fill_person(phone, "person.", 831, "申报八三一", floating=True)
     phone.fill("input[name=house_code]", house)
     date(phone, "arrival_date", "2026-06-01")
@@ -144,7 +144,7 @@ def test_an_unknown_house_code_is_refused_next_to_the_field(phone, district):
 
 
 def test_a_wrong_last_four_finds_nothing_and_says_so_without_telling_which(phone, district):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     answer = d.declare(district["client"], d.body(835, house), address="10.9.1.1")
     phone.click("[data-test=declare-tabs] >> text=查询进度")
     phone.fill("input[name=reference]", answer["reference"])
@@ -156,7 +156,7 @@ def test_a_wrong_last_four_finds_nothing_and_says_so_without_telling_which(phone
 
 def test_a_resident_picks_the_address_from_lists_instead_of_typing_codes(phone, district):
     d.rules(district["client"], sample_rate=0.0)
-    [code] = empty_houses(1)
+    [code] = empty_houses(district, 1)
     house = db.session.scalar(select(House).where(House.code == code))
     names = dict(
         db.session.execute(
@@ -189,7 +189,7 @@ def test_a_resident_picks_the_address_from_lists_instead_of_typing_codes(phone, 
 
 def test_a_resident_withdraws_a_pending_declaration_from_the_status_page(phone, district):
     d.rules(district["client"], sample_rate=0.0)
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     answer = d.declare(district["client"], d.body(843, house), address="10.9.1.2")
     phone.click("[data-test=declare-tabs] >> text=查询进度")
     phone.fill("input[name=reference]", answer["reference"])

@@ -29,7 +29,7 @@ def open_review(page, decl: Declaration):
 
 
 def test_desk_items_show_rule_and_difference_and_are_approved_together_once_read(page, district):
-    first, second = empty_houses(2)
+    first, second = empty_houses(district, 2)
     a = phone_changed(district, 811, first, "10.9.0.1")
     b = phone_changed(district, 813, second, "10.9.0.2")
     log_in(page, district, "street", "review?route=desk")
@@ -60,7 +60,7 @@ def test_desk_items_show_rule_and_difference_and_are_approved_together_once_read
 
 
 def test_a_record_changed_since_triage_is_shown_in_both_versions_before_approval(page, district):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     decl = phone_changed(district, 815, house, "10.9.0.3")
     # A grid worker's device (here: district staff's upload) changes the record meanwhile.
     person = db.session.scalar(select(Person).where(Person.id_index == decl.id_index))
@@ -97,7 +97,7 @@ def test_a_record_changed_since_triage_is_shown_in_both_versions_before_approval
 def test_a_rejection_needs_a_reason_which_the_resident_reads_on_the_status_page(
     page, browser, district
 ):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     decl = declare(district, 817, house, "10.9.0.4")
     log_in(page, district, "street", "review")
     review = open_review(page, decl)
@@ -130,7 +130,7 @@ def test_a_rejection_needs_a_reason_which_the_resident_reads_on_the_status_page(
 
 
 def test_a_door_visit_sent_from_the_review_is_listed_and_withdrawn_with_a_reason(page, district):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     decl = phone_changed(district, 819, house, "10.9.0.5")
     log_in(page, district, "street", "review")
     review = open_review(page, decl)

@@ -20,7 +20,7 @@ def send(page, house: str, reason: str) -> None:
 
 
 def test_a_house_check_sent_from_the_desk_is_listed_as_open(page, district):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     log_in(page, district, "street", "visits")
     send(page, house, "核查出租情况")
     row = page.locator("[data-test=visits-table] .el-table__body tr").filter(

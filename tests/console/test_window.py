@@ -15,7 +15,7 @@ FORM = "[data-test=window-form]"
 
 
 def test_a_clerk_registers_a_walk_in_resident_then_corrects_their_phone(page, district):
-    [house] = empty_houses(1)
+    [house] = empty_houses(district, 1)
     number = f.id_number(841)
     log_in(page, district, "street", "window")
     page.fill(f"{FORM} input[name=id_number]", number)
