@@ -157,17 +157,8 @@ def list_houses(
 ) -> list[dict]:
     """Houses (not deleted) below an area, narrowed by `filters`, by code, keyset-paged after
     a code."""
-    stmt = (
-        select(House, Rental)
-        .outerjoin(Rental, Rental.house_id == House.id)
-        .where(*_listed(principal, prefix))
-        .order_by(House.code)
-        .limit(limit)
-    )
-    stmt = _filtered(stmt, filters)
-    if after:
-        stmt = stmt.where(House.code > after)
-    return [view(h, r) for h, r in db.session.execute(stmt)]
+    page = _page(select(House, Rental), principal, prefix, after, limit, filters)
+    return [view(h, r) for h, r in db.session.execute(page)]
 
 
 def list_rows(
@@ -180,15 +171,17 @@ def list_rows(
 ) -> list:
     """The page list_houses() would give, as tuples of the view fields `fields` only (the
     first must be "code"; nested ones as 'rental.hazards'): no ORM objects, for the exports."""
+    columns = select(*(shown_column(f) for f in fields)).select_from(House)
+    return fetch_all(_page(columns, principal, prefix, after, limit, filters))
+
+
+def _page(stmt, principal: Principal, prefix: str, after, limit: int, filters: HouseFilters):
+    """One keyset page of the listed houses (with their rental), whatever columns `stmt` selects."""
     stmt = (
-        select(*(shown_column(f) for f in fields))
-        .select_from(House)
-        .outerjoin(Rental, Rental.house_id == House.id)
+        stmt.outerjoin(Rental, Rental.house_id == House.id)
         .where(*_listed(principal, prefix))
         .order_by(House.code)
         .limit(limit)
     )
     stmt = _filtered(stmt, filters)
-    if after:
-        stmt = stmt.where(House.code > after)
-    return fetch_all(stmt)
+    return stmt.where(House.code > after) if after else stmt
