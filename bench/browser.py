@@ -46,15 +46,18 @@ def prepare() -> tuple[object, str]:
     return app, password
 
 
-def largest_building(app) -> tuple[str, int]:
-    """(code, rooms) of the building with the most rooms."""
+def building_of(app, rooms: int | None = None) -> tuple[str, int]:
+    """(code, rooms) of the building with the most rooms, or with the number of rooms nearest
+    `rooms` (the issue's 200-room 楼盘表; ties: the larger, then the first code)."""
     key = func.substr(House.code, 1, 17)
+    size = func.count()
+    order = [size.desc()] if rooms is None else [func.abs(size - rooms), size.desc()]
     with app.app_context():
         row = db.session.execute(
-            select(key, func.count())
+            select(key, size)
             .where(House.deleted_at.is_(None))
             .group_by(key)
-            .order_by(func.count().desc(), key)
+            .order_by(*order, key)
             .limit(1)
         ).one()
     return row[0], row[1]

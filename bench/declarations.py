@@ -34,7 +34,7 @@ DECLARATIONS = int(os.environ.get("DECL_BENCH_N", 2000))
 HOUSES = int(os.environ.get("DECL_HOUSES", 2000))
 PENDING = int(os.environ.get("DECL_PENDING", 10_000))
 ROUNDS = int(os.environ.get("DECL_ROUNDS", 60))
-CLIENTS = 2
+CLIENTS = int(os.environ.get("DECL_CLIENTS", 2))
 # ID numbers of a run: a day of birth per thousand, 1960 on (run < 1000: born before 1990).
 STRIDE = max(5000, DECLARATIONS)
 STREET = "440303001000"

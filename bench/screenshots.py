@@ -74,7 +74,7 @@ def make_conflict(app, token: str) -> None:
 
 def main() -> int:
     app, password = b.prepare()
-    building, rooms = b.largest_building(app)
+    building, rooms = b.building_of(app)
     OUT.mkdir(parents=True, exist_ok=True)
     server = b.start_server()
     try:
