@@ -21,6 +21,63 @@ WORKERS = os.environ.get("BENCH_WORKERS", "2")
 CAPTURED_AT = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 
 
+def record(bench: str, **figures) -> None:
+    """Keep a benchmark's figures as a JSON line in BENCH_RESULTS (set by bench/scale.py, which
+    tags them with BENCH_SCALE, the population they were taken at); printing stays the
+    benchmark's own."""
+    path = os.environ.get("BENCH_RESULTS")
+    if not path:
+        return
+    line = {
+        "bench": bench,
+        "scale": int(os.environ.get("BENCH_SCALE", "0")),
+        "run": os.environ.get("BENCH_RUN", ""),
+        "load": round(os.getloadavg()[0], 1),
+        **figures,
+    }
+    with open(path, "a") as out:
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def _ticks() -> dict[str, tuple[str, int]]:
+    """{pid: (command, CPU ticks)} of every process: user and system time from /proc."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[pid] = (stat[stat.index("(") + 1 : stat.rindex(")")], int(fields[11]) + int(fields[12]))
+    return out
+
+
+class CpuSplit:
+    """CPU time spent while the block runs, by command (gunicorn, postgres, and this process
+    as 'client'), in ms: where a request's time goes, beside its wall-clock rate."""
+
+    def __enter__(self):
+        self._before, self._own = _ticks(), os.times()
+        return self
+
+    def __exit__(self, *exc):
+        after, own = _ticks(), os.times()
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        self.ms: dict[str, float] = {}
+        for pid, (command, ticks) in after.items():
+            if pid == str(os.getpid()):
+                continue
+            spent = ticks - self._before.get(pid, (command, 0))[1]
+            if command in ("gunicorn", "postgres") and spent:
+                self.ms[command] = self.ms.get(command, 0) + spent * tick_ms
+        self.ms["client"] = (own.user + own.system - self._own.user - self._own.system) * 1000
+
+    def per(self, n: int) -> str:
+        return ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(self.ms.items()))
+
+
 def serve(target: str, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [

@@ -2,8 +2,8 @@
 
 From navigation (a page load of the screen's URL, the clerk already logged in: the refresh
 token in the tab) to: the map showing every community of the district coloured; a street's
-statistics table with all its rows; the 楼盘表 of the building nearest 200 rooms. 10 loads each after
-one warm-up load (reported apart); then the gzipped JS and CSS of the build.
+statistics table with all its rows; the 楼盘表 of the building nearest 200 rooms. 10 loads
+each after one warm-up load (reported apart); then the gzipped JS and CSS of the build.
 
     DATABASE_URL=... .venv/bin/python -m bench.console   (BENCH=console make bench)
 """

@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import select, text
 
-from bench.common import ROOT
+from bench.common import ROOT, record
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -126,6 +126,7 @@ def main() -> None:
         print(f"    raw COPY        {floor_s:7.2f} s {rows / floor_s:10.0f} rows/s {floor_bytes} B")
         print(f"    export as a job {job_s:7.2f} s {job_rows / job_s:10.0f} rows/s {job_bytes} B")
         print(f"    ratio (job rows/s / COPY rows/s) {ratio:.2f}")
+        record("export", format=fmt, rows=job_rows, seconds=job_s, copy_s=floor_s, ratio=ratio)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import urllib.request
 
 from sqlalchemy import func, select, text
 
-from bench.common import WORKERS, login, serve
+from bench.common import WORKERS, login, record, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -147,7 +147,9 @@ def main() -> None:
                     else ""
                 )
             )
+            record("locate", clients=clients, api=api, bare=bare, ratio=api["rps"] / bare["rps"])
         t = tiles(app, token, points)
+        record("tile", **t)
         print(
             f"z14 grid tile, 200 sequential: API p50 {t['api_p50']:.1f} ms, "
             f"p95 {t['api_p95']:.1f} ms; raw ST_AsMVT p50 {t['raw_p50']:.1f} ms, "

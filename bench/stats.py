@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from bench.common import ROOT, account, login, serve
+from bench.common import ROOT, account, login, record, serve
 from gridgov import create_app
 from gridgov.extensions import db
 from gridgov.stats import queries
@@ -48,8 +48,8 @@ CHILD = {"street": "left(grid_code, 9)", "community": "left(grid_code, 12)", "gr
 def fill(app) -> dict:
     with app.app_context():
         have = db.session.scalar(text("SELECT count(*) FROM persons"))
-    generated = None
-    if have < PERSONS:
+    generated, added = None, max(PERSONS - have, 0)
+    if added:
         started = time.perf_counter()
         subprocess.run(
             [str(ROOT / ".venv/bin/flask"), "demo", "generate", "--persons", str(PERSONS - have)],
@@ -78,6 +78,7 @@ def fill(app) -> dict:
         "residences": counts[2],
         "size": counts[3],
         "generated_s": generated,
+        "generated_persons": added,
         "folded_s": folded,
     }
 
@@ -183,6 +184,7 @@ def ask(app, conn, token: str, questions: list) -> list:
             first, p50, p95 = timed(api(conn, token, path))
         except NotKept:
             print(f"{name:46}{'503 not_counted_yet: left to the job':>44}")
+            record("stats", question=name, answer="503 not_counted_yet")
             left.append((name, path, (prefix, level), *floor))
             continue
         _, n50, n95 = timed(naive(app, prefix, level), NAIVE_ROUNDS)
@@ -192,6 +194,7 @@ def ask(app, conn, token: str, questions: list) -> list:
             _, r50, r95 = timed(floor[0](app))
             raw = f"{r50:10.1f}{r95:10.1f}{p95 / r95:8.2f}"
         print(f"{name:46}{figures}{n50 / p50:9.1f}x{raw}  (load {os.getloadavg()[0]:.1f})")
+        record("stats", question=name, first=first, p50=p50, p95=p95, naive_p50=n50)
     return left
 
 
@@ -204,6 +207,7 @@ def main() -> int:
         + (f"; generated in {facts['generated_s']:.0f} s" if facts["generated_s"] else "")
         + (f", first fold {facts['folded_s']:.0f} s" if facts["folded_s"] else "")
     )
+    record("population", **facts)
     password = account(app, "bench_district", "district_staff", [DISTRICT])
     server = serve("wsgi:app", PORT)
     try:
@@ -276,7 +280,9 @@ def main() -> int:
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
             )
-            print(f"(flask stats snapshot --months 24: {time.perf_counter() - started:.0f} s)")
+            seconds = time.perf_counter() - started
+            print(f"(flask stats snapshot --months 24: {seconds:.0f} s)")
+            record("stats job", job="snapshot --months 24", seconds=seconds)
             ask(app, conn, token, [(f"{name}, after job", *rest) for name, *rest in left])
         for day in (between, *off):
             _, r50, r95 = timed(raw_read(app, "44030", "community", day, month_end))
@@ -291,10 +297,12 @@ def main() -> int:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
+        seconds = time.perf_counter() - started
         print(
             f"(flask stats verify {DISTRICT} --as-of {month_end}: "
-            f"{time.perf_counter() - started:.0f} s, every level equal to a recount)"
+            f"{seconds:.0f} s, every level equal to a recount)"
         )
+        record("stats job", job=f"verify --as-of {month_end}", seconds=seconds)
     finally:
         server.terminate()
         server.wait()

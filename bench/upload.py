@@ -23,6 +23,7 @@ from datetime import date, timedelta
 import psycopg
 from sqlalchemy import text
 
+from bench import common
 from bench.common import CAPTURED_AT, login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
@@ -302,6 +303,7 @@ def report(name: str, seconds: float, latencies: list[float], records: int) -> f
     q = statistics.quantiles(latencies, n=100)
     rate = records / seconds
     print(f"{name:30} {rate:>8.0f} records/s   batch p50 {q[49]:>7.1f} ms   p99 {q[98]:>7.1f} ms")
+    common.record("upload", path=name, records_per_s=rate, p50=q[49], p99=q[98])
     return rate
 
 

@@ -1,0 +1,111 @@
+"""Draw the scaling table's figures (bench/scale.py's JSON lines) as one PNG: each figure against
+its floor, by population, from the newest run at each size.
+
+    .venv/bin/python -m bench.plot [results.jsonl] [out.png]   (docs/bench/scale.png)
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: a file only
+import matplotlib.pyplot as plt  # noqa: E402
+
+from bench.common import ROOT  # noqa: E402
+
+QUESTIONS = ("district by street", "district by community", "street by grid")
+
+
+def newest(path: Path) -> dict[int, list[dict]]:
+    """{size: the lines of the newest run that measured that size}."""
+    by_size: dict[int, dict[str, list[dict]]] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            by_size.setdefault(row["scale"], {}).setdefault(row["run"], []).append(row)
+    return {size: runs[max(runs)] for size, runs in sorted(by_size.items()) if size}
+
+
+def pick(rows: list[dict], bench: str, **match) -> dict | None:
+    for row in rows:
+        if row["bench"] == bench and all(row.get(k) == v for k, v in match.items()):
+            return row
+    return None
+
+
+def series(data: dict[int, list[dict]], value) -> tuple[list[int], list[float]]:
+    xs, ys = [], []
+    for size, rows in data.items():
+        y = value(rows)
+        if y is not None:
+            xs.append(size)
+            ys.append(y)
+    return xs, ys
+
+
+def draw(data: dict[int, list[dict]], out: Path) -> None:
+    fig, (stats, ratios, jobs) = plt.subplots(1, 3, figsize=(16, 5))
+    for i, q in enumerate(QUESTIONS):
+        for key, style, label in (("p95", "-o", "API p95"), ("naive_p50", ":x", "GROUP BY p50")):
+            xs, ys = series(data, lambda r, q=q, k=key: (pick(r, "stats", question=q) or {}).get(k))
+            stats.plot(xs, ys, style, color=f"C{i}", label=f"{q}: {label}")
+    stats.set(xscale="log", yscale="log", xlabel="persons", ylabel="ms", title="Statistics")
+    stats.legend(fontsize=7)
+    measures = {
+        "locate / bare (16 clients)": lambda r: (pick(r, "locate", clients=16) or {}).get("ratio"),
+        "upload / set-based insert": lambda r: _ratio(r, "API upload", "raw upsert, set-based"),
+        "CSV export / COPY": lambda r: (pick(r, "export", format="csv") or {}).get("ratio"),
+        "raw tile / API tile (p50)": lambda r: _tile(r),
+    }
+    for label, value in measures.items():
+        ratios.plot(*series(data, value), "-o", label=label)
+    ratios.set(xscale="log", ylim=(0, 1.05), xlabel="persons", title="Ratio to the floor")
+    ratios.legend(fontsize=7)
+    for label, value in {
+        "generation": lambda r: (pick(r, "population") or {}).get("generated_s"),
+        "stats snapshot, 24 months": lambda r: _job(r, "snapshot"),
+        "stats verify (a month end)": lambda r: _job(r, "verify"),
+    }.items():
+        jobs.plot(*series(data, value), "-o", label=label)
+    jobs.set(xscale="log", yscale="log", xlabel="persons", ylabel="s", title="Jobs")
+    jobs.legend(fontsize=7)
+    for ax in (stats, ratios, jobs):
+        ax.set_xticks(list(data), [f"{n / 1e6:g}M" for n in data])
+        ax.minorticks_off()
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+
+
+def _ratio(rows, api: str, floor: str) -> float | None:
+    a, f = pick(rows, "upload", path=api), None
+    for row in rows:
+        if row["bench"] == "upload" and row["path"].startswith(floor):
+            f = row
+    return a["records_per_s"] / f["records_per_s"] if a and f else None
+
+
+def _tile(rows) -> float | None:
+    t = pick(rows, "tile")
+    return t["raw_p50"] / t["api_p50"] if t else None
+
+
+def _job(rows, job: str) -> float | None:
+    for row in rows:
+        if row["bench"] == "stats job" and row["job"].startswith(job):
+            return row["seconds"]
+    return None
+
+
+def main(argv: list[str]) -> int:
+    source = Path(argv[1]) if len(argv) > 1 else ROOT / "bench/results/scale.jsonl"
+    out = Path(argv[2]) if len(argv) > 2 else ROOT / "docs/bench/scale.png"
+    draw(newest(source), out)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
