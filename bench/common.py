@@ -55,8 +55,10 @@ def _ticks() -> dict[str, tuple[str, int]]:
 
 
 class CpuSplit:
-    """CPU time spent while the block runs, by command (gunicorn, postgres, and this process
-    as 'client'), in ms: where a request's time goes, beside its wall-clock rate."""
+    """CPU time spent while the block runs, by command (gunicorn, postgres, wrk, and this
+    process as 'client'), in ms: where a request's time goes, beside its wall-clock rate."""
+
+    COMMANDS = ("gunicorn", "postgres", "wrk")
 
     def __enter__(self):
         self._before, self._own = _ticks(), os.times()
@@ -70,9 +72,11 @@ class CpuSplit:
             if pid == str(os.getpid()):
                 continue
             spent = ticks - self._before.get(pid, (command, 0))[1]
-            if command in ("gunicorn", "postgres") and spent:
+            if command in self.COMMANDS and spent:
                 self.ms[command] = self.ms.get(command, 0) + spent * tick_ms
-        self.ms["client"] = (own.user + own.system - self._own.user - self._own.system) * 1000
+        client = (own.user + own.system - self._own.user - self._own.system) * 1000
+        if client >= 1:
+            self.ms["client"] = client
 
     def per(self, n: int) -> str:
         return ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(self.ms.items()))

@@ -19,7 +19,7 @@ import urllib.request
 
 from sqlalchemy import func, select, text
 
-from bench.common import WORKERS, login, record, serve
+from bench.common import WORKERS, CpuSplit, login, record, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -135,8 +135,10 @@ def main() -> None:
         )
         for clients in CLIENTS:
             wrk("/api/v1/locate?", APP_PORT, clients, points[:50], auth)  # warm up
-            api = wrk("/api/v1/locate?", APP_PORT, clients, points, auth)
-            bare = wrk("/?", BARE_PORT, clients, points)
+            with CpuSplit() as api_cpu:
+                api = wrk("/api/v1/locate?", APP_PORT, clients, points, auth)
+            with CpuSplit() as bare_cpu:
+                bare = wrk("/?", BARE_PORT, clients, points)
             print(
                 f"{clients:>7} | {api['rps']:>9.0f} {api['p50']:>7.2f} {api['p99']:>7.2f} | "
                 f"{bare['rps']:>10.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
@@ -148,6 +150,10 @@ def main() -> None:
                 )
             )
             record("locate", clients=clients, api=api, bare=bare, ratio=api["rps"] / bare["rps"])
+            n_api, n_bare = api["rps"] * SECONDS, bare["rps"] * SECONDS
+            print(
+                f"{'':>7}   CPU ms a request: API {api_cpu.per(n_api)}; bare {bare_cpu.per(n_bare)}"
+            )
         t = tiles(app, token, points)
         record("tile", **t)
         print(
