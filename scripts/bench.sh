@@ -11,5 +11,5 @@ export DATABASE_URL FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask codes load >/dev/null
 .venv/bin/flask demo load >/dev/null
-what=${BENCH:-locate simulate upload upload_houses stats redraw onboarding exports}
+what=${BENCH:-locate simulate upload upload_houses stats redraw onboarding exports morning}
 for name in $what; do .venv/bin/python -m "bench.$name"; done
