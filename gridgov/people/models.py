@@ -22,7 +22,15 @@ from gridgov.extensions import db
 
 class Person(db.Model):
     __tablename__ = "persons"
-    __table_args__ = (Index("ix_persons_grid_kind", "grid_code", "kind"),)
+    __table_args__ = (
+        # Pattern ops: scope is a prefix match on the grid code (migration 0018).
+        Index(
+            "ix_persons_grid_kind",
+            "grid_code",
+            "kind",
+            postgresql_ops={"grid_code": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     id_index: Mapped[bytes] = mapped_column(LargeBinary, unique=True)  # HMAC of the number

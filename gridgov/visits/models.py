@@ -36,7 +36,12 @@ class VisitTask(db.Model):
     __table_args__ = (
         CheckConstraint("state IN ('open', 'done', 'withdrawn')", name="state"),
         Index("ix_visit_tasks_subject", "subject_type", "subject_id"),
-        Index("ix_visit_tasks_grid_state", "grid_code", "state"),
+        Index(  # pattern ops: scope is a prefix match on the grid code (migration 0018)
+            "ix_visit_tasks_grid_state",
+            "grid_code",
+            "state",
+            postgresql_ops={"grid_code": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
