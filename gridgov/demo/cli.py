@@ -1,6 +1,7 @@
 """flask demo ...: the bundled demo district and its accounts."""
 
 import json
+import time
 from pathlib import Path
 
 import click
@@ -8,10 +9,12 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from gridgov.clock import district_today
 from gridgov.demo import population, service
 from gridgov.errors import GridgovError
 from gridgov.extensions import db
 from gridgov.people.models import Person
+from gridgov.stats import store
 
 demo_cli = AppGroup("demo", help="The demo district (罗湖区) and demo accounts.")
 
@@ -38,10 +41,20 @@ def load():
 @click.option(
     "--district", help="the district's code (12 or 6 digits); needed when several are loaded"
 )
-def generate(persons, seed, if_empty, district):
+@click.option(
+    "--history-months",
+    type=click.IntRange(0, 120),
+    default=24,
+    show_default=True,
+    help="past months whose statistics are kept at once (as `flask stats snapshot` would)",
+)
+def generate(persons, seed, if_empty, district, history_months):
     """Add a synthetic population to one district: persons/3 houses, residents and floating
     people, rentals and dated residences, in its grid cells, with its own region codes and place
-    names. Running it again adds more."""
+    names. Running it again adds more. The population comes with its history (who moved in or
+    out when), written in bulk past the statistics' write-time keeping of past days; so the
+    days that past statistics are counted from are kept here, for `--history-months`, and
+    statistics as of any of those days answer at once."""
     if if_empty and db.session.scalar(select(Person.id).limit(1)) is not None:
         click.echo("the demo district has people already; nothing generated")
         return
@@ -51,6 +64,10 @@ def generate(persons, seed, if_empty, district):
         )
     except GridgovError as e:
         raise click.ClickException(e.detail) from None
+    started = time.perf_counter()
+    kept = store.keep_history(district_today(), history_months)
+    seconds = round(time.perf_counter() - started, 1)
+    result |= {"history_days_kept": kept, "history_seconds": seconds}
     click.echo(json.dumps(result, ensure_ascii=False))
 
 

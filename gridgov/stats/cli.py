@@ -2,8 +2,6 @@
 month ends too far back for a request to keep."""
 
 import sys
-import time
-from datetime import timedelta
 
 import click
 from flask.cli import AppGroup
@@ -63,18 +61,7 @@ def snapshot(months):
     1st, 8th, 15th and 22nd), those of this month before today, and any day a request found
     too far back to keep (statistics then answer at once; writes keep them current from then
     on). The latest first, so that each is kept from the next."""
-    today = _today()
-    wanted = [d for d in store.kept_days_of(today) if d < today]
-    day = today.replace(day=1) - timedelta(days=1)
-    for _ in range(months):
-        wanted.extend(store.kept_days_of(day))
-        day = day.replace(day=1) - timedelta(days=1)
-    for day in sorted(set(wanted) | set(store.asked_for()), reverse=True):
-        if store.is_kept(day):
-            continue
-        started = time.perf_counter()
-        store.keep(day, today)
-        click.echo(f"{day}: {time.perf_counter() - started:.1f} s")
+    store.keep_history(_today(), months, lambda day, s: click.echo(f"{day}: {s:.1f} s"))
 
 
 _today = district_today

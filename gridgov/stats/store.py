@@ -2,6 +2,7 @@
 this month's age bands, and keeping month ends (built once from the live counts, then kept
 current by the triggers of migration 0012)."""
 
+import time
 from datetime import date, timedelta
 
 from sqlalchemy import text
@@ -293,6 +294,34 @@ def _too_far(day: date, anchor: date, cap: int) -> bool:
             {"day": day},
         )
         return True
+
+
+def history_days(today: date, months: int) -> list[date]:
+    """The days past days are counted from in the last `months` months and this month before
+    today, with any day a request found too far back to keep: the latest first, so that each
+    is kept from the next."""
+    wanted = [d for d in kept_days_of(today) if d < today]
+    day = today.replace(day=1) - timedelta(days=1)
+    for _ in range(months):
+        wanted.extend(kept_days_of(day))
+        day = day.replace(day=1) - timedelta(days=1)
+    return sorted(set(wanted) | set(asked_for()), reverse=True)
+
+
+def keep_history(today: date, months: int, done=None) -> int:
+    """Keep every day of history_days that is not kept yet (a job: no statement timeout); the
+    triggers keep them current from then on. `done(day, seconds)` after each. Returns how many
+    were kept."""
+    kept = 0
+    for day in history_days(today, months):
+        if is_kept(day):
+            continue
+        started = time.perf_counter()
+        keep(day, today)
+        kept += 1
+        if done:
+            done(day, time.perf_counter() - started)
+    return kept
 
 
 def asked_for() -> list[date]:

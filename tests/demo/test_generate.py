@@ -4,18 +4,21 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from gridgov import idnumber
 from gridgov.audit.models import AuditEvent
+from gridgov.clock import district_today
 from gridgov.demo import service
 from gridgov.demo.population import write as population
 from gridgov.extensions import db
 from gridgov.houses.models import Building, House, Rental
 from gridgov.people.models import Person, Residence
+from gridgov.stats import service as stats_service
+from gridgov.stats import store as stats_store
 from tests import factories as f
 from tests.conftest import TABLES
 
@@ -282,3 +285,22 @@ def test_if_empty_generates_only_into_a_district_without_people(cli, generated):
     result = cli.invoke(args=["demo", "generate", "--persons", "100", "--if-empty"])
     assert result.exit_code == 0 and "nothing generated" in result.output
     assert db.session.scalar(select(func.count(Person.id))) == before
+
+
+def test_a_generated_population_answers_past_statistics_at_once_equal_to_a_recount(
+    client, generated
+):
+    today = district_today()
+    assert generated["history_days_kept"] == len(stats_store.history_days(today, 24))
+    staff = f.auth_as(client, "district_staff", [f.DISTRICT], username="chief")
+    month_end = today.replace(day=1) - timedelta(days=1)
+    a_year_back = (month_end - timedelta(days=365)).replace(day=18)  # 3 days after a kept day
+    for day in (month_end, a_year_back):
+        answer = client.get(
+            f"/api/v1/stats/{f.DISTRICT}",
+            query_string={"by": "street", "as_of": day.isoformat()},
+            headers=staff,
+        )
+        assert answer.status_code == 200, answer.json
+        assert answer.json["total"]["population"] > 0
+    assert stats_service.verify(f.DISTRICT, today, (month_end, a_year_back)) == []
