@@ -40,7 +40,9 @@ def record(bench: str, **figures) -> None:
 
 
 def _ticks() -> dict[str, tuple[str, int]]:
-    """{pid: (command, CPU ticks)} of every process: user and system time from /proc."""
+    """{pid: (command, CPU ticks)} of every process: user and system time from /proc, with that
+    of its children that ended (a postgres backend that closed is counted in the postmaster,
+    which reaped it)."""
     out = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -50,7 +52,8 @@ def _ticks() -> dict[str, tuple[str, int]]:
         except OSError:
             continue  # gone meanwhile
         fields = stat[stat.rindex(")") + 2 :].split()
-        out[pid] = (stat[stat.index("(") + 1 : stat.rindex(")")], int(fields[11]) + int(fields[12]))
+        ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        out[pid] = (stat[stat.index("(") + 1 : stat.rindex(")")], ticks)
     return out
 
 
