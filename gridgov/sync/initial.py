@@ -46,11 +46,12 @@ def initial(principal: Principal, page: str | None, limit: int) -> dict:
         if len(out["houses"]) == limit:
             return {**out, "cursor": cursor, "next": f"houses:{out['houses'][-1]['code']}:{cursor}"}
         part, after = "persons", None
+    room = limit - len(out["houses"])  # a page holds at most `limit` houses and people
     people_page = people.list_persons(
-        principal, "", people.PersonFilters(), int(after) if after else None, limit
+        principal, "", people.PersonFilters(), int(after) if after else None, room
     )
     out["persons"] = people_page
-    more = len(people_page) == limit
+    more = len(people_page) == room
     return {
         **out,
         "cursor": cursor,

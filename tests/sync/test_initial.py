@@ -36,3 +36,13 @@ def test_the_first_sync_holds_only_my_cells(client, worker, house):
 def test_a_page_token_the_server_did_not_give_is_refused(client, worker):
     response = client.get("/api/v1/sync/initial?page=nonsense", headers=worker)
     assert response.status_code == 422 and response.json["errors"][0]["field"] == "page"
+
+
+def test_no_page_holds_more_houses_and_people_than_its_limit(client, worker, house):
+    f.upload(client, worker, f.envelope("house", f.house_data(room="102")))
+    for n in (7, 8):
+        f.upload(client, worker, f.envelope("person", f.person_data(n, house)))
+    first = client.get("/api/v1/sync/initial?limit=3", headers=worker).json
+    assert (len(first["houses"]), len(first["persons"])) == (2, 1)
+    second = client.get(f"/api/v1/sync/initial?limit=3&page={first['next']}", headers=worker).json
+    assert (len(second["houses"]), len(second["persons"]), second["next"]) == (0, 1, None)
