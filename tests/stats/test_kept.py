@@ -1,6 +1,8 @@
 """Kept month ends stay equal to a recount through every kind of change dated before them, days
 between them are answered from the nearest one, and no request counts the past in bulk."""
 
+import threading
+import time
 from datetime import date
 
 from sqlalchemy import text
@@ -182,3 +184,41 @@ def test_a_day_between_kept_days_is_counted_from_the_nearest_and_a_backdated_cha
     ]
     days = tuple(date(2026, 3, d) for d in range(1, 17))
     assert service.verify(f.DISTRICT, today(), days) == []
+
+
+def test_changes_reaching_back_to_kept_days_apply_one_transaction_after_another(client):
+    """Two at once used to lock the kept days' rows in hash order and deadlock (migration 0019)."""
+    f.make_district()
+    staff = f.auth_as(client, "street_staff", ["440303001000"])
+    house = h.add_house(client, staff, NORTH_CELL, "101")
+    h.add_person(client, staff, 1, house, moved_in="2026-01-10")
+    h.add_person(client, staff, 2, house, moved_in="2026-01-20")
+    populations(client, staff, "2026-02-28")  # keeps that month end
+    first_id, second_id = db.session.scalars(text("SELECT id FROM persons ORDER BY id")).all()
+    backdate = text("UPDATE residences SET moved_in = moved_in - 5 WHERE person_id = :p")
+    first, second, watcher = (db.engine.connect() for _ in range(3))
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    try:
+        with first.begin():
+            first.execute(backdate, {"p": first_id})
+
+            def other():
+                with second.begin():
+                    second.execute(backdate, {"p": second_id})
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            for _ in range(100):  # the other row, yet it waits for this transaction
+                if watcher.execute(waiting).scalar_one():
+                    break
+                time.sleep(0.05)
+            assert watcher.execute(waiting).scalar_one() == 1
+            assert thread.is_alive()
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        for conn in (first, second, watcher):
+            conn.close()
+    moved = db.session.scalars(text("SELECT moved_in FROM residences ORDER BY person_id"))
+    assert list(moved) == [date(2026, 1, 5), date(2026, 1, 15)]
+    assert service.verify(f.DISTRICT, today(), (date(2026, 2, 28),)) == []
