@@ -40,7 +40,7 @@ from urllib.parse import quote
 import psycopg
 from sqlalchemy import select, text
 
-from bench.common import WORKERS, CpuSplit, _ticks, serve
+from bench.common import WORKERS, CpuSplit, _ticks, record, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -388,6 +388,8 @@ def main() -> int:
     )
     print()
     print(f"API rows/s ÷ floor rows/s: {api_rate / floor_rate:.2f} (aim ≥ 0.5)")
+    ratio = api_rate / floor_rate
+    record("morning", rows_per_device=api_rows / n, api_rows_per_s=api_rate, ratio=ratio)
     average = (cells + visits + houses + persons) / cells
     logins = MORNING / (n / login_s)
     download_s, floor_total = MORNING * average / api_rate, MORNING * average / floor_rate

@@ -58,6 +58,7 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
         "upload / set-based insert": lambda r: _ratio(r, "API upload", "raw upsert, set-based"),
         "CSV export / COPY": lambda r: (pick(r, "export", format="csv") or {}).get("ratio"),
         "raw tile / API tile (p50)": lambda r: _tile(r),
+        "morning download / raw reads": lambda r: (pick(r, "morning") or {}).get("ratio"),
     }
     for label, value in measures.items():
         ratios.plot(*series(data, value), "-o", label=label)

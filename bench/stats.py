@@ -48,15 +48,18 @@ CHILD = {"street": "left(grid_code, 9)", "community": "left(grid_code, 12)", "gr
 def fill(app) -> dict:
     with app.app_context():
         have = db.session.scalar(text("SELECT count(*) FROM persons"))
-    generated, added = None, max(PERSONS - have, 0)
+    generated, added, history = None, max(PERSONS - have, 0), None
     if added:
         started = time.perf_counter()
-        subprocess.run(
-            [str(ROOT / ".venv/bin/flask"), "demo", "generate", "--persons", str(PERSONS - have)],
+        out = subprocess.run(
+            [str(ROOT / ".venv/bin/flask"), "demo", "generate", "--persons", str(added)],
             check=True,
             cwd=ROOT,
-        )
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
         generated = time.perf_counter() - started
+        history = json.loads(out.strip().splitlines()[-1])["history_seconds"]
     folded = None
     if generated:
         started = time.perf_counter()
@@ -79,6 +82,7 @@ def fill(app) -> dict:
         "size": counts[3],
         "generated_s": generated,
         "generated_persons": added,
+        "history_s": history,
         "folded_s": folded,
     }
 
@@ -204,7 +208,12 @@ def main() -> int:
     print(
         f"population: {facts['persons']:,} persons, {facts['houses']:,} houses, "
         f"{facts['residences']:,} residences; database {facts['size']}"
-        + (f"; generated in {facts['generated_s']:.0f} s" if facts["generated_s"] else "")
+        + (
+            f"; generated in {facts['generated_s']:.0f} s, of which keeping its history days "
+            f"{facts['history_s']:.0f} s"
+            if facts["generated_s"]
+            else ""
+        )
         + (f", first fold {facts['folded_s']:.0f} s" if facts["folded_s"] else "")
     )
     record("population", **facts)
