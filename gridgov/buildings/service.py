@@ -8,7 +8,7 @@ from gridgov.extensions import db
 from gridgov.houses.models import House, Rental
 from gridgov.people import views as people
 from gridgov.people.models import Person
-from gridgov.scope import Principal, inside
+from gridgov.scope import Principal, below, inside
 
 STATUSES = ("vacant", "occupied", "rented", "overcrowded", "hazard")
 
@@ -46,7 +46,7 @@ def list_buildings(
             func.sum(case((crowded, 1), else_=0)),
             func.sum(case((House.occupants == 0, 1), else_=0)),
         )
-        .where(*_houses(principal), House.grid_code.like(prefix + "%"))
+        .where(*_houses(principal), below(House.grid_code, prefix))
         .group_by(key)
         .order_by(key)
         .limit(limit)

@@ -9,7 +9,7 @@ from gridgov.bulk import fetch_all
 from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.houses.models import House, Rental
-from gridgov.scope import Principal, inside
+from gridgov.scope import Principal, below, inside
 
 
 def point(geom) -> list[float]:
@@ -144,7 +144,7 @@ def _listed(principal: Principal, prefix: str) -> tuple:
     return (
         House.deleted_at.is_(None),
         inside(principal, House.grid_code),
-        House.grid_code.like(prefix + "%"),
+        below(House.grid_code, prefix),
     )
 
 

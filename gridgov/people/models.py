@@ -23,11 +23,12 @@ from gridgov.extensions import db
 class Person(db.Model):
     __tablename__ = "persons"
     __table_args__ = (
-        # Pattern ops: scope is a prefix match on the grid code (migration 0018).
+        # Pattern ops: scope is a prefix match on the grid code (migration 0018); with the id,
+        # a cell's keyset pages are ranges of the index (0020).
         Index(
-            "ix_persons_grid_kind",
+            "ix_persons_grid_id",
             "grid_code",
-            "kind",
+            "id",
             postgresql_ops={"grid_code": "varchar_pattern_ops"},
         ),
     )

@@ -12,7 +12,7 @@ from gridgov.errors import NotFound
 from gridgov.extensions import db
 from gridgov.houses.models import House
 from gridgov.people.models import Person
-from gridgov.scope import Principal, inside
+from gridgov.scope import Principal, below, inside
 
 # What a scoped reader sees of a person, as (view field, Person attribute): the masked copy
 # where the number is sealed, and of the birth date the year only (YEAR_ONLY): the masked ID
@@ -124,7 +124,7 @@ def _filtered(stmt, f: PersonFilters):
 
 def count_persons(principal: Principal, prefix: str, filters: PersonFilters) -> int:
     """How many people list_persons() would list, over all its pages."""
-    stmt = _filtered(scoped(principal).where(Person.grid_code.like(prefix + "%")), filters)
+    stmt = _filtered(scoped(principal).where(below(Person.grid_code, prefix)), filters)
     return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
 
 
@@ -137,7 +137,7 @@ def list_persons(
 ) -> list[dict]:
     """People (not deleted) living below an area, narrowed by `filters`, by id, keyset-paged
     after an id."""
-    stmt = _filtered(scoped(principal).where(Person.grid_code.like(prefix + "%")), filters)
+    stmt = _filtered(scoped(principal).where(below(Person.grid_code, prefix)), filters)
     if after:
         stmt = stmt.where(Person.id > after)
     return views(list(db.session.scalars(stmt.order_by(Person.id).limit(limit))))
@@ -187,7 +187,7 @@ def list_rows(
         select(*shown)
         .select_from(Person)
         .outerjoin(home, home.id == Person.house_id)
-        .where(*_visible(principal), Person.grid_code.like(prefix + "%"))
+        .where(*_visible(principal), below(Person.grid_code, prefix))
     )
     stmt = _filtered(stmt, filters)
     if after:

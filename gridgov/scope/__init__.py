@@ -39,13 +39,29 @@ class Principal:
         return [code for code, _ in self.areas]
 
 
+# A grid cell's prefix is its whole code, the longest an area code is.
+CELL_PREFIX_LENGTH = 15
+
+
+def below(code_column, prefix: str):
+    """Rows whose code starts with an area's prefix ("": any code)."""
+    # A cell's codes are matched by equality: the planner then walks an index in its keyset
+    # order; for LIKE it guesses the share of rows and at 1M persons sometimes walked the
+    # whole primary key for a device's second page (262-328 ms instead of 5).
+    if not prefix:
+        return code_column.is_not(None)
+    if len(prefix) == CELL_PREFIX_LENGTH:
+        return code_column == prefix
+    return code_column.like(prefix + "%")
+
+
 def inside(principal: Principal | Scope, code_column):
     """Rows whose code lies in one of the principal's areas (the area itself or below it)."""
     if principal.unrestricted:
         return true()
     if not principal.areas:
         return false()
-    return or_(*(code_column.like(prefix + "%") for _, prefix in principal.areas))
+    return or_(*(below(code_column, prefix) for _, prefix in principal.areas))
 
 
 def visible_area(principal: Principal | Scope, code_column, prefix_column):

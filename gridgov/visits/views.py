@@ -9,7 +9,7 @@ from gridgov.accounts.models import User
 from gridgov.extensions import db
 from gridgov.houses.models import House
 from gridgov.houses.views import point
-from gridgov.scope import Principal, inside
+from gridgov.scope import Principal, below, inside
 from gridgov.visits import subjects
 from gridgov.visits.models import VisitResult, VisitTask
 from gridgov.visits.service import unknown_task
@@ -122,7 +122,7 @@ def list_tasks(
     """Tasks of the caller's areas (below `prefix` when given), by id: the supervision list."""
     stmt = _rows().where(inside(principal, VisitTask.grid_code))
     if prefix is not None:
-        stmt = stmt.where(VisitTask.grid_code.like(prefix + "%"))
+        stmt = stmt.where(below(VisitTask.grid_code, prefix))
     if state is not None:
         stmt = stmt.where(VisitTask.state == state)
     if after is not None:
