@@ -1,5 +1,6 @@
-"""Draw the scaling table's figures (bench/scale.py's JSON lines) as one PNG: each figure against
-its floor, by population, from the newest run at each size.
+"""Draw the scaling table's figures (bench/scale.py's JSON lines) as one PNG, each figure against
+its floor, by population, from the newest run at each size; and print the same figures as the
+markdown table the README shows.
 
     .venv/bin/python -m bench.plot [results.jsonl] [out.png]   (docs/bench/scale.png)
 """
@@ -80,12 +81,17 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
-def _ratio(rows, api: str, floor: str) -> float | None:
-    a, f = pick(rows, "upload", path=api), None
+def _upload(rows, path: str) -> float | None:
+    """The rate of the upload path named `path` (the floor's name goes on: '(floor)')."""
     for row in rows:
-        if row["bench"] == "upload" and row["path"].startswith(floor):
-            f = row
-    return a["records_per_s"] / f["records_per_s"] if a and f else None
+        if row["bench"] == "upload" and row["path"].split(" (")[0] == path:
+            return row["records_per_s"]
+    return None
+
+
+def _ratio(rows, api: str, floor: str) -> float | None:
+    a, f = _upload(rows, api), _upload(rows, floor)
+    return a / f if a and f else None
 
 
 def _tile(rows) -> float | None:
@@ -100,10 +106,88 @@ def _job(rows, job: str) -> float | None:
     return None
 
 
+def _stats(rows, question: str) -> str:
+    r = pick(rows, "stats", question=question)
+    if not r or "p50" not in r:
+        return (r or {}).get("answer", "")
+    return f"{r['p50']:.1f} / {r['p95']:.1f} ({r['naive_p50']:,.0f})"
+
+
+def _vs(api, floor, unit="") -> str:
+    if api is None or floor is None:
+        return ""
+    return f"{api:,.0f} / {floor:,.0f}{unit} = {api / floor:.2f}"
+
+
+def table(data: dict[int, list[dict]]) -> str:
+    """The figures of each size side by side, as a markdown table."""
+
+    def locate(rows, key):
+        r = pick(rows, "locate", clients=16)
+        return r[key]["rps"] if r else None
+
+    def export(rows, key):
+        r = pick(rows, "export", format="csv")
+        return None if not r else r["rows"] / (r["seconds"] if key == "job" else r["copy_s"])
+
+    def population(rows, key):
+        return (pick(rows, "population") or {}).get(key)
+
+    def seconds(value):
+        return "" if value is None else f"{value:,.0f}"
+
+    lines = {
+        "persons / houses / residences": lambda r: "{:,} / {:,} / {:,}".format(
+            *(population(r, k) or 0 for k in ("persons", "houses", "residences"))
+        ),
+        "database size": lambda r: population(r, "size") or "",
+        "generated in s (of which its history days)": lambda r: (
+            f"{seconds(population(r, 'generated_s'))} ({seconds(population(r, 'history_s'))})"
+        ),
+    }
+    for q in (*QUESTIONS, "choropleth, district by community"):
+        lines[f"{q}: p50 / p95 ms (GROUP BY p50)"] = lambda r, q=q: _stats(r, q)
+    for q in (
+        "district by street as of 2025-06-30",
+        "district by community as of 2025-06-18",
+        "district series, 24 months, nothing kept ahead",
+    ):
+        lines[f"{q.removesuffix(', nothing kept ahead')}: p50 / p95 ms (GROUP BY p50)"] = (
+            lambda r, q=q: _stats(r, q)
+        )
+    lines |= {
+        "locate, 16 clients: API / bare req/s": lambda r: _vs(locate(r, "api"), locate(r, "bare")),
+        "z14 tile p50: raw / API ms": lambda r: (
+            ""
+            if not (t := pick(r, "tile"))
+            else f"{t['raw_p50']:.1f} / {t['api_p50']:.1f} = {t['raw_p50'] / t['api_p50']:.2f}"
+        ),
+        "upload: API / set-based insert records/s": lambda r: _vs(
+            _upload(r, "API upload"), _upload(r, "raw upsert, set-based")
+        ),
+        "CSV export: job / COPY rows/s": lambda r: _vs(export(r, "job"), export(r, "copy")),
+        "morning download: API / raw reads rows/s": lambda r: (
+            ""
+            if not (m := pick(r, "morning"))
+            else _vs(m["api_rows_per_s"], m["api_rows_per_s"] / m["ratio"])
+        ),
+        "stats verify of a month end, s": lambda r: seconds(_job(r, "verify")),
+    }
+    head = "| | " + " | ".join(f"{n:,} persons" for n in data) + " |"
+    rule = "|---|" + "---:|" * len(data)
+    body = [
+        f"| {name} | " + " | ".join(f(rows) for rows in data.values()) + " |"
+        for name, f in lines.items()
+    ]
+    return "\n".join([head, rule, *body])
+
+
 def main(argv: list[str]) -> int:
     source = Path(argv[1]) if len(argv) > 1 else ROOT / "bench/results/scale.jsonl"
     out = Path(argv[2]) if len(argv) > 2 else ROOT / "docs/bench/scale.png"
-    draw(newest(source), out)
+    data = newest(source)
+    draw(data, out)
+    print(table(data))
     print(f"wrote {out}")
     return 0
 
