@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, DateTime, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
+from gridgov.hierarchy.models import GRID_CODE
 
 
 class Change(db.Model):
@@ -16,19 +17,13 @@ class Change(db.Model):
     and the feed only serves transactions older than every transaction still running."""
 
     __tablename__ = "changes"
-    __table_args__ = (
-        Index("ix_changes_txid_seq", "txid", "seq"),
-        # Pattern ops: a device's feed is a prefix match on the grid code (migration 0018).
-        Index(
-            "ix_changes_grid_code", "grid_code", postgresql_ops={"grid_code": "varchar_pattern_ops"}
-        ),
-    )
+    __table_args__ = (Index("ix_changes_txid_seq", "txid", "seq"),)
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     txid: Mapped[int] = mapped_column(
         BigInteger, server_default=text("(pg_current_xact_id()::text)::bigint")
     )
-    grid_code: Mapped[str] = mapped_column(String(15))
+    grid_code: Mapped[str] = mapped_column(GRID_CODE, index=True)
     record_type: Mapped[str] = mapped_column(String(20))
     record_key: Mapped[str] = mapped_column(String(40))
     op: Mapped[str] = mapped_column(String(10))  # upsert, delete, left (moved out of this grid)

@@ -11,6 +11,11 @@ from gridgov.geo import SRID
 
 LEVELS = ("district", "street", "community", "grid")
 GRID_TYPES = ("general", "dedicated")  # 综合网格, 专属网格
+# The grid code of a record, compared byte by byte: scope matches it by prefix, and only in the
+# C collation can a btree serve `LIKE 'prefix%'` and the planner estimate how many rows a
+# prefix holds (migration 0018). Codes are digits, so nothing sorts differently.
+GRID_CODE = String(15, collation="C")
+
 CODE_LENGTH = {"district": 12, "street": 12, "community": 12, "grid": 15}
 
 # How many leading digits of an area's code every descendant's code shares (domain.md §1): the

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
 from gridgov.geo import SRID
+from gridgov.hierarchy.models import GRID_CODE
 
 
 class House(db.Model):
@@ -29,16 +30,12 @@ class House(db.Model):
     __table_args__ = (
         Index("ix_houses_geom", "geom", postgresql_using="gist"),
         Index("ix_houses_code_pattern", "code", postgresql_ops={"code": "varchar_pattern_ops"}),
-        # Scope is a prefix match on the grid code (migration 0018).
-        Index(
-            "ix_houses_grid_code", "grid_code", postgresql_ops={"grid_code": "varchar_pattern_ops"}
-        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     code: Mapped[str] = mapped_column(String(25), unique=True)  # never reused, even once deleted
     community_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
-    grid_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    grid_code: Mapped[str] = mapped_column(GRID_CODE, ForeignKey("areas.code"), index=True)
     compound: Mapped[str] = mapped_column(String(100))
     building: Mapped[str] = mapped_column(String(30))
     unit: Mapped[str] = mapped_column(String(10), server_default="")

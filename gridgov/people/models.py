@@ -18,20 +18,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
+from gridgov.hierarchy.models import GRID_CODE
 
 
 class Person(db.Model):
     __tablename__ = "persons"
-    __table_args__ = (
-        # Pattern ops: scope is a prefix match on the grid code (migration 0018); with the id,
-        # a cell's keyset pages are ranges of the index (0020).
-        Index(
-            "ix_persons_grid_id",
-            "grid_code",
-            "id",
-            postgresql_ops={"grid_code": "varchar_pattern_ops"},
-        ),
-    )
+    # A cell's people in id order from one index: a device's keyset pages (migration 0020).
+    __table_args__ = (Index("ix_persons_grid_id", "grid_code", "id"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     id_index: Mapped[bytes] = mapped_column(LargeBinary, unique=True)  # HMAC of the number
@@ -55,7 +48,7 @@ class Person(db.Model):
     certificate_no_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # 居住证 number
     details: Mapped[dict] = mapped_column(JSONB, server_default="{}")  # the rest of GB/T 31000
     house_id: Mapped[int | None] = mapped_column(ForeignKey("houses.id"), index=True)
-    grid_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    grid_code: Mapped[str | None] = mapped_column(GRID_CODE, ForeignKey("areas.code"))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
+from gridgov.hierarchy.models import GRID_CODE
 
 
 class SyncRecord(db.Model):
@@ -41,20 +42,13 @@ class Conflict(db.Model):
     """An edit made from a stale version: both sides kept for desk staff to resolve."""
 
     __tablename__ = "conflicts"
-    __table_args__ = (  # pattern ops: scope is a prefix match on the grid code (migration 0018)
-        Index(
-            "ix_conflicts_grid_code",
-            "grid_code",
-            postgresql_ops={"grid_code": "varchar_pattern_ops"},
-        ),
-    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     record_type: Mapped[str] = mapped_column(String(20))
     op: Mapped[str] = mapped_column(String(10), server_default="upsert")  # what the device did
     captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # and when
     record_key: Mapped[str] = mapped_column(String(40), index=True)
-    grid_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    grid_code: Mapped[str] = mapped_column(GRID_CODE, ForeignKey("areas.code"), index=True)
     client_uuid: Mapped[UUID] = mapped_column(Uuid)
     base_version: Mapped[int] = mapped_column(Integer)
     server_version: Mapped[int] = mapped_column(Integer)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridgov.extensions import db
 from gridgov.geo import SRID
+from gridgov.hierarchy.models import GRID_CODE
 
 TASK_STATES = ("open", "done", "withdrawn")
 RESULTS = ("confirmed", "differs", "nobody_there", "refused")
@@ -36,18 +37,13 @@ class VisitTask(db.Model):
     __table_args__ = (
         CheckConstraint("state IN ('open', 'done', 'withdrawn')", name="state"),
         Index("ix_visit_tasks_subject", "subject_type", "subject_id"),
-        Index(  # pattern ops: scope is a prefix match on the grid code (migration 0018)
-            "ix_visit_tasks_grid_state",
-            "grid_code",
-            "state",
-            postgresql_ops={"grid_code": "varchar_pattern_ops"},
-        ),
+        Index("ix_visit_tasks_grid_state", "grid_code", "state"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id"), index=True)
     # The house's cell when issued; an open task follows its house through a grid redraw.
-    grid_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    grid_code: Mapped[str] = mapped_column(GRID_CODE, ForeignKey("areas.code"))
     subject_type: Mapped[str] = mapped_column(String(30))
     subject_id: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200))

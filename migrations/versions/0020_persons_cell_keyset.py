@@ -20,19 +20,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index("ix_persons_grid_kind", table_name="persons")
-    op.create_index(
-        "ix_persons_grid_id",
-        "persons",
-        ["grid_code", "id"],
-        postgresql_ops={"grid_code": "varchar_pattern_ops"},
-    )
+    op.create_index("ix_persons_grid_id", "persons", ["grid_code", "id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_persons_grid_id", table_name="persons")
-    op.create_index(
-        "ix_persons_grid_kind",
-        "persons",
-        ["grid_code", "kind"],
-        postgresql_ops={"grid_code": "varchar_pattern_ops"},
-    )
+    op.create_index("ix_persons_grid_kind", "persons", ["grid_code", "kind"])
