@@ -30,10 +30,12 @@ def newest(path: Path) -> dict[int, list[dict]]:
 
 
 def pick(rows: list[dict], bench: str, **match) -> dict | None:
+    """The last matching line: a step run again in the same run supersedes its first figures."""
+    found = None
     for row in rows:
         if row["bench"] == bench and all(row.get(k) == v for k, v in match.items()):
-            return row
-    return None
+            found = row
+    return found
 
 
 def series(data: dict[int, list[dict]], value) -> tuple[list[int], list[float]]:
@@ -83,10 +85,11 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
 
 def _upload(rows, path: str) -> float | None:
     """The rate of the upload path named `path` (the floor's name goes on: '(floor)')."""
+    found = None
     for row in rows:
         if row["bench"] == "upload" and row["path"].split(" (")[0] == path:
-            return row["records_per_s"]
-    return None
+            found = row["records_per_s"]
+    return found
 
 
 def _ratio(rows, api: str, floor: str) -> float | None:
@@ -100,10 +103,11 @@ def _tile(rows) -> float | None:
 
 
 def _job(rows, job: str) -> float | None:
+    found = None
     for row in rows:
         if row["bench"] == "stats job" and row["job"].startswith(job):
-            return row["seconds"]
-    return None
+            found = row["seconds"]
+    return found
 
 
 def _stats(rows, question: str) -> str:
