@@ -12,8 +12,8 @@ need, with the columns the views read (taken from their SHOWN tables): the feed 
 cells, the code tables, the open visits with their declarations, houses and people in keyset
 pages of 2000, the horizon again and the feed. It must read, device by device, as many rows of
 each kind as the API served; the table says whether it did. Its WHERE clauses are the
-endpoint's (scope as a code prefix), so it gets the same plans: it is the endpoint's SQL without
-the framework, not the best SQL there could be.
+endpoint's (scope: the device's cell, by equality), so it gets the same plans: it is the
+endpoint's SQL without the framework, not the best SQL there could be.
 
 Logging in is timed as its own phase (an Argon2 check per device, which the floor has no
 counterpart for); the download phase and the floor are then compared in rows/s, each after a
@@ -130,7 +130,7 @@ def _columns(alias: str, shown: dict) -> str:
 CELLS = """
 SELECT code, name, level, parent_code, grid_type, valid_from, ST_AsGeoJSON(geom, 7)
 FROM areas WHERE level = 'grid' AND valid_from <= %(today)s
-  AND (valid_to IS NULL OR valid_to > %(today)s) AND code LIKE %(prefix)s
+  AND (valid_to IS NULL OR valid_to > %(today)s) AND code = %(cell)s
 ORDER BY code
 """
 CODES = "SELECT table_name, code, label FROM codes WHERE valid_to IS NULL ORDER BY 1, 2"
@@ -142,28 +142,28 @@ SELECT t.id, h.code, t.grid_code, h.compound, h.building, h.unit, h.floor, h.roo
 FROM visit_tasks t JOIN houses h ON h.id = t.house_id
 LEFT JOIN users u ON u.id = t.issued_by
 LEFT JOIN declarations d ON t.subject_type = 'declaration' AND d.id = t.subject_id
-  AND d.area_code LIKE %(prefix)s
-WHERE t.grid_code LIKE %(prefix)s AND t.state = 'open'
+  AND d.area_code = %(cell)s
+WHERE t.grid_code = %(cell)s AND t.state = 'open'
 ORDER BY t.id
 """
 HOUSES = f"""
 SELECT {_columns("h", house_views.SHOWN)}, ST_X(h.geom), ST_Y(h.geom), h.deleted_at,
   r.house_id, {_columns("r", house_views.RENTAL_SHOWN)}
 FROM houses h LEFT JOIN rentals r ON r.house_id = h.id
-WHERE h.deleted_at IS NULL AND h.grid_code LIKE %(prefix)s AND h.code > %(after)s
+WHERE h.deleted_at IS NULL AND h.grid_code = %(cell)s AND h.code > %(after)s
 ORDER BY h.code LIMIT {PAGE}
 """
 PERSONS = f"""
 SELECT {_columns("p", person_views.SHOWN)}, h.code, p.deleted_at
 FROM persons p LEFT JOIN houses h ON h.id = p.house_id
-WHERE p.deleted_at IS NULL AND p.grid_code LIKE %(prefix)s AND p.id > %(after)s
+WHERE p.deleted_at IS NULL AND p.grid_code = %(cell)s AND p.id > %(after)s
 ORDER BY p.id LIMIT {PAGE}
 """
 # Nothing writes during the run, so the feed is empty on both sides (the counts check it); the
 # floor would otherwise also have to read the records the upserts point to.
 FEED = f"""
 SELECT seq, txid, grid_code, record_type, record_key, op, at FROM changes
-WHERE grid_code LIKE %(prefix)s AND txid < %(horizon)s
+WHERE grid_code = %(cell)s AND txid < %(horizon)s
   AND (txid > %(low)s OR (txid = %(low)s AND seq > %(seq)s))
 ORDER BY txid, seq LIMIT {FEED_PAGE}
 """
@@ -176,7 +176,7 @@ def connect_floor() -> psycopg.Connection:
 
 def floor_download(conn: psycopg.Connection, device: Device) -> None:
     """The same rows as download(), by raw SQL, fetched to this process."""
-    args = {"prefix": device.cell + "%", "today": district_today()}
+    args = {"cell": device.cell, "today": district_today()}
     rows = Counter()
     started = time.perf_counter()
     horizon = conn.execute(_HORIZON.text).fetchone()[0]
