@@ -28,7 +28,7 @@ from gridgov.stats import queries
 PORT = 5093
 PERSONS = int(os.environ.get("STATS_PERSONS", "3000000"))
 ROUNDS = int(os.environ.get("STATS_ROUNDS", "40"))
-NAIVE_ROUNDS = 5  # each takes seconds at district scale
+NAIVE_ROUNDS = int(os.environ.get("STATS_NAIVE_ROUNDS", "5"))  # each takes seconds at scale
 DISTRICT, STREET = "440303000000", "440303001000"
 
 # The plain GROUP BY a report writer would reach for: people by area, kind and age band, houses
