@@ -54,6 +54,10 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
         for key, style, label in (("p95", "-o", "API p95"), ("naive_p50", ":x", "GROUP BY p50")):
             xs, ys = series(data, lambda r, q=q, k=key: (pick(r, "stats", question=q) or {}).get(k))
             stats.plot(xs, ys, style, color=f"C{i}", label=f"{q}: {label}")
+    between = "district by community as of 2025-06-18"  # 3 days after a kept day
+    xs, ys = series(data, lambda r: (pick(r, "stats", question=between) or {}).get("p95"))
+    stats.plot(xs, ys, "-s", color="C3", label=f"{between}: API p95")
+    stats.axhline(200, color="C3", linestyle="--", linewidth=0.7, label="aim for a past day: 200")
     stats.set(xscale="log", yscale="log", xlabel="persons", ylabel="ms", title="Statistics")
     stats.legend(fontsize=7)
     measures = {
@@ -63,12 +67,17 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
         "raw tile / API tile (p50)": lambda r: _tile(r),
         "morning download / raw reads": lambda r: (pick(r, "morning") or {}).get("ratio"),
     }
+    top = 1.05
     for label, value in measures.items():
-        ratios.plot(*series(data, value), "-o", label=label)
-    ratios.set(xscale="log", ylim=(0, 1.05), xlabel="persons", title="Ratio to the floor")
+        xs, ys = series(data, value)
+        ratios.plot(xs, ys, "-o", label=label)
+        top = max([top, *(y * 1.1 for y in ys)])
+    ratios.axhline(1, color="grey", linewidth=0.5)
+    ratios.set(xscale="log", ylim=(0, top), xlabel="persons", title="Ratio to the floor")
     ratios.legend(fontsize=7)
     for label, value in {
         "generation": lambda r: (pick(r, "population") or {}).get("generated_s"),
+        "of which its history days": lambda r: (pick(r, "population") or {}).get("history_s"),
         "stats snapshot, 24 months": lambda r: _job(r, "snapshot"),
         "stats verify (a month end)": lambda r: _job(r, "verify"),
     }.items():
