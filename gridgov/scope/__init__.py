@@ -45,9 +45,9 @@ CELL_PREFIX_LENGTH = 15
 
 def below(code_column, prefix: str):
     """Rows whose code starts with an area's prefix ("": any code)."""
-    # A cell's codes are matched by equality: the planner then walks an index in its keyset
-    # order; for LIKE it guesses the share of rows and at 1M persons sometimes walked the
-    # whole primary key for a device's second page (262-328 ms instead of 5).
+    # A cell's code is matched by equality, so its keyset pages are ranges of a (grid_code, id)
+    # index; a LIKE range cannot give them in id order, and at 1M persons the planner walked
+    # the whole primary key instead for a device's second page (262-328 ms; now 0.1).
     if not prefix:
         return code_column.is_not(None)
     if len(prefix) == CELL_PREFIX_LENGTH:
