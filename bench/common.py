@@ -67,15 +67,17 @@ class CpuSplit:
         self._before, self._own = _ticks(), os.times()
         return self
 
+    def _counted(self, pid: str, command: str) -> bool:
+        """Whether a process's time counts (a subclass may narrow it to one run's processes)."""
+        return command in self.COMMANDS and pid != str(os.getpid())
+
     def __exit__(self, *exc):
         after, own = _ticks(), os.times()
         tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
         self.ms: dict[str, float] = {}
         for pid, (command, ticks) in after.items():
-            if pid == str(os.getpid()):
-                continue
             spent = ticks - self._before.get(pid, (command, 0))[1]
-            if command in self.COMMANDS and spent:
+            if spent and self._counted(pid, command):
                 self.ms[command] = self.ms.get(command, 0) + spent * tick_ms
         client = (own.user + own.system - self._own.user - self._own.system) * 1000
         if client >= 1:

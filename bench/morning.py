@@ -40,7 +40,7 @@ from urllib.parse import quote
 import psycopg
 from sqlalchemy import select, text
 
-from bench.common import WORKERS, CpuSplit, _ticks, record, serve
+from bench.common import WORKERS, CpuSplit, record, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.accounts.models import User
@@ -257,15 +257,11 @@ class OwnCpu(CpuSplit):
         return super().__enter__()
 
     def __exit__(self, *exc):
-        ours = self._pids | self._ours()
-        after, own = _ticks(), os.times()
-        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-        self.ms = {}
-        for pid, (command, ticks) in after.items():
-            spent = ticks - self._before.get(pid, (command, 0))[1]
-            if pid in ours and command in ("gunicorn", "postgres") and spent:
-                self.ms[command] = self.ms.get(command, 0) + spent * tick_ms
-        self.ms["client"] = (own.user + own.system - self._own.user - self._own.system) * 1000
+        self._pids |= self._ours()
+        super().__exit__(*exc)
+
+    def _counted(self, pid: str, command: str) -> bool:
+        return pid in self._pids and command in ("gunicorn", "postgres")
 
 
 # Cells in force today that hold houses and people, and the district's rows per cell.
