@@ -9,8 +9,9 @@ with the size and the run; `python -m bench.plot` draws them.
 
 10,000,000 persons take an hour or more on a 2-core machine (generation with its history days,
 the naive GROUP BYs and the recount of `stats verify`) and about 12 GB; the default is
-1,000,000 and 3,000,000. Not part of
-`make test` or the default `make bench`.
+1,000,000 and 3,000,000. SCALE_FRESH=0 keeps a size's database from an earlier run (grown to
+the size if it holds fewer people), so later steps can run on it. Not part of `make test` or
+the default `make bench`.
 """
 
 import os
@@ -34,11 +35,14 @@ ALL_STEPS = (
 STEPS = [s for s in ALL_STEPS if s[0] in os.environ.get("SCALE_STEPS", "").split()] or ALL_STEPS
 
 
+FRESH = os.environ.get("SCALE_FRESH", "1") != "0"
+
+
 def database(persons: int) -> str:
-    """A fresh database with the demo district loaded, for one size."""
+    """A database with the demo district loaded for one size: made afresh unless SCALE_FRESH=0."""
     name = f"gridgov_scale_{persons}"
-    db_sh = str(ROOT / "scripts/db.sh")
-    url = subprocess.run([db_sh, name, "--fresh"], check=True, capture_output=True, text=True)
+    command = [str(ROOT / "scripts/db.sh"), name] + (["--fresh"] if FRESH else [])
+    url = subprocess.run(command, check=True, capture_output=True, text=True)
     env = {**os.environ, "DATABASE_URL": url.stdout.strip()}
     flask = str(ROOT / ".venv/bin/flask")
     for command in (["db", "upgrade"], ["codes", "load"], ["demo", "load"]):

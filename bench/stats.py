@@ -23,7 +23,7 @@ from sqlalchemy import text
 from bench.common import ROOT, account, login, record, serve
 from gridgov import create_app
 from gridgov.extensions import db
-from gridgov.stats import queries
+from gridgov.stats import queries, store
 
 PORT = 5093
 PERSONS = int(os.environ.get("STATS_PERSONS", "3000000"))
@@ -202,6 +202,17 @@ def ask(app, conn, token: str, questions: list) -> list:
     return left
 
 
+def _farthest(kept: date) -> list[tuple[str, str]]:
+    """(day, its anchor) for the day after `kept` and the day before it that lie farthest from
+    their anchors (the nearest kept day of their month)."""
+    today = date.today()
+    june = [kept.replace(day=d) for d in range(1, 31)]
+    away = {d: store.nearest_kept(d, today) for d in june}
+    after = max((d for d in june if d > kept), key=lambda d: (abs((away[d] - d).days), -d.day))
+    before = max((d for d in june if d < kept), key=lambda d: (abs((away[d] - d).days), d.day))
+    return [(d.isoformat(), away[d].isoformat()) for d in (after, before)]
+
+
 def main() -> int:
     app = create_app()
     facts = fill(app)
@@ -222,8 +233,10 @@ def main() -> int:
     try:
         token = login(PORT, "bench_district", password)
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
-        # A day on a kept day of its month, and days 3 and 4 days from the nearest one.
-        month_end, between, off = "2025-06-30", "2025-06-15", ("2025-06-18", "2025-06-11")
+        # A kept day of mid-June 2025, and the days after and before it that lie farthest from
+        # the kept day they are counted from (store.nearest_kept).
+        month_end, between = "2025-06-30", "2025-06-16"
+        off = _farthest(date.fromisoformat(between))
         just_ended = date.today().replace(day=1) - timedelta(days=1)
         questions = [
             ("district by street", f"/api/v1/stats/{DISTRICT}?by=street", ("44030", "street")),
@@ -269,7 +282,7 @@ def main() -> int:
                         app, "44030", "community", day, anchor
                     ),
                 )
-                for day, anchor in ((off[0], "2025-06-15"), (off[1], "2025-06-08"))
+                for day, anchor in off
             ],
         ]
         print(
@@ -293,7 +306,7 @@ def main() -> int:
             print(f"(flask stats snapshot --months 24: {seconds:.0f} s)")
             record("stats job", job="snapshot --months 24", seconds=seconds)
             ask(app, conn, token, [(f"{name}, after job", *rest) for name, *rest in left])
-        for day in (between, *off):
+        for day in (between, *(d for d, _ in off)):
             _, r50, r95 = timed(raw_read(app, "44030", "community", day, month_end))
             print(
                 f"(district by community as of {day} counted from {month_end}, as before: "

@@ -15,7 +15,7 @@ from tests.stats.test_history import NORTH_CELL, populations, redraw_north_cell
 from tests.stats.test_statistics import COMMUNITY, SOUTH_CELL, stats, today
 
 MONTH_ENDS = ("2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-07-31")
-BETWEEN = ("2026-02-10", "2026-03-14", "2026-04-12", "2026-06-20", "2026-07-01")
+BETWEEN = ("2026-02-11", "2026-03-14", "2026-04-12", "2026-06-20", "2026-07-01")
 
 
 def kept_days() -> list[tuple[str, object]]:
@@ -69,7 +69,7 @@ def test_kept_month_ends_equal_a_recount_after_every_kind_of_backdated_change(cl
     days = tuple(map(date.fromisoformat, MONTH_ENDS + BETWEEN))
     assert service.verify(f.DISTRICT, today(), days) == []
     # The days between were answered from the nearest kept day of their month, kept now.
-    nearest = ("2026-02-08", "2026-03-15", "2026-04-15", "2026-06-22", "2026-07-01")
+    nearest = ("2026-02-10", "2026-03-13", "2026-04-13", "2026-06-19", "2026-07-01")
     assert [day for day, _ in kept_days()] == sorted([*MONTH_ENDS, *nearest])
     assert set(kept_days()) >= set(before)
     result = cli.invoke(args=["stats", "verify", f.DISTRICT, "--kept", "--as-of", "2026-03-14"])
@@ -157,12 +157,12 @@ def test_a_day_between_kept_days_is_counted_from_the_nearest_and_a_backdated_cha
     h.add_person(client, staff, 1, north, moved_in="2026-03-03")
     h.add_person(client, staff, 2, south, moved_in="2026-03-12")
     # Each day between is counted from the nearest kept day of its month, kept when asked.
-    asked = {"2026-03-02": "2026-03-01", "2026-03-10": "2026-03-08", "2026-03-13": "2026-03-15"}
+    asked = {"2026-03-02": "2026-03-01", "2026-03-11": "2026-03-10", "2026-03-14": "2026-03-13"}
     for day in asked:
         populations(client, staff, day)
     assert [day for day, _ in kept_days()] == sorted(asked.values())
-    assert populations(client, staff, "2026-03-10") == {NORTH_CELL: 1, SOUTH_CELL: 0}
-    assert populations(client, staff, "2026-03-13") == {NORTH_CELL: 1, SOUTH_CELL: 1}
+    assert populations(client, staff, "2026-03-11") == {NORTH_CELL: 1, SOUTH_CELL: 0}
+    assert populations(client, staff, "2026-03-14") == {NORTH_CELL: 1, SOUTH_CELL: 1}
     before = kept_days()
 
     # A late registration dated before all three kept days, and a move back-dated across two:
@@ -171,16 +171,16 @@ def test_a_day_between_kept_days_is_counted_from_the_nearest_and_a_backdated_cha
     assert h.move(client, staff, 1, south, "2026-03-05")["outcome"] == "updated"
     assert kept_days() == before
     assert populations(client, staff, "2026-03-02") == {NORTH_CELL: 0, SOUTH_CELL: 1}
-    assert populations(client, staff, "2026-03-10") == {NORTH_CELL: 0, SOUTH_CELL: 2}
-    assert populations(client, staff, "2026-03-13") == {NORTH_CELL: 0, SOUTH_CELL: 3}
+    assert populations(client, staff, "2026-03-11") == {NORTH_CELL: 0, SOUTH_CELL: 2}
+    assert populations(client, staff, "2026-03-14") == {NORTH_CELL: 0, SOUTH_CELL: 3}
     stored = text(
         "SELECT day::text, n FROM stat_snapshots WHERE level = 'grid' AND area_code = :cell "
         "AND measure = 'kind' AND n <> 0 ORDER BY day"
     )
     assert db.session.execute(stored, {"cell": SOUTH_CELL}).all() == [
         ("2026-03-01", 1),
-        ("2026-03-08", 2),
-        ("2026-03-15", 3),
+        ("2026-03-10", 2),
+        ("2026-03-13", 3),
     ]
     days = tuple(date(2026, 3, d) for d in range(1, 17))
     assert service.verify(f.DISTRICT, today(), days) == []
