@@ -1,5 +1,6 @@
 """Benchmark GET /api/v1/locate through gunicorn (2 workers) against the bare floor (bench/bare.py,
-the same query with no framework), loaded by wrk from a second process on 127.0.0.1, at 4, 16
+the same query with no framework) and against a plain Flask view of that query (what the framework
+alone costs), loaded by wrk from a second process on 127.0.0.1, at 4, 16
 and 64 concurrent clients; then time z14 grid tiles through the API against the raw ST_AsMVT.
 
 Run with `make bench` (it provisions the database and installs wrk). Prints a table; no
@@ -27,7 +28,7 @@ from gridgov.extensions import db
 from gridgov.geo import tile_of
 from gridgov.hierarchy.models import Area
 
-APP_PORT, BARE_PORT = 5091, 5092
+APP_PORT, BARE_PORT, FLASK_PORT = 5091, 5092, 5093
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = (4, 16, 64)
 
@@ -121,7 +122,11 @@ def tiles(app, token: str, points) -> dict:
 def main() -> None:
     app = create_app()
     password, points = prepare(app)
-    servers = [serve("wsgi:app", APP_PORT), serve("bench.bare:app", BARE_PORT)]
+    servers = [
+        serve("wsgi:app", APP_PORT),
+        serve("bench.bare:app", BARE_PORT),
+        serve("bench.bare:flask_app", FLASK_PORT),
+    ]
     try:
         token = login(APP_PORT, "bench_district", password)
         auth = [f"Authorization: Bearer {token}"]
@@ -131,7 +136,8 @@ def main() -> None:
         )
         print(
             f"{'clients':>7} | {'api req/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
-            f"{'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5}"
+            f"{'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | "
+            f"{'flask req/s':>11} {'ratio':>5}"
         )
         for clients in CLIENTS:
             wrk("/api/v1/locate?", APP_PORT, clients, points[:50], auth)  # warm up
@@ -139,17 +145,27 @@ def main() -> None:
                 api = wrk("/api/v1/locate?", APP_PORT, clients, points, auth)
             with CpuSplit() as bare_cpu:
                 bare = wrk("/?", BARE_PORT, clients, points)
+            plain = wrk("/?", FLASK_PORT, clients, points)
             print(
                 f"{clients:>7} | {api['rps']:>9.0f} {api['p50']:>7.2f} {api['p99']:>7.2f} | "
                 f"{bare['rps']:>10.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
-                f"{api['rps'] / bare['rps']:>5.2f}"
+                f"{api['rps'] / bare['rps']:>5.2f} | "
+                f"{plain['rps']:>11.0f} {plain['rps'] / bare['rps']:>5.2f}"
                 + (
                     f"  (errors: api {api['errors']}, bare {bare['errors']})"
-                    if api["errors"] or bare["errors"]
+                    if api["errors"] or bare["errors"] or plain["errors"]
                     else ""
                 )
             )
-            record("locate", clients=clients, api=api, bare=bare, ratio=api["rps"] / bare["rps"])
+            record(
+                "locate",
+                clients=clients,
+                api=api,
+                bare=bare,
+                flask=plain,
+                ratio=api["rps"] / bare["rps"],
+                flask_ratio=plain["rps"] / bare["rps"],
+            )
             n_api, n_bare = api["rps"] * SECONDS, bare["rps"] * SECONDS
             print(
                 f"{'':>7}   CPU ms a request: API {api_cpu.per(n_api)}; bare {bare_cpu.per(n_bare)}"
