@@ -30,7 +30,7 @@ from gridgov.declarations.submit import mask_name, new_reference
 from gridgov.extensions import db
 from gridgov.idnumber import check_character, mask
 
-PORT, FLASK_PORT = 5096, 5098
+PORT, FLASK_PORT = 5096, 5099
 DECLARATIONS = int(os.environ.get("DECL_BENCH_N", 2000))
 HOUSES = int(os.environ.get("DECL_HOUSES", 2000))
 PENDING = int(os.environ.get("DECL_PENDING", 10_000))

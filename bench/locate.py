@@ -28,7 +28,7 @@ from gridgov.extensions import db
 from gridgov.geo import tile_of
 from gridgov.hierarchy.models import Area
 
-APP_PORT, BARE_PORT, FLASK_PORT = 5091, 5092, 5094
+APP_PORT, BARE_PORT, FLASK_PORT = 5091, 5092, 5089
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CLIENTS = (4, 16, 64)
 
