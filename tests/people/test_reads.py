@@ -33,6 +33,22 @@ def test_a_worker_lists_people_in_own_cell_and_not_the_neighbours(client, worker
     assert client.get(f"/api/v1/persons/{person}", headers=neighbour).status_code == 404
 
 
+def test_a_listed_person_is_the_person_read_alone_in_lists_and_the_first_sync(
+    client, worker, house
+):
+    """Lists are built from columns, a person read alone from the record: they must agree."""
+    data = f.person_data(8, house, former_name="李四", workplace="罗湖区某公司")
+    [result] = f.upload(client, worker, f.envelope("person", data))
+    alone = client.get(f"/api/v1/persons/{result['key']}", headers=worker).json
+    assert alone["details"]["former_name"] == "李四"
+    assert alone["details"]["floating"]["residence_type"] == "01"
+    assert alone["arrival_date"] == "2026-03-01" and alone["birth_year"] > 1900
+    listed = client.get("/api/v1/persons?area=440303001001", headers=worker).json["persons"]
+    synced = client.get("/api/v1/sync/initial", headers=worker).json["persons"]
+    assert listed == synced == [alone]
+    assert list(listed[0]) == list(alone)  # the same fields in the same order
+
+
 def test_street_staff_see_their_street_and_not_the_next(client, person, house, street):
     seen = client.get(f"/api/v1/persons/{person}", headers=street)
     assert seen.status_code == 200
