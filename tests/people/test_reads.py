@@ -197,3 +197,17 @@ def test_houses_page_by_code(client, worker):
     ).json
     codes = [h["code"] for h in first["houses"] + rest["houses"]]
     assert len(codes) == 3 and codes == sorted(codes) and rest["next"] is None
+
+
+def test_a_listed_house_is_the_house_read_alone_in_lists_and_the_first_sync(client, worker):
+    """Lists are built from columns, a house read alone from the record: they must agree."""
+    rented = f.house_data(room="501", rented=True, rental=f.rental_data())
+    f.upload(client, worker, f.envelope("house", rented), f.envelope("house", f.house_data("502")))
+    listed = client.get("/api/v1/houses?area=440303001001001", headers=worker).json["houses"]
+    alone = [client.get(f"/api/v1/houses/{h['code']}", headers=worker).json for h in listed]
+    assert [h["room"] for h in alone] == ["501", "502"]
+    assert alone[0]["rental"]["hazards"] == ["02", "04"] and "rental" not in alone[1]
+    assert alone[0]["floor_area"] == "72.50" and alone[0]["rental"]["registered_on"] == "2026-01-05"
+    synced = client.get("/api/v1/sync/initial", headers=worker).json["houses"]
+    assert listed == synced == alone
+    assert [list(h) for h in listed] == [list(h) for h in alone]
