@@ -137,24 +137,16 @@ def list_persons(
     limit: int,
 ) -> list[dict]:
     """People (not deleted) living below an area, narrowed by `filters`, by id, keyset-paged
-    after an id: each as view() shows them, built from the view's columns (list_rows) with
-    no ORM object and one JSON decoding of a page's details (a device's first sync reads
-    pages of thousands)."""
-    rows = list_rows(principal, prefix, filters, after, limit, _FIELDS)
-    details = json.loads("[" + ",".join(r[_DETAILS] or "null" for r in rows) + "]")
-    out = []
-    for row, free in zip(rows, details, strict=True):
-        person = dict(zip(_FIELDS, row, strict=True))
-        person["details"] = free
-        if person["arrival_date"] is not None:
-            person["arrival_date"] = person["arrival_date"].isoformat()
-        person["deleted"] = False
-        out.append(person)
-    return out
+    after an id."""
+    return _views_of(list_rows(principal, prefix, filters, after, limit, _FIELDS))
 
 
-_FIELDS = tuple(SHOWN)
-_DETAILS = _FIELDS.index("details")
+def views_by_id(principal: Principal, ids: set[int]) -> dict[int, dict]:
+    """The people among `ids` the principal may see (not deleted), by id."""
+    if not ids:
+        return {}
+    rows = fetch_all(_rows(principal, _FIELDS).where(Person.id.in_(ids)))
+    return {v["id"]: v for v in _views_of(rows)}
 
 
 def views(persons: list[Person]) -> list[dict]:
@@ -168,10 +160,25 @@ def views(persons: list[Person]) -> list[dict]:
     return [view(p, codes.get(p.house_id)) for p in persons]
 
 
-def views_by_id(principal: Principal, ids: set[int]) -> dict[int, dict]:
-    """The people among `ids` the principal may see (not deleted), by id."""
-    persons = list(db.session.scalars(scoped(principal).where(Person.id.in_(ids)))) if ids else []
-    return {p.id: v for p, v in zip(persons, views(persons), strict=True)}
+# Lists read the view's fields as columns (no ORM object), details as JSON text.
+_FIELDS = tuple(SHOWN)
+_DETAILS = _FIELDS.index("details")
+
+
+def _views_of(rows: list) -> list[dict]:
+    """Rows of the view's fields (_FIELDS) of people not deleted, as view() shows them: the
+    details of all of them decoded in one call (a device's first sync reads pages of
+    thousands)."""
+    details = json.loads("[" + ",".join(r[_DETAILS] or "null" for r in rows) + "]")
+    out = []
+    for row, free in zip(rows, details, strict=True):
+        person = dict(zip(_FIELDS, row, strict=True))
+        person["details"] = free
+        if person["arrival_date"] is not None:
+            person["arrival_date"] = person["arrival_date"].isoformat()
+        person["deleted"] = False
+        out.append(person)
+    return out
 
 
 def _shown_column(field: str, home):
@@ -184,6 +191,18 @@ def _shown_column(field: str, home):
     return getattr(Person, SHOWN[field])
 
 
+def _rows(principal: Principal, fields: tuple[str, ...]):
+    """A select of the view fields `fields` of the people the principal may see."""
+    home = aliased(House)  # the house filters' subquery must not correlate with this join
+    shown = [_shown_column(f, home) for f in fields]
+    return (
+        select(*shown)
+        .select_from(Person)
+        .outerjoin(home, home.id == Person.house_id)
+        .where(*_visible(principal))
+    )
+
+
 def list_rows(
     principal: Principal,
     prefix: str,
@@ -194,16 +213,8 @@ def list_rows(
 ) -> list:
     """The page list_persons() would give, as tuples of the view fields `fields` only (the
     first must be "id"; "details" as JSON text): no ORM objects and no sealed columns are
-    loaded, for the exports."""
-    home = aliased(House)  # the house filters' subquery must not correlate with this join
-    shown = [_shown_column(f, home) for f in fields]
-    stmt = (
-        select(*shown)
-        .select_from(Person)
-        .outerjoin(home, home.id == Person.house_id)
-        .where(*_visible(principal), below(Person.grid_code, prefix))
-    )
-    stmt = _filtered(stmt, filters)
+    loaded."""
+    stmt = _filtered(_rows(principal, fields).where(below(Person.grid_code, prefix)), filters)
     if after:
         stmt = stmt.where(Person.id > after)
     return fetch_all(stmt.order_by(Person.id).limit(limit))
