@@ -51,7 +51,8 @@ def database(persons: int) -> str:
 
 
 def main() -> int:
-    run = time.strftime("%Y-%m-%dT%H:%M")
+    # BENCH_RUN names the run (given: more steps of an earlier run, e.g. with SCALE_FRESH=0).
+    run = os.environ.get("BENCH_RUN") or time.strftime("%Y-%m-%dT%H:%M")
     for persons in SIZES:
         env = {
             **os.environ,

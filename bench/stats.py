@@ -213,6 +213,11 @@ def _farthest(kept: date) -> list[tuple[str, str]]:
     return [(d.isoformat(), away[d].isoformat()) for d in (after, before)]
 
 
+def _away(day: str, anchor: str) -> str:
+    n = abs((date.fromisoformat(day) - date.fromisoformat(anchor)).days)
+    return f"{n} day" + ("s" if n != 1 else "")
+
+
 def main() -> int:
     app = create_app()
     facts = fill(app)
@@ -275,7 +280,7 @@ def main() -> int:
             ),
             *[
                 (
-                    f"district by community as of {day}",
+                    f"district by community as of {day}, {_away(day, anchor)} from a kept day",
                     f"/api/v1/stats/{DISTRICT}?by=community&as_of={day}",
                     ("44030", "community"),
                     lambda app, day=day, anchor=anchor: raw_read(
