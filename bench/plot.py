@@ -120,15 +120,14 @@ def _job(rows, job: str) -> float | None:
 
 
 def _between(rows) -> dict | None:
-    """The slower of the stats bench's days between kept days (named '…, N days from a kept
-    day'; the runs before 2026-12-01T18:44 named 2025-06-18 and 2025-06-11, three and four days
-    from the weekly kept days of then)."""
+    """The slowest of the stats bench's mid-June 2025 days by community (a kept day and the
+    days that lie farthest from one: the slowest is one of those)."""
     days = [
         r
         for r in rows
         if r["bench"] == "stats"
         and "p95" in r
-        and (r["question"].endswith("from a kept day") or r["question"].endswith("2025-06-18"))
+        and r["question"].startswith("district by community as of 2025-06-")
     ]
     return max(days, key=lambda r: r["p95"], default=None)
 
