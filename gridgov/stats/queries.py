@@ -172,13 +172,16 @@ SNAPSHOT_KINDS = text(
 
 
 # The grid-level rows that turn the counts of day :anchor into those of day :day (:lo and :hi
-# are the earlier and the later of the two; the anchor's counts are banded for :band_a). The
-# houses touched by a dated change between the two days (a residence begun or ended, a cell
-# begun or ended, a house deleted), or home to someone whose age band differs between the two
-# banding days, are counted on both days with everyone living in them, and the first count
-# taken from the second: what did not change cancels out. Its work is the changes between two
-# nearby days, never the district's past. OFFSET 0 keeps each look-up a probe by key per
-# touched row, which the rough row estimates of these CTEs would otherwise trade for full scans.
+# are the earlier and the later of the two; the anchor's counts are banded for :band_a): each
+# count taken on both days for what a dated change between them can alter, and the first
+# taken from the second. A person's facts can differ only for a residence begun or ended
+# between the days, one in a house whose cell changed between them, or someone whose age band
+# differs between the two banding days (moved); those residences are counted on each day they
+# hold. A house's keys can differ only for a house of such a residence or deleted between the
+# days (touched); those houses are counted with the number living there (a count by the
+# house's key, not its occupants' facts). Its work is the changes between two nearby days,
+# never the district's past. OFFSET 0 keeps each look-up a probe by key per row, which the
+# rough row estimates of these CTEs would otherwise trade for full scans.
 SHIFT = """
 WITH crossing AS MATERIALIZED (
   SELECT CAST(b AS date) AS born FROM generate_series(
@@ -186,37 +189,54 @@ WITH crossing AS MATERIALIZED (
       date_trunc('month', CAST(:hi AS date)), interval '1 month') b
   WHERE stat_age_band(to_char(b, 'YYYY-MM'), CAST(:band_a AS date))
      <> stat_age_band(to_char(b, 'YYYY-MM'), CAST(:day AS date))),
-touched AS MATERIALIZED (
-  SELECT house_id FROM residences WHERE moved_in > :lo AND moved_in <= :hi
-  UNION
-  SELECT r.house_id FROM crossing c
-  JOIN persons p ON p.birth_date >= c.born AND p.birth_date < c.born + interval '1 month'
-  JOIN residences r ON r.person_id = p.id
-   AND r.moved_in <= :hi AND coalesce(r.moved_out, 'infinity') > :lo
-  UNION
-  SELECT house_id FROM residences WHERE moved_out > :lo AND moved_out <= :hi
-  UNION
+redrawn AS MATERIALIZED (
   SELECT house_id FROM house_grids WHERE valid_from > :lo AND valid_from <= :hi
   UNION
-  SELECT house_id FROM house_grids WHERE valid_to > :lo AND valid_to <= :hi
+  SELECT house_id FROM house_grids WHERE valid_to > :lo AND valid_to <= :hi),
+moved AS MATERIALIZED (
+  SELECT id, person_id, house_id, moved_in, moved_out FROM residences
+  WHERE moved_in > :lo AND moved_in <= :hi
+  UNION
+  SELECT id, person_id, house_id, moved_in, moved_out FROM residences
+  WHERE moved_out > :lo AND moved_out <= :hi
+  UNION
+  SELECT r.id, r.person_id, r.house_id, r.moved_in, r.moved_out FROM redrawn t
+  CROSS JOIN LATERAL (
+    SELECT id, person_id, house_id, moved_in, moved_out FROM residences
+    WHERE house_id = t.house_id AND moved_in <= :hi AND coalesce(moved_out, 'infinity') > :lo
+    OFFSET 0) r
+  UNION
+  SELECT r.id, r.person_id, r.house_id, r.moved_in, r.moved_out FROM crossing c
+  CROSS JOIN LATERAL (
+    SELECT id FROM persons
+    WHERE birth_date >= c.born AND birth_date < c.born + interval '1 month' OFFSET 0) p
+  CROSS JOIN LATERAL (
+    SELECT id, person_id, house_id, moved_in, moved_out FROM residences
+    WHERE person_id = p.id AND moved_in <= :hi AND coalesce(moved_out, 'infinity') > :lo
+    OFFSET 0) r),
+touched AS MATERIALIZED (
+  SELECT house_id FROM moved
+  UNION
+  SELECT house_id FROM redrawn
   UNION
   SELECT id FROM houses
   WHERE deleted_at >= CAST(:lo AS date) + 1 AND deleted_at < CAST(:hi AS date) + 1),
 days (day, sign) AS (VALUES (CAST(:day AS date), 1), (CAST(:anchor AS date), -1)),
 placed AS MATERIALIZED (
-  SELECT h.id, h.rented, h.deleted_at, d.day, d.sign, g.grid_code AS cell
+  SELECT h.id, h.rented, h.deleted_at, d.day, d.sign, g.grid_code AS cell, o.n
   FROM touched t CROSS JOIN days d
   CROSS JOIN LATERAL (SELECT id, rented, deleted_at FROM houses WHERE id = t.house_id OFFSET 0) h
   CROSS JOIN LATERAL (
     SELECT grid_code FROM house_grids WHERE house_id = t.house_id
     AND valid_from <= d.day AND coalesce(valid_to, 'infinity') > d.day OFFSET 0) g
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM residences WHERE house_id = t.house_id
+    AND moved_in <= d.day AND coalesce(moved_out, 'infinity') > d.day) o
   WHERE g.grid_code LIKE :prefix || '%'),
 present AS MATERIALIZED (
-  SELECT p.id AS house_id, p.day, p.sign, p.cell, r.person_id FROM placed p
-  CROSS JOIN LATERAL (
-    SELECT person_id FROM residences WHERE house_id = p.id
-    AND moved_in <= p.day AND coalesce(moved_out, 'infinity') > p.day OFFSET 0) r),
-occupancy AS (SELECT house_id, day, count(*) AS n FROM present GROUP BY 1, 2),
+  SELECT m.person_id, p.day, p.sign, p.cell
+  FROM moved m JOIN placed p ON p.id = m.house_id
+  WHERE m.moved_in <= p.day AND coalesce(m.moved_out, 'infinity') > p.day),
 facts AS (
   SELECT x.cell, f.measure, f.key, x.sign AS n
   FROM present x
@@ -228,8 +248,7 @@ facts AS (
                               ELSE CAST(:band_a AS date) END) f
   UNION ALL
   SELECT p.cell, k.measure, k.key, p.sign
-  FROM placed p LEFT JOIN occupancy o ON o.house_id = p.id AND o.day = p.day,
-       stat_house_keys(p.rented, coalesce(o.n, 0)::int) k
+  FROM placed p, stat_house_keys(p.rented, p.n::int) k
   WHERE p.deleted_at IS NULL OR p.deleted_at >= p.day + 1)
 SELECT cell AS grid_code, measure, key, sum(n) AS n FROM facts GROUP BY 1, 2, 3
 """
