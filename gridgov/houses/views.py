@@ -169,7 +169,7 @@ def list_houses(
     for row in fetch_all(_page(columns, principal, prefix, after, limit, filters)):
         house = dict(zip(SHOWN, row[:_RENTAL], strict=True))
         house["floor_area"] = _decimal(house["floor_area"])
-        house["location"] = point_of(row[-2], row[-1])
+        house["location"] = None if row[-2] is None else point_of(row[-2], row[-1])
         house["deleted"] = False
         if row[_RENTAL] is not None:
             values = row[_RENTAL + 1 : -2]
