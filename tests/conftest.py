@@ -14,6 +14,7 @@ from sqlalchemy import text
 from gridgov import create_app
 from gridgov.codes import service as codes
 from gridgov.config import GEODATA_DIR
+from gridgov.declarations import rules
 from gridgov.extensions import db
 from tests import factories as f
 
@@ -52,6 +53,7 @@ def ctx(app):
         db.session.execute(text("DELETE FROM triage_rules WHERE version > 1"))
         db.session.execute(text("DELETE FROM triage_rule_sets WHERE version > 1"))
         db.session.commit()
+        rules.forget()
         db.session.remove()
     # Whatever a test left unclosed in a reference cycle is collected now, so its
     # ResourceWarning (an error: filterwarnings) names this test, not a random later one.

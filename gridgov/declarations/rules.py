@@ -71,6 +71,13 @@ CURRENT_SECONDS = 5.0
 _in_force: list = [float("-inf"), None]
 
 
+def forget() -> None:
+    """Read the version in force again at the next declaration. A version is never removed in
+    service; the tests' database removes the versions a test stored, and a version remembered
+    from before would then name a rule set that is gone."""
+    _in_force[:] = [float("-inf"), None]
+
+
 def _current() -> tuple[int, object]:
     """(version, stored at) of the rules in force: the key of a version's cached rules (a
     version is never changed, but a test database may store the same number again)."""
