@@ -56,7 +56,7 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
             xs, ys = series(data, lambda r, q=q, k=key: (pick(r, "stats", question=q) or {}).get(k))
             stats.plot(xs, ys, style, color=f"C{i}", label=f"{q}: {label}")
     xs, ys = series(data, lambda r: (_between(r) or {}).get("p95"))
-    stats.plot(xs, ys, "-s", color="C3", label="a day between kept days, the slower: API p95")
+    stats.plot(xs, ys, "-s", color="C3", label="a day between kept days, the slowest: API p95")
     stats.axhline(200, color="C3", linestyle="--", linewidth=0.7, label="aim for a past day: 200")
     stats.set(xscale="log", yscale="log", xlabel="persons", ylabel="ms", title="Statistics")
     stats.legend(fontsize=7)
@@ -128,14 +128,14 @@ def _job(rows, job: str) -> float | None:
 def _between(rows) -> dict | None:
     """The slowest of the stats bench's mid-June 2025 days by community (a kept day and the
     days that lie farthest from one: the slowest is one of those)."""
-    days = [
-        r
+    days = {
+        r["question"].split(",")[0]: r  # the last line of a question: a step run again supersedes
         for r in rows
         if r["bench"] == "stats"
         and "p95" in r
         and r["question"].startswith("district by community as of 2025-06-")
-    ]
-    return max(days, key=lambda r: r["p95"], default=None)
+    }
+    return max(days.values(), key=lambda r: r["p95"], default=None)
 
 
 def _stats(rows, question: str) -> str:
