@@ -42,13 +42,12 @@ def ctx(app):
 
 @pytest.fixture(scope="package")
 def district(app):
-    """The demo district, 2,500 generated people (room in the street for every test that takes
-    a house of its own), one account per role, a person uploaded by
+    """The demo district, 1,500 generated people, one account per role, a person uploaded by
     district staff (whose ID number the tests know), and gunicorn serving it all."""
     assert DIST.is_file(), "the console is not built: make test builds it (scripts/console.sh)"
     with app.app_context():
         demo.load(1.0)
-        population.generate(db.session, app.extensions["vault"], 2500, 13, lambda *_: None)
+        population.generate(db.session, app.extensions["vault"], 1500, 13, lambda *_: None)
         house, cell = db.session.execute(
             select(House.code, House.grid_code)
             .where(House.grid_code.like(STREET[:9] + "%"))
