@@ -58,25 +58,29 @@ def _decimal(value) -> str | None:
     return None if value is None else str(value)
 
 
-def view(house: House, rental: Rental | None, lon_lat: tuple | None = None) -> dict:
-    """A house as any scoped reader may see it: ID and phone numbers masked. `lon_lat`: its
-    point as the query read it (LON, LAT), else taken from the geometry."""
-    out = {key: getattr(house, name) for key, name in SHOWN.items()}
-    out["floor_area"] = _decimal(out["floor_area"])
-    out["location"] = point_of(*lon_lat) if lon_lat else point(house.geom)
-    out["deleted"] = house.deleted_at is not None
+def view(house: House, rental: Rental | None) -> dict:
+    """A house as any scoped reader may see it: ID and phone numbers masked."""
+    return _shown(
+        {key: getattr(house, name) for key, name in SHOWN.items()},
+        point(house.geom),
+        house.deleted_at is not None,
+        rental and {key: getattr(rental, name) for key, name in RENTAL_SHOWN.items()},
+    )
+
+
+def _shown(values: dict, location, deleted: bool, rental: dict | None) -> dict:
+    """A house's SHOWN values (and its rental's RENTAL_SHOWN ones, None: no rental) as the
+    view shows them: from a record (view) or from a list's columns (list_houses)."""
+    values["floor_area"] = _decimal(values["floor_area"])
+    values["location"] = location
+    values["deleted"] = deleted
     if rental is not None:
-        out["rental"] = _rental({key: getattr(rental, name) for key, name in RENTAL_SHOWN.items()})
-    return out
-
-
-def _rental(shown: dict) -> dict:
-    """A rental's RENTAL_SHOWN values as the view shows them."""
-    shown["rented_area"] = _decimal(shown["rented_area"])
-    shown["hazards"] = list(shown["hazards"] or [])
-    day = shown["registered_on"]
-    shown["registered_on"] = day.isoformat() if day else None
-    return shown
+        rental["rented_area"] = _decimal(rental["rented_area"])
+        rental["hazards"] = list(rental["hazards"] or [])
+        day = rental["registered_on"]
+        rental["registered_on"] = day.isoformat() if day else None
+        values["rental"] = rental
+    return values
 
 
 def shown_column(field: str):
@@ -167,14 +171,12 @@ def list_houses(
     columns = select(*_LISTED).select_from(House)
     out = []
     for row in fetch_all(_page(columns, principal, prefix, after, limit, filters)):
-        house = dict(zip(SHOWN, row[:_RENTAL], strict=True))
-        house["floor_area"] = _decimal(house["floor_area"])
-        house["location"] = None if row[-2] is None else point_of(row[-2], row[-1])
-        house["deleted"] = False
+        values = dict(zip(SHOWN, row[:_RENTAL], strict=True))
+        location = None if row[-2] is None else point_of(row[-2], row[-1])
+        rental = None
         if row[_RENTAL] is not None:
-            values = row[_RENTAL + 1 : -2]
-            house["rental"] = _rental(dict(zip(RENTAL_SHOWN, values, strict=True)))
-        out.append(house)
+            rental = dict(zip(RENTAL_SHOWN, row[_RENTAL + 1 : -2], strict=True))
+        out.append(_shown(values, location, False, rental))
     return out
 
 
