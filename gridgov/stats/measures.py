@@ -59,7 +59,7 @@ def values(raw: dict[str, dict[str, int]], wanted: tuple[str, ...], crowded_abov
         "arrivals": raw.get("arrivals", _NONE).get("", 0),
         "departures": raw.get("departures", _NONE).get("", 0),
     }
-    return out if wanted == MEASURES else {name: out[name] for name in wanted}
+    return {name: out[name] for name in wanted}
 
 
 _NONE: dict = {}
