@@ -295,7 +295,7 @@ def test_a_generated_population_answers_past_statistics_at_once_equal_to_a_recou
     assert generated["history_days_kept"] == kept == len(stats_store.history_days(today, 24))
     staff = f.auth_as(client, "district_staff", [f.DISTRICT], username="chief")
     month_end = today.replace(day=1) - timedelta(days=1)
-    a_year_back = (month_end - timedelta(days=365)).replace(day=18)  # 3 days after a kept day
+    a_year_back = (month_end - timedelta(days=365)).replace(day=18)  # a day between kept days
     for day in (month_end, a_year_back):
         answer = client.get(
             f"/api/v1/stats/{f.DISTRICT}",
