@@ -159,8 +159,13 @@ class Floor:
         return psycopg.connect(self.url)
 
     def __call__(self, conn, row):
-        with conn.transaction():
-            conn.execute(FLOOR, row)
+        insert_floor(conn, row)
+
+
+def insert_floor(conn, row: dict) -> None:
+    """A floor row: the declaration, its two events and its audit row in one transaction."""
+    with conn.transaction():
+        conn.execute(FLOOR, row)
 
 
 flask_floor = Flask(__name__)
@@ -176,8 +181,7 @@ def _flask_declare():
     row = request.get_json()
     for key in ("id_index", "body", "address"):
         row[key] = bytes.fromhex(row[key])
-    with _flask_conn.transaction():
-        _flask_conn.execute(FLOOR, row)
+    insert_floor(_flask_conn, row)
     return {"reference": row["reference"]}, 201
 
 

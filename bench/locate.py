@@ -152,7 +152,8 @@ def main() -> None:
                 f"{api['rps'] / bare['rps']:>5.2f} | "
                 f"{plain['rps']:>11.0f} {plain['rps'] / bare['rps']:>5.2f}"
                 + (
-                    f"  (errors: api {api['errors']}, bare {bare['errors']})"
+                    f"  (errors: api {api['errors']}, bare {bare['errors']}, "
+                    f"flask {plain['errors']})"
                     if api["errors"] or bare["errors"] or plain["errors"]
                     else ""
                 )

@@ -76,8 +76,8 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
     ratios.set(xscale="log", ylim=(0, top), xlabel="persons", title="Ratio to the floor")
     ratios.legend(fontsize=7)
     for label, value in {
-        "generation": lambda r: _generated(r, "generated_s"),
-        "of which its history days": lambda r: _generated(r, "history_s"),
+        "generation": lambda r: _population(r, "generated_s"),
+        "of which its history days": lambda r: _population(r, "history_s"),
         "stats snapshot, 24 months": lambda r: _job(r, "snapshot"),
         "stats verify (a month end)": lambda r: _job(r, "verify"),
     }.items():
@@ -92,8 +92,9 @@ def draw(data: dict[int, list[dict]], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
-def _generated(rows, key: str) -> float | None:
-    """A generation time: a step run again on the same database generates nothing."""
+def _population(rows, key: str):
+    """The population line's `key`, from the last line that has it (a step run again on the
+    same database generates nothing: its line has no generation times)."""
     found = [r[key] for r in rows if r["bench"] == "population" and r.get(key)]
     return found[-1] if found else None
 
@@ -162,19 +163,16 @@ def table(data: dict[int, list[dict]]) -> str:
         r = pick(rows, "export", format="csv")
         return None if not r else r["rows"] / (r["seconds"] if key == "job" else r["copy_s"])
 
-    def population(rows, key):
-        return _generated(rows, key)
-
     def seconds(value):
         return "" if value is None else f"{value:,.0f}"
 
     lines = {
         "persons / houses / residences": lambda r: "{:,} / {:,} / {:,}".format(
-            *(population(r, k) or 0 for k in ("persons", "houses", "residences"))
+            *(_population(r, k) or 0 for k in ("persons", "houses", "residences"))
         ),
-        "database size": lambda r: population(r, "size") or "",
+        "database size": lambda r: _population(r, "size") or "",
         "generated in s (of which its history days)": lambda r: (
-            f"{seconds(population(r, 'generated_s'))} ({seconds(population(r, 'history_s'))})"
+            f"{seconds(_population(r, 'generated_s'))} ({seconds(_population(r, 'history_s'))})"
         ),
     }
     for q in (*QUESTIONS, "choropleth, district by community"):
