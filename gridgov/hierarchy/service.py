@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 
+from gridgov import reads
 from gridgov.clock import district_today
 from gridgov.errors import Forbidden, NotFound
 from gridgov.extensions import db
@@ -166,12 +167,12 @@ def locate(principal: Principal, lon: float, lat: float) -> dict:
     """The district, street, community and grid cell in force today that contain a WGS84 point.
     A point on a shared edge belongs to both cells; the lower code is returned."""
     found: dict[str, dict | None] = dict.fromkeys(LEVELS)
-    rows = db.session.execute(
-        _locate_statement(principal.scope), {"lon": lon, "lat": lat, "day": district_today()}
-    )
-    for row in rows:
-        if found[row.level] is None:
-            found[row.level] = {"code": row.code, "name": row.name}
+    statement = _locate_statement(principal.scope)
+    for code, name, level in reads.rows(
+        statement, {"lon": lon, "lat": lat, "day": district_today()}
+    ):
+        if found[level] is None:
+            found[level] = {"code": code, "name": name}
     if found["district"] is None:
         raise NotFound("The point is outside the district.", code="outside_district")
     return found
