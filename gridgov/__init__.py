@@ -1,8 +1,10 @@
 """gridgov: the backend of grid-based community governance (网格化社会治理)."""
 
 import base64
+import json
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, UnicodeConverter
@@ -17,10 +19,10 @@ from gridgov.schema import BIGINT_MAX
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: config -> extensions -> error handlers -> blueprints -> CLI."""
     app = Flask(__name__)
+    app.json = Json(app)
     app.config.update(settings.from_env())
     app.config.update(docs.OPENAPI_CONFIG)
     app.config.update(overrides or {})
-    app.json.ensure_ascii = False
     _register_converters(app)
     clock.configure(app.config["GRIDGOV_TIMEZONE"])
     declarations.configure(declarations.settings_of(app.config))
@@ -57,6 +59,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_cli(app)
     app.after_request(_not_cached)
     return app
+
+
+class Json(DefaultJSONProvider):
+    """Flask's JSON, in UTF-8 rather than escapes, from one encoder made once: json.dumps with
+    options builds a new encoder for every call, a twentieth of a small read's time."""
+
+    ensure_ascii = False
+
+    def __init__(self, app: Flask):
+        super().__init__(app)
+        self._compact = json.JSONEncoder(
+            ensure_ascii=False, sort_keys=True, default=self.default, separators=(",", ":")
+        )
+
+    def dumps(self, obj, **kwargs) -> str:
+        if kwargs == {"separators": (",", ":")}:  # every answer out of debug mode
+            return self._compact.encode(obj)
+        return super().dumps(obj, **kwargs)
 
 
 def _not_cached(response: Response) -> Response:

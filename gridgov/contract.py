@@ -2,6 +2,8 @@
 does not declare is refused (a misspelt filter must not look like a search that worked), and a
 body sent under another media type than JSON is refused as such (415), not read as empty."""
 
+from functools import cache
+
 from flask import Flask, current_app, request
 
 from gridgov.errors import GridgovError, ValidationFailed, field_error
@@ -20,17 +22,25 @@ def _declared(view, *locations: str) -> list[dict]:
     return [a for a in params if a.get("in", "json") in locations]
 
 
+@cache
+def _declares(view) -> tuple[bool, bool]:
+    """Whether a view declares query parameters, and a JSON body (a view's declarations never
+    change once the app is built; this runs before every request)."""
+    return bool(_declared(view, "query", "querystring")), bool(_declared(view, "json"))
+
+
 def _check_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or request.endpoint in ("static",) or not hasattr(view, "_apidoc"):
         return
-    if request.args and not _declared(view, "query", "querystring"):
+    query, body = _declares(view)
+    if request.args and not query:
         names = sorted(request.args)
         raise ValidationFailed(
             f"unknown query parameter(s): {', '.join(names)}",
             errors=[field_error(n, "is not a parameter of this endpoint", "query") for n in names],
         )
-    if _declared(view, "json") and (request.content_length or request.data):
+    if body and (request.content_length or request.data):
         mimetype = request.mimetype or ""
         if mimetype not in _JSON and not mimetype.endswith("+json"):
             raise UnsupportedMediaType(
