@@ -84,6 +84,17 @@ class CpuSplit:
         if client >= 1:
             self.ms["client"] = client
 
+    @classmethod
+    def empty(cls) -> "CpuSplit":
+        """A split of no time, to add runs' splits to."""
+        split = cls.__new__(cls)
+        split.ms = {}
+        return split
+
+    def add(self, other: "CpuSplit") -> None:
+        for command, spent in other.ms.items():
+            self.ms[command] = self.ms.get(command, 0) + spent
+
     def per(self, n: int) -> str:
         return ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(self.ms.items()))
 

@@ -29,7 +29,10 @@ from gridgov.geo import tile_of
 from gridgov.hierarchy.models import Area
 
 APP_PORT, BARE_PORT, FLASK_PORT = 5091, 5092, 5089
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
+# The API, the floor and the plain view take turns, ROUNDS runs each: this VM's speed drifts by
+# half within minutes, and one long run of each would measure the drift as much as the code.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CLIENTS = (4, 16, 64)
 
 
@@ -86,6 +89,28 @@ def ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def rounds(clients: int, points, runs: dict[str, tuple]) -> dict[str, dict]:
+    """wrk on each named (path, port, headers) ROUNDS times in turn: each one's mean rate, the
+    median of its p50s and p99s, its errors summed, and its CPU split."""
+    seen: dict[str, list[dict]] = {name: [] for name in runs}
+    cpu = {name: CpuSplit.empty() for name in runs}
+    for _ in range(ROUNDS):
+        for name, (path, port, headers) in runs.items():
+            with CpuSplit() as split:
+                seen[name].append(wrk(path, port, clients, points, headers))
+            cpu[name].add(split)
+    return {
+        name: {
+            "rps": statistics.mean(r["rps"] for r in got),
+            "p50": statistics.median(r["p50"] for r in got),
+            "p99": statistics.median(r["p99"] for r in got),
+            "errors": sum(r["errors"] for r in got),
+            "cpu": cpu[name],
+        }
+        for name, got in seen.items()
+    }
+
+
 RAW_TILE = text("""
     SELECT ST_AsMVT(t, 'grids', 4096, 'geom') FROM (
       SELECT code, name, grid_type, parent_code AS community,
@@ -131,8 +156,8 @@ def main() -> None:
         token = login(APP_PORT, "bench_district", password)
         auth = [f"Authorization: Bearer {token}"]
         print(
-            f"locate: {len(points)} points, {SECONDS}s per run, gunicorn {WORKERS} sync workers, "
-            f"wrk -t2, {os.cpu_count()} cores"
+            f"locate: {len(points)} points, {ROUNDS} turns of {SECONDS}s each, gunicorn {WORKERS} "
+            f"sync workers, wrk -t2, {os.cpu_count()} cores"
         )
         print(
             f"{'clients':>7} | {'api req/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
@@ -141,11 +166,16 @@ def main() -> None:
         )
         for clients in CLIENTS:
             wrk("/api/v1/locate?", APP_PORT, clients, points[:50], auth)  # warm up
-            with CpuSplit() as api_cpu:
-                api = wrk("/api/v1/locate?", APP_PORT, clients, points, auth)
-            with CpuSplit() as bare_cpu:
-                bare = wrk("/?", BARE_PORT, clients, points)
-            plain = wrk("/?", FLASK_PORT, clients, points)
+            got = rounds(
+                clients,
+                points,
+                {
+                    "api": ("/api/v1/locate?", APP_PORT, auth),
+                    "bare": ("/?", BARE_PORT, ()),
+                    "flask": ("/?", FLASK_PORT, ()),
+                },
+            )
+            api, bare, plain = got["api"], got["bare"], got["flask"]
             print(
                 f"{clients:>7} | {api['rps']:>9.0f} {api['p50']:>7.2f} {api['p99']:>7.2f} | "
                 f"{bare['rps']:>10.0f} {bare['p50']:>7.2f} {bare['p99']:>7.2f} | "
@@ -158,6 +188,8 @@ def main() -> None:
                     else ""
                 )
             )
+            api_cpu, bare_cpu = api.pop("cpu"), bare.pop("cpu")
+            plain.pop("cpu")
             record(
                 "locate",
                 clients=clients,
@@ -167,7 +199,7 @@ def main() -> None:
                 ratio=api["rps"] / bare["rps"],
                 flask_ratio=plain["rps"] / bare["rps"],
             )
-            n_api, n_bare = api["rps"] * SECONDS, bare["rps"] * SECONDS
+            n_api, n_bare = api["rps"] * SECONDS * ROUNDS, bare["rps"] * SECONDS * ROUNDS
             print(
                 f"{'':>7}   CPU ms a request: API {api_cpu.per(n_api)}; bare {bare_cpu.per(n_bare)}"
             )

@@ -26,7 +26,7 @@ RESULTS = os.environ.get("BENCH_RESULTS", str(ROOT / "bench/results/scale.jsonl"
 # Each benchmark with what makes it run on the grown population instead of its own seed rows.
 ALL_STEPS = (
     ("stats", {}),
-    ("locate", {"BENCH_SECONDS": "8"}),
+    ("locate", {"BENCH_SECONDS": "3"}),
     ("upload", {"BENCH_PERSONS": "0", "BENCH_HOUSES": "5000"}),
     ("exports", {"EXPORT_FORMATS": "csv"}),
     ("morning", {}),
