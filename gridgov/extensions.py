@@ -14,6 +14,8 @@ from marshmallow import INCLUDE, RAISE, Schema, fields
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,6 +110,20 @@ class StrictParser(FlaskParser):
         "query": RAISE,
         "querystring": RAISE,
     }
+
+    def load_querystring(self, req, schema):
+        # What was sent as a plain dict, a list for the fields that take several values: the
+        # input webargs' MultiDictProxy gives, without finding those fields again on every
+        # request and raising (and catching) an exception for each parameter left out.
+        multiple = _multiple_keys(schema)
+        args = req.args
+        return {k: args.getlist(k) if k in multiple else args[k] for k in args}
+
+
+@lru_cache(maxsize=512)
+def _multiple_keys(schema: Schema) -> frozenset[str]:
+    # Schemas are instances made once (Blueprint.arguments), so this runs once per schema.
+    return frozenset(MultiDictProxy(MultiDict(), schema).multiple_keys)
 
 
 class Blueprint(flask_smorest.Blueprint):
