@@ -30,11 +30,12 @@ def _declares(view) -> tuple[bool, bool]:
 
 
 def _check_request() -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or request.endpoint in ("static",) or not hasattr(view, "_apidoc"):
+    endpoint = request.endpoint
+    view = current_app.view_functions.get(endpoint or "")
+    if view is None or endpoint == "static" or not hasattr(view, "_apidoc"):
         return
     query, body = _declares(view)
-    if request.args and not query:
+    if not query and request.args:
         names = sorted(request.args)
         raise ValidationFailed(
             f"unknown query parameter(s): {', '.join(names)}",
