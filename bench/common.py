@@ -87,7 +87,7 @@ class CpuSplit:
     @classmethod
     def empty(cls) -> "CpuSplit":
         """A split of no time, to add runs' splits to."""
-        split = cls.__new__(cls)
+        split = cls()
         split.ms = {}
         return split
 

@@ -66,8 +66,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 class App(Flask):
     def ensure_sync(self, func):
         # Every view, hook and flask-smorest wrapper passes through here on every request, and
-        # inspect's unwrapping check cost a tenth of a small read's own time. A plain function
-        # (ours all are) is sync by its code flags; anything else gets Flask's full check.
+        # inspect's unwrapping check cost a few percent of a small read. A plain function (ours
+        # all are) is sync by its code flags; anything else gets Flask's full check.
         if type(func) is FunctionType and not func.__code__.co_flags & CO_COROUTINE:
             return func
         return super().ensure_sync(func)
