@@ -89,9 +89,9 @@ def ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def rounds(clients: int, points, runs: dict[str, tuple]) -> dict[str, dict]:
+def rounds(clients: int, points, runs: dict[str, tuple]) -> tuple[dict, dict]:
     """wrk on each named (path, port, headers) ROUNDS times in turn: each one's mean rate, the
-    median of its p50s and p99s, its errors summed, and its CPU split."""
+    median of its p50s and p99s and its errors summed; and each one's CPU split."""
     seen: dict[str, list[dict]] = {name: [] for name in runs}
     cpu = {name: CpuSplit.empty() for name in runs}
     for _ in range(ROUNDS):
@@ -99,16 +99,16 @@ def rounds(clients: int, points, runs: dict[str, tuple]) -> dict[str, dict]:
             with CpuSplit() as split:
                 seen[name].append(wrk(path, port, clients, points, headers))
             cpu[name].add(split)
-    return {
+    figures = {
         name: {
             "rps": statistics.mean(r["rps"] for r in got),
             "p50": statistics.median(r["p50"] for r in got),
             "p99": statistics.median(r["p99"] for r in got),
             "errors": sum(r["errors"] for r in got),
-            "cpu": cpu[name],
         }
         for name, got in seen.items()
     }
+    return figures, cpu
 
 
 RAW_TILE = text("""
@@ -166,7 +166,7 @@ def main() -> None:
         )
         for clients in CLIENTS:
             wrk("/api/v1/locate?", APP_PORT, clients, points[:50], auth)  # warm up
-            got = rounds(
+            got, cpu = rounds(
                 clients,
                 points,
                 {
@@ -188,8 +188,6 @@ def main() -> None:
                     else ""
                 )
             )
-            api_cpu, bare_cpu = api.pop("cpu"), bare.pop("cpu")
-            plain.pop("cpu")
             record(
                 "locate",
                 clients=clients,
@@ -201,7 +199,8 @@ def main() -> None:
             )
             n_api, n_bare = api["rps"] * SECONDS * ROUNDS, bare["rps"] * SECONDS * ROUNDS
             print(
-                f"{'':>7}   CPU ms a request: API {api_cpu.per(n_api)}; bare {bare_cpu.per(n_bare)}"
+                f"{'':>7}   CPU ms a request: API {cpu['api'].per(n_api)}; "
+                f"bare {cpu['bare'].per(n_bare)}"
             )
         t = tiles(app, token, points)
         record("tile", **t)

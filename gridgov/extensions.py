@@ -166,6 +166,9 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+AUTOCOMMIT = "gridgov.autocommit"  # the request environ key of a safe request
+
+
 @lru_cache(maxsize=8)
 def _autocommit(engine: Engine) -> Engine:
     # The same pool; one engine object per engine, so the session finds its connection again.
@@ -185,7 +188,6 @@ class Session(FlaskSession):
         return bind
 
 
-AUTOCOMMIT = "gridgov.autocommit"
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 jwt = JWTManager()
