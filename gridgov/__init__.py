@@ -60,6 +60,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     app.after_request(_not_cached)
+    from gridgov.hierarchy.shortcut import LocateShortcut
+
+    app.wsgi_app = LocateShortcut(app)  # outermost: in front of ProxyFix too
     return app
 
 

@@ -179,6 +179,8 @@ def from_wgs84(lon, lat, crs: str):
 
 
 def point_to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    if crs == "wgs84":  # most points: no arrays to make for nothing
+        return float(lon), float(lat)
     x, y = to_wgs84(lon, lat, crs)
     return float(x), float(y)
 

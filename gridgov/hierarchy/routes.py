@@ -4,7 +4,6 @@ from flask import Response, current_app
 
 from gridgov.errors import ValidationFailed
 from gridgov.extensions import BINARY, Blueprint
-from gridgov.geo import point_to_wgs84
 from gridgov.hierarchy import schemas, service, topology
 from gridgov.hierarchy.schemas import area_code_param, grid_code_param
 from gridgov.scope.guard import authenticated, current_principal
@@ -74,9 +73,7 @@ def get_grid(code):
 @blp.response(200, schemas.LocateSchema)
 def locate(args):
     """The district, street, community and grid cell containing a point."""
-    lon, lat = point_to_wgs84(args["lon"], args["lat"], args["crs"])
-    found = service.locate(current_principal(), lon, lat)
-    return {**found, "point": [round(lon, 7), round(lat, 7)]}
+    return service.locate(current_principal(), args["lon"], args["lat"], args["crs"])
 
 
 @blp.get("/tiles/grids/<int:z>/<int:x>/<int:y>.mvt")

@@ -14,7 +14,7 @@ from gridgov import reads
 from gridgov.clock import district_today
 from gridgov.errors import Forbidden, NotFound
 from gridgov.extensions import db
-from gridgov.geo import SRID
+from gridgov.geo import SRID, point_to_wgs84
 from gridgov.hierarchy.models import LEVELS, Area, prefix_of
 from gridgov.scope import Principal, Scope, covers, inside, touches, visible_area
 
@@ -163,10 +163,12 @@ def _locate_statement(scope: Scope):
     )
 
 
-def locate(principal: Principal, lon: float, lat: float) -> dict:
-    """The district, street, community and grid cell in force today that contain a WGS84 point.
-    A point on a shared edge belongs to both cells; the lower code is returned."""
-    found: dict[str, dict | None] = dict.fromkeys(LEVELS)
+def locate(principal: Principal, lon: float, lat: float, crs: str = "wgs84") -> dict:
+    """The district, street, community and grid cell in force today that contain a point given
+    in `crs`, and the point in WGS84. A point on a shared edge belongs to both cells; the lower
+    code is returned."""
+    lon, lat = point_to_wgs84(lon, lat, crs)
+    found: dict = dict.fromkeys(LEVELS)
     statement = _locate_statement(principal.scope)
     for code, name, level in reads.rows(
         statement, {"lon": lon, "lat": lat, "day": district_today()}
@@ -175,6 +177,7 @@ def locate(principal: Principal, lon: float, lat: float) -> dict:
             found[level] = {"code": code, "name": name}
     if found["district"] is None:
         raise NotFound("The point is outside the district.", code="outside_district")
+    found["point"] = [round(lon, 7), round(lat, 7)]
     return found
 
 

@@ -23,8 +23,9 @@ def _verified(token: str) -> MappingProxyType:
     return MappingProxyType(decode_token(token))
 
 
-def _access_claims() -> MappingProxyType:
-    header = request.headers.get("Authorization", "")
+def access_claims(header: str) -> MappingProxyType:
+    """The claims of the access token in an Authorization header; raises if there is none,
+    or it is expired, forged or not an access token."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NoAuthorizationError("Missing Bearer token in the Authorization header")
@@ -36,7 +37,8 @@ def _access_claims() -> MappingProxyType:
     return claims
 
 
-def _principal(claims) -> Principal:
+def principal_of(claims) -> Principal:
+    """Who the verified claims belong to, as of now (cached per worker, see scope.cache)."""
     cache = current_app.extensions["principal_cache"]
     key = (claims["sub"], claims["jti"], claims["fam"])
     principal = cache.get(key)
@@ -53,10 +55,10 @@ def authenticated(*roles: str):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            claims = _access_claims()
+            claims = access_claims(request.headers.get("Authorization", ""))
             if request.method in SAFE_METHODS:
                 request.environ[AUTOCOMMIT] = True
-            principal = _principal(claims)
+            principal = principal_of(claims)
             if roles and principal.role not in roles:
                 raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
             g.principal, g.claims = principal, claims
