@@ -1,10 +1,10 @@
 """gridgov: the backend of grid-based community governance (网格化社会治理)."""
 
 import base64
-import json
 from inspect import CO_COROUTINE
 from types import FunctionType
 
+import orjson
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.engine import make_url
@@ -77,21 +77,36 @@ class App(Flask):
 
 
 class Json(DefaultJSONProvider):
-    """Flask's JSON, in UTF-8 rather than escapes, from one encoder made once: json.dumps with
-    options builds a new encoder for every call, a twentieth of a small read's time."""
+    """Flask's JSON (sorted keys, UTF-8 rather than escapes, Flask's rules for dates, decimals
+    and dataclasses; keys that are not text sorted as text), written by orjson: the standard library's encoder took a third of the
+    server's time on a device's first sync (14 against 5 us a listed person), and json.dumps
+    with options built a new encoder for every call. Indented debug answers stay Flask's."""
 
     ensure_ascii = False
+    _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
-    def __init__(self, app: Flask):
-        super().__init__(app)
-        self._compact = json.JSONEncoder(
-            ensure_ascii=False, sort_keys=True, default=self.default, separators=(",", ":")
-        )
+    def body(self, obj) -> bytes:
+        """An answer's body: compact JSON and a newline, as Flask sends it."""
+        return orjson.dumps(obj, default=_default, option=self._OPTIONS | orjson.OPT_APPEND_NEWLINE)
 
     def dumps(self, obj, **kwargs) -> str:
         if kwargs == {"separators": (",", ":")}:  # every answer out of debug mode
-            return self._compact.encode(obj)
+            return orjson.dumps(obj, default=_default, option=self._OPTIONS).decode()
         return super().dumps(obj, **kwargs)
+
+    def response(self, *args, **kwargs) -> Response:
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)
+        body = self.body(self._prepare_response_obj(args, kwargs))
+        return self._app.response_class(body, mimetype=self.mimetype)
+
+
+def _default(value):
+    # What the standard library writes itself and orjson leaves to this: a float's subclass (a
+    # numpy float). Then Flask's: dates as HTTP dates, decimals as text, dataclasses as dicts.
+    if isinstance(value, float):
+        return float(value)
+    return DefaultJSONProvider.default(value)
 
 
 def _not_cached(response: Response) -> Response:

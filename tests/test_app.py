@@ -82,3 +82,38 @@ def test_api_calls_are_503_not_500_when_the_database_is_down(client, down_client
     assert response.status_code == 503
     assert response.content_type == "application/problem+json"
     assert response.headers["Retry-After"] == "5"
+
+
+def test_answers_are_written_as_flasks_own_json_provider_writes_them(app):
+    import dataclasses
+    import datetime
+    import decimal
+    import uuid
+
+    import numpy as np
+    from flask.json.provider import DefaultJSONProvider
+
+    @dataclasses.dataclass
+    class Pair:
+        left: int
+        right: str
+
+    value = {
+        "名字": "王宇宁",
+        "b": [1, 2.5, np.float64(114.0873165), None, True],
+        "a": {"z": 1, "y": {"x": "—"}},
+        "day": datetime.date(2026, 12, 1),
+        "at": datetime.datetime(2026, 12, 1, 8, 30, tzinfo=datetime.UTC),
+        "amount": decimal.Decimal("12.30"),
+        "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "pair": Pair(1, "一"),
+    }
+    flask = DefaultJSONProvider(app)
+    flask.ensure_ascii = False
+    expected = flask.dumps(value, separators=(",", ":"))
+    assert app.json.dumps(value, separators=(",", ":")) == expected
+    with app.test_request_context():
+        assert app.json.response(value).get_data(as_text=True) == expected + "\n"
+    assert '"day":"Tue, 01 Dec 2026 00:00:00 GMT"' in expected  # Flask's rule for dates
+    # Keys that are not text are written as text, as the standard library does (sorted as text)
+    assert app.json.dumps({9: "b", 10: "a"}, separators=(",", ":")) == '{"10":"a","9":"b"}'

@@ -63,7 +63,7 @@ class LocateShortcut:
             found = service.locate(principal_of(claims), args["lon"], args["lat"], args["crs"])
         except Exception as err:
             return self._refused(environ, err)
-        return (self.app.json.dumps(found, separators=(",", ":")) + "\n").encode()
+        return self.app.json.body(found)
 
     def _refused(self, environ, err: Exception) -> Response:
         # As Flask answers an exception raised in a view: the handler registered for it, then
