@@ -78,9 +78,9 @@ class App(Flask):
 
 class Json(DefaultJSONProvider):
     """Flask's JSON (sorted keys, UTF-8 rather than escapes, Flask's rules for dates, decimals
-    and dataclasses; keys that are not text sorted as text), written by orjson: the standard library's encoder took a third of the
-    server's time on a device's first sync (14 against 5 us a listed person), and json.dumps
-    with options built a new encoder for every call. Indented debug answers stay Flask's."""
+    and dataclasses; keys that are not text sorted as text), written by orjson: the standard
+    library's encoder took a third of the server's time on a device's first sync (14 against
+    5 us a listed person). Indented debug answers stay Flask's."""
 
     ensure_ascii = False
     _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
