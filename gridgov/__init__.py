@@ -89,11 +89,6 @@ class Json(DefaultJSONProvider):
         """An answer's body: compact JSON and a newline, as Flask sends it."""
         return orjson.dumps(obj, default=_default, option=self._OPTIONS | orjson.OPT_APPEND_NEWLINE)
 
-    def dumps(self, obj, **kwargs) -> str:
-        if kwargs == {"separators": (",", ":")}:  # every answer out of debug mode
-            return orjson.dumps(obj, default=_default, option=self._OPTIONS).decode()
-        return super().dumps(obj, **kwargs)
-
     def response(self, *args, **kwargs) -> Response:
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)

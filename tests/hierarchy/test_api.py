@@ -7,12 +7,6 @@ from gridgov.hierarchy import importer
 from tests import factories as f
 
 
-@pytest.fixture
-def district_staff(client):
-    f.make_district()
-    return f.auth_as(client, "district_staff", [f.DISTRICT])
-
-
 def test_an_area_is_a_geojson_feature_with_parent_and_children(client, district_staff):
     response = client.get("/api/v1/areas/440303001000", headers=district_staff)
     assert response.status_code == 200

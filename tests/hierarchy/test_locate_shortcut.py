@@ -10,12 +10,6 @@ PATH = "/api/v1/locate"
 
 
 @pytest.fixture
-def district_staff(client):
-    f.make_district()
-    return f.auth_as(client, "district_staff", [f.DISTRICT])
-
-
-@pytest.fixture
 def full_stack(app, monkeypatch):
     """A client of the Flask app behind the shortcut, and the queries the shortcut handed to
     that app itself."""
