@@ -1,6 +1,7 @@
 """HTTP routes for statistics: per area and its children, monthly series, choropleth features."""
 
-from flask import Response, current_app
+from flask import current_app
+from orjson import Fragment
 
 from gridgov.clock import district_today
 from gridgov.extensions import Blueprint
@@ -76,5 +77,4 @@ def area_series(args, code):
 def area_features(args, code):
     """The children as a GeoJSON FeatureCollection with their counts as flat properties
     (nested counts as 'age_bands.80+'), ready for a choropleth."""
-    body = service.features_json(current_principal(), question(code, args), settings())
-    return Response(body, mimetype="application/json")
+    return service.features(current_principal(), question(code, args), settings(), Fragment)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import orjson
 from sqlalchemy import func, select, text
 
 from gridgov.errors import NotFound, ValidationFailed
@@ -95,7 +96,7 @@ def raw_counts(
         stmt = queries.shifted(level, "live" if anchor == today else "kept")
     out: dict[str, dict] = defaultdict(dict)
     for child, counts in db.session.execute(text(queries.per_child(stmt)), params):
-        out[child] = counts
+        out[child] = orjson.loads(counts)
     return out
 
 
@@ -107,7 +108,7 @@ def _live_counts(params: dict) -> dict[str, dict] | None:
     for child, month, counts in db.session.execute(queries.AREA_COUNTS, params):
         if month != params["month"]:
             return None
-        out[child] = counts
+        out[child] = orjson.loads(counts)
     for child, measure, key, n in db.session.execute(queries.pending(params["level"]), params):
         keys = out[child].setdefault(measure, {})
         keys[key] = keys.get(key, 0) + int(n)
@@ -134,11 +135,7 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
         store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
     raw = raw_counts(prefix, level, day, settings.today, cap=settings.keep_changes)
     names = _children(prefix, level, day) if q.by else {area.code: area.name}
-    total: dict = defaultdict(lambda: defaultdict(int))
-    for counts in raw.values():
-        for measure, keys in counts.items():
-            for key, n in keys.items():
-                total[measure][key] += n
+    total = _sum(raw.values())
     if measures.PERIOD_MEASURES & set(q.wanted):
         # A move between two children is a flow for each of them but not for the area.
         stop = q.stop or day
@@ -168,6 +165,21 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     return result
 
 
+def _sum(counts) -> dict:
+    """{measure: {key: n}} summed over several areas' counts (plain dicts: it runs for each
+    of thousands of keys)."""
+    total: dict = {}
+    for area in counts:
+        for measure, keys in area.items():
+            into = total.get(measure)
+            if into is None:
+                total[measure] = dict(keys)
+                continue
+            for key, n in keys.items():
+                into[key] = into.get(key, 0) + n
+    return total
+
+
 month_end = store.month_end
 
 
@@ -192,8 +204,11 @@ def _choropleth(principal: Principal, q: Question, settings: Settings):
     return stats, properties, shapes
 
 
-def features(principal: Principal, q: Question, settings: Settings) -> dict:
-    """The children as a GeoJSON FeatureCollection with their counts as flat properties."""
+def features(principal: Principal, q: Question, settings: Settings, outline=json.loads) -> dict:
+    """The children as a GeoJSON FeatureCollection with their counts as flat properties; each
+    outline the GeoJSON text PostGIS writes, through `outline` (the API passes it into the
+    answer as it is: parsing and writing again ~100 KB of coordinates took most of the
+    choropleth's time)."""
     stats, properties, shapes = _choropleth(principal, q, settings)
     return {
         "type": "FeatureCollection",
@@ -202,25 +217,12 @@ def features(principal: Principal, q: Question, settings: Settings) -> dict:
             {
                 "type": "Feature",
                 "id": p["code"],
-                "geometry": json.loads(shapes[p["code"]]) if shapes.get(p["code"]) else None,
+                "geometry": outline(shapes[p["code"]]) if shapes.get(p["code"]) else None,
                 "properties": p,
             }
             for p in properties
         ],
     }
-
-
-def features_json(principal: Principal, q: Question, settings: Settings) -> str:
-    """features() as JSON text, the outlines spliced in as PostGIS writes them: parsing and
-    writing again ~100 KB of coordinates took most of the choropleth's time."""
-    stats, properties, shapes = _choropleth(principal, q, settings)
-    feature = '{{"type": "Feature", "id": {}, "geometry": {}, "properties": {}}}'
-    parts = [
-        feature.format(json.dumps(p["code"]), shapes.get(p["code"]) or "null", json.dumps(p))
-        for p in properties
-    ]
-    head = json.dumps({"type": "FeatureCollection", "as_of": stats["as_of"]})[:-1]
-    return f'{head}, "features": [{", ".join(parts)}]}}'
 
 
 def _flat(values: dict) -> dict:
