@@ -114,6 +114,13 @@ def test_answers_are_written_as_flasks_own_json_provider_writes_them(app):
     assert app.json.body(value).decode() == expected + "\n"
     with app.test_request_context():
         assert app.json.response(value).get_data(as_text=True) == expected + "\n"
+    app.json.compact = False  # as when debugging
+    try:
+        with app.test_request_context():
+            indented = app.json.response({**value, "empty": {}}).get_data(as_text=True)
+    finally:
+        app.json.compact = None
+    assert indented == flask.dumps({**value, "empty": {}}, indent=2) + "\n"
     assert '"day":"Tue, 01 Dec 2026 00:00:00 GMT"' in expected  # Flask's rule for dates
     # Keys that are not text are written as text, as the standard library does (sorted as text)
     assert app.json.body({9: "b", 10: "a"}) == b'{"10":"a","9":"b"}\n'

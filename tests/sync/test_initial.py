@@ -46,3 +46,16 @@ def test_no_page_holds_more_houses_and_people_than_its_limit(client, worker, hou
     assert (len(first["houses"]), len(first["persons"])) == (2, 1)
     second = client.get(f"/api/v1/sync/initial?limit=3&page={first['next']}", headers=worker).json
     assert (len(second["houses"]), len(second["persons"]), second["next"]) == (0, 1, None)
+
+
+def test_the_first_sync_shows_each_person_as_their_own_page_shows_them(client, worker, house):
+    quoted = 'A "Li"\\ 阿依古丽·买买提'  # quotes, a backslash and text beyond Latin
+    resident = f.person_data(8, house, kind="resident")
+    del resident["phone"]
+    records = [f.person_data(7, house, name=quoted), resident]
+    keys = [int(r["key"]) for r in f.upload(client, worker, *(f.envelope("person", r) for r in records))]
+    served = client.get("/api/v1/sync/initial", headers=worker).json["persons"]
+    own = [client.get(f"/api/v1/persons/{k}", headers=worker).json for k in keys]
+    assert served == own
+    assert served[0]["name"] == quoted and served[0]["details"]["floating"]["residence_type"]
+    assert served[0]["arrival_date"] == "2026-03-01" and served[1]["phone"] is None
