@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, Text, cast, extract, false, func, literal_column, select
+from sqlalchemy import Date, Integer, Text, cast, extract, func, select
 from sqlalchemy.orm import aliased
 
 from gridgov.bulk import fetch_all
@@ -182,8 +182,6 @@ def _views_of(rows: list) -> list[dict]:
 
 
 def _shown_column(field: str, home):
-    if field == VIEW_JSON:
-        return _view_json(home)
     if SHOWN[field] is None:
         return home.code
     if field == "details":  # as JSON text: the reader decodes a page of them at once
@@ -205,29 +203,6 @@ def _rows(principal: Principal, fields: tuple[str, ...]):
     )
 
 
-# A pseudo-field of list_rows(): the whole view as JSON text.
-VIEW_JSON = "json"
-
-
-def _view_json(home):
-    """A listed person's view as JSON text written by PostgreSQL: the view's fields (SHOWN, as
-    _shown_column reads them, details as stored) in key order, and deleted false."""
-    pairs = {field: _shown_column(field, home) for field in _FIELDS}
-    pairs["details"] = Person.details
-    pairs["deleted"] = false()
-    arguments = [a for key in sorted(pairs) for a in (literal_column(f"'{key}'"), pairs[key])]
-    return cast(func.json_build_object(*arguments), Text)
-
-
-def list_json(
-    principal: Principal, prefix: str, after: int | None, limit: int
-) -> list[tuple[int, str]]:
-    """The page list_persons() would give (not narrowed) as (id, the view as JSON text): a
-    device's first sync passes the text through, where turning thousands of rows into dicts
-    and back into JSON cost more than the query."""
-    return list_rows(principal, prefix, PersonFilters(), after, limit, ("id", VIEW_JSON))
-
-
 def list_rows(
     principal: Principal,
     prefix: str,
@@ -237,8 +212,8 @@ def list_rows(
     fields: tuple[str, ...],
 ) -> list:
     """The page list_persons() would give, as tuples of the view fields `fields` only (the
-    first must be "id"; "details" as JSON text; VIEW_JSON the whole view): no ORM objects and
-    no sealed columns are loaded."""
+    first must be "id"; "details" as JSON text): no ORM objects and no sealed columns are
+    loaded."""
     stmt = _filtered(_rows(principal, fields).where(below(Person.grid_code, prefix)), filters)
     if after:
         stmt = stmt.where(Person.id > after)

@@ -6,7 +6,6 @@ The cursor is taken before anything is read: every change committed before it is
 pages serve, and a change made while the device pages through is served again by the feed
 (applying an upsert twice is harmless), so nothing falls between the download and the feed."""
 
-from orjson import Fragment
 from sqlalchemy import select
 
 from gridgov.codes.models import Code
@@ -48,11 +47,16 @@ def initial(principal: Principal, page: str | None, limit: int) -> dict:
             return {**out, "cursor": cursor, "next": f"houses:{out['houses'][-1]['code']}:{cursor}"}
         part, after = "persons", None
     room = limit - len(out["houses"])  # a page holds at most `limit` houses and people
-    rows = people.list_json(principal, "", int(after) if after else None, room)
-    # Each person's view as PostgreSQL wrote it, written into the answer as it is.
-    out["persons"] = [Fragment(view) for _, view in rows]
-    more = len(rows) == room
-    return {**out, "cursor": cursor, "next": f"persons:{rows[-1][0]}:{cursor}" if more else None}
+    people_page = people.list_persons(
+        principal, "", people.PersonFilters(), int(after) if after else None, room
+    )
+    out["persons"] = people_page
+    more = len(people_page) == room
+    return {
+        **out,
+        "cursor": cursor,
+        "next": f"persons:{people_page[-1]['id']}:{cursor}" if more else None,
+    }
 
 
 def hierarchy_view(view) -> dict:
