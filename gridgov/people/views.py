@@ -1,9 +1,9 @@
 """People as a scoped reader sees them: ID and phone numbers masked, deleted people gone."""
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import orjson
 from sqlalchemy import Date, Integer, Text, cast, extract, func, select
 from sqlalchemy.orm import aliased
 
@@ -169,7 +169,7 @@ def _views_of(rows: list) -> list[dict]:
     """Rows of the view's fields (_FIELDS) of people not deleted, as view() shows them: the
     details of all of them decoded in one call (a device's first sync reads pages of
     thousands)."""
-    details = json.loads("[" + ",".join(r[_DETAILS] or "null" for r in rows) + "]")
+    details = orjson.loads("[" + ",".join(r[_DETAILS] or "null" for r in rows) + "]")
     out = []
     for row, free in zip(rows, details, strict=True):
         person = dict(zip(_FIELDS, row, strict=True))
