@@ -91,6 +91,7 @@ def test_answers_are_written_as_flasks_own_json_provider_writes_them(app):
     import uuid
 
     import numpy as np
+    import orjson
     from flask.json.provider import DefaultJSONProvider
 
     @dataclasses.dataclass
@@ -121,6 +122,10 @@ def test_answers_are_written_as_flasks_own_json_provider_writes_them(app):
     finally:
         app.json.compact = None
     assert indented == flask.dumps({**value, "empty": {}}, indent=2) + "\n"
+    # JSON text PostGIS wrote (a choropleth's outline) goes in as it is, indented or not
+    outline = {"geometry": orjson.Fragment('{"type" : "Point"}')}
+    assert app.json.body(outline) == b'{"geometry":{"type" : "Point"}}\n'
+    assert app.json.body(outline, indent=True) == b'{\n  "geometry": {"type" : "Point"}\n}\n'
     assert '"day":"Tue, 01 Dec 2026 00:00:00 GMT"' in expected  # Flask's rule for dates
     # Keys that are not text are written as text, as the standard library does (sorted as text)
     assert app.json.body({9: "b", 10: "a"}) == b'{"10":"a","9":"b"}\n'

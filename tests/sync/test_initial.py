@@ -53,7 +53,9 @@ def test_the_first_sync_shows_each_person_as_their_own_page_shows_them(client, w
     resident = f.person_data(8, house, kind="resident")
     del resident["phone"]
     records = [f.person_data(7, house, name=quoted), resident]
-    keys = [int(r["key"]) for r in f.upload(client, worker, *(f.envelope("person", r) for r in records))]
+    keys = [
+        int(r["key"]) for r in f.upload(client, worker, *(f.envelope("person", r) for r in records))
+    ]
     served = client.get("/api/v1/sync/initial", headers=worker).json["persons"]
     own = [client.get(f"/api/v1/persons/{k}", headers=worker).json for k in keys]
     assert served == own
