@@ -130,12 +130,13 @@ def raw_read(
 ):
     """The floor of the fast path: the statement(s) the endpoint runs for the counts, straight
     through the session, no HTTP, no Python after the rows (today: one row an area and the
-    pending deltas; a past day: `anchor`'s kept counts and the changes between)."""
+    pending deltas, in one statement; a past day: `anchor`'s kept counts and the changes
+    between)."""
     today = date.today()
     month = today.replace(day=1)
     if day is None:
         params = {"prefix": prefix, "level": level, "month": month, "day": today}
-        statements = [queries.AREA_COUNTS, queries.pending(level)] + [SHAPES] * shapes
+        statements = [queries.today(level, names=False, due=False)] + [SHAPES] * shapes
     else:
         params = {"prefix": prefix, "level": level, "month": month, "day": day}
         params.update(queries.span(date.fromisoformat(anchor), date.fromisoformat(day)))

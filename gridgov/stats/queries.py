@@ -3,6 +3,8 @@ areas of one level below a code prefix, so the fast path and the recount can be 
 row. Measures and keys are those of stat_person_keys() and stat_house_keys() (migration 0003),
 with birth months already folded into age bands for the day asked."""
 
+from functools import cache
+
 from sqlalchemy import text
 
 from gridgov.hierarchy.models import CODE_LENGTH, PREFIX_LENGTH
@@ -55,23 +57,43 @@ def live(level: str):
     )
 
 
-# Today's counts of each area of a level below a prefix as folded ({measure: {key: n}} as JSON
-# text, births banded for `month`), one row an area (migration 0017).
-AREA_COUNTS = text(
-    """
-    SELECT area_code, month, CAST(counts AS text) FROM stat_area_counts
-    WHERE level = :level AND area_code LIKE :prefix || '%'
-    """
-)
+# Whether a fold is due: more pending rows than :n, or no bands yet for this month (:month)
+# while there are births to band. (Asked of the database, not remembered in the process: what
+# a worker remembers outlives what it describes.)
+DUE = """
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM stat_pending LIMIT :n + 1) p) > :n
+        OR (NOT EXISTS (SELECT 1 FROM stat_bands WHERE month >= :month)
+            AND EXISTS (SELECT 1 FROM stat_births))
+"""
 
 
-def pending(level: str):
-    return text(
-        f"""
-        SELECT {child_code("grid_code", level)}, measure, {BANDED_KEY}, sum(n) FROM stat_pending
-        WHERE grid_code LIKE :prefix || '%' GROUP BY 1, 2, 3 HAVING sum(n) <> 0
-        """
+@cache
+def today(level: str, names: bool, due: bool):
+    """Today's counts of each area of a level below a prefix, read in one statement: one
+    snapshot (read apart, a fold committing in between would leave its deltas out of both) and
+    one round trip. Rows of (what, area code, month, text): 'counts', each area's row as folded
+    ({measure: {key: n}} as JSON, births banded for its month; migration 0017); 'pending', its
+    deltas not folded yet, as JSON alike; with `names`, 'name', each area in force on :day
+    (valid_on()'s test, hierarchy.service, written out); with `due`, one 'due' row, whether a
+    fold is due first (DUE)."""
+    pending = (
+        f"SELECT {child_code('grid_code', level)}, measure, {BANDED_KEY}, sum(n) FROM stat_pending"
+        " WHERE grid_code LIKE :prefix || '%' GROUP BY 1, 2, 3 HAVING sum(n) <> 0"
     )
+    parts = [
+        "SELECT 'counts', area_code, month, CAST(counts AS text) FROM stat_area_counts"
+        " WHERE level = :level AND area_code LIKE :prefix || '%'",
+        f"SELECT 'pending', child, NULL, keys FROM ({per_child(text(pending))}) p (child, keys)",
+    ]
+    if names:
+        parts.append(
+            "SELECT 'name', code, NULL, name FROM areas WHERE level = :level"
+            " AND code LIKE :prefix || '%' AND valid_from <= :day"
+            " AND (valid_to IS NULL OR valid_to > :day)"
+        )
+    if due:
+        parts.append(f"SELECT 'due', NULL, NULL, CAST(({DUE}) AS text)")
+    return text(" UNION ALL ".join(parts))
 
 
 def _present(day: str) -> str:

@@ -82,39 +82,63 @@ def raw_counts(
     """{measure: {key: n}} of each area of a level below a prefix, on a day: today's from the
     live counts, a past day's from its anchor (store.anchor_for) and the changes between, or
     with `recount` from the records themselves (the truth both are checked by)."""
-    params = {"prefix": prefix, "day": day, "month": day.replace(day=1), "level": level}
+    params = _params(prefix, level, day)
     if recount:
         stmt = queries.recount(level)
     elif day == today:
-        counts = _live_counts(params)
-        if counts is not None:
-            return counts
-        stmt = queries.live(level)
+        return today_counts(prefix, level, today)[0]
     else:
         anchor = store.anchor_for(day, today, cap)
         params.update(queries.span(anchor, day))
         stmt = queries.shifted(level, "live" if anchor == today else "kept")
+    return _per_child(stmt, params)
+
+
+def _params(prefix: str, level: str, day: date) -> dict:
+    return {"prefix": prefix, "day": day, "month": day.replace(day=1), "level": level}
+
+
+def _per_child(stmt, params: dict) -> dict[str, dict]:
     out: dict[str, dict] = defaultdict(dict)
     for child, counts in db.session.execute(text(queries.per_child(stmt)), params):
         out[child] = orjson.loads(counts)
     return out
 
 
-def _live_counts(params: dict) -> dict[str, dict] | None:
-    """Today's counts from one row an area and the pending deltas added in (what
-    queries.live counts in SQL), or None if the rows are banded for another month (a fold has
-    not reached this month yet)."""
-    out: dict[str, dict] = defaultdict(dict)
-    for child, month, counts in db.session.execute(queries.AREA_COUNTS, params):
-        if month != params["month"]:
-            return None
-        out[child] = orjson.loads(counts)
-    for child, measure, key, n in db.session.execute(queries.pending(params["level"]), params):
-        keys = out[child].setdefault(measure, {})
-        keys[key] = keys.get(key, 0) + int(n)
-        if not keys[key]:
-            del keys[key]
-    return out
+def today_counts(
+    prefix: str, level: str, today: date, *, names=False, fold_rows: int | None = None
+) -> tuple[dict[str, dict], dict[str, str]]:
+    """Today's counts of each area of a level below a prefix and, with `names`, the names of
+    those in force, in one statement (queries.today): the rows as folded, one an area, with
+    the pending deltas added in (what queries.live counts in SQL). With `fold_rows`, a fold
+    that is due (store.DUE) runs first and they are read again."""
+    params = {**_params(prefix, level, today), "n": fold_rows}
+    rows = db.session.execute(queries.today(level, names, fold_rows is not None), params).all()
+    if any(what == "due" and value == "true" for what, _, _, value in rows):
+        store.fold(params["month"])
+        rows = db.session.execute(queries.today(level, names, False), params).all()
+    counts: dict[str, dict] = defaultdict(dict)
+    pending, named, banded = [], {}, True
+    for what, code, month, value in rows:
+        if what == "counts":
+            banded &= month == params["month"]
+            counts[code] = orjson.loads(value)
+        elif what == "pending":
+            pending.append((code, value))
+        elif what == "name":
+            named[code] = value
+    if not banded:  # the rows are banded for another month: a fold has not reached this one
+        return _per_child(queries.live(level), params), named
+    for code, deltas in pending:
+        into = counts[code]
+        for measure, keys in orjson.loads(deltas).items():
+            have = into.setdefault(measure, {})
+            for key, n in keys.items():
+                if total := have.get(key, 0) + n:
+                    have[key] = total
+                else:
+                    have.pop(key, None)
+    return counts, named
 
 
 def _add_flows(out: dict, prefix: str, level: str, start: date, stop: date) -> None:
@@ -130,11 +154,19 @@ def statistics(principal: Principal, q: Question, settings: Settings) -> dict:
     if day > settings.today:
         raise ValidationFailed.field("as_of", "must not be in the future", location="query")
     prefix = prefix_of(area.code, area.level)
-    if (day.year, day.month) == (settings.today.year, settings.today.month):
-        # Before counting: many pending rows slow the count, and a new month needs its bands.
-        store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
-    raw = raw_counts(prefix, level, day, settings.today, cap=settings.keep_changes)
-    names = _children(prefix, level, day) if q.by else {area.code: area.name}
+    # Before counting this month: many pending rows slow the count, and a new month needs its
+    # bands (today's counts ask in the same statement).
+    if day == settings.today:
+        raw, names = today_counts(
+            prefix, level, day, names=bool(q.by), fold_rows=settings.fold_rows
+        )
+    else:
+        if (day.year, day.month) == (settings.today.year, settings.today.month):
+            store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
+        raw = raw_counts(prefix, level, day, settings.today, cap=settings.keep_changes)
+        names = _children(prefix, level, day) if q.by else {}
+    if not q.by:
+        names = {area.code: area.name}
     total = _sum(raw.values())
     if measures.PERIOD_MEASURES & set(q.wanted):
         # A move between two children is a flow for each of them but not for the area.
@@ -265,8 +297,7 @@ def series(principal: Principal, code: str, start: date, stop: date, settings: S
     for day, kind, n in db.session.execute(queries.SNAPSHOT_KINDS, params):
         kinds[day][kind] = int(n)
     if days[-1][1] == settings.today:
-        store.fold_if_due(settings.fold_rows, settings.today.replace(day=1))
-        live = raw_counts(prefix, area.level, settings.today, settings.today)
+        live, _ = today_counts(prefix, area.level, settings.today, fold_rows=settings.fold_rows)
         kinds[settings.today] = live.get(area.code, {}).get("kind", {})
     points = []
     for month, day in days:

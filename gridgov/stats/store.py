@@ -84,16 +84,7 @@ GROUP BY 2, 3, 4
 """
 
 
-# Whether a fold is due, in one round trip: more pending rows than the limit, or no bands yet
-# for this month while there are births to band. (Asked of the database, not remembered in the
-# process: what a worker remembers outlives what it describes.)
-DUE = text(
-    """
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM stat_pending LIMIT :n + 1) p) > :n
-        OR (NOT EXISTS (SELECT 1 FROM stat_bands WHERE month >= :month)
-            AND EXISTS (SELECT 1 FROM stat_births))
-    """
-)
+DUE = text(queries.DUE)
 
 
 def fold_if_due(threshold: int, month: date) -> None:

@@ -5,7 +5,7 @@ import random
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from gridgov import clock, create_app
 from gridgov.extensions import db
@@ -97,6 +97,32 @@ def test_age_bands_count_completed_years_by_birth_month(client, worker):
         h.add_person(client, worker, seq, house, id_number=f.id_number(seq, f"{birth:%Y%m%d}"))
     bands = stats(client, worker, f.OWN_CELL, measures="age_bands")["total"]["age_bands"]
     assert bands == {"0-5": 2, "6-17": 2, "18-59": 2, "60-79": 2, "80+": 1}, people
+
+
+def test_todays_counts_of_the_children_with_their_names_are_one_statement_after_the_area(
+    client, worker
+):
+    house = h.add_house(client, worker, f.OWN_CELL, "101", rented=True)
+    h.add_person(client, worker, 1, house)
+    street = f.auth_as(client, "street_staff", [STREET])
+    stats(client, street, STREET, by="community")  # the account's scope is cached from here
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    # One snapshot for the folded rows and the pending deltas (read apart, a fold committing
+    # between them would drop its deltas from both), and one round trip.
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        body = stats(client, street, STREET, by="community")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(statements) == 2, statements
+    assert "FROM areas" in statements[0] and "stat_pending" in statements[1]
+    children = {c["code"]: c for c in body["children"]}
+    assert children[COMMUNITY]["name"] and children[COMMUNITY]["values"]["population"] == 1
+    assert h.python_recount(prefix_of(COMMUNITY, "community"), today())["population"] == 1
 
 
 def pending() -> int:
