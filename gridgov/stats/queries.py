@@ -210,7 +210,10 @@ WITH crossing AS MATERIALIZED (
   SELECT CAST(b AS date) AS born FROM generate_series(
       date_trunc('month', CAST(:lo AS date)) - interval '81 years',
       date_trunc('month', CAST(:hi AS date)), interval '1 month') b
-  WHERE stat_age_band(to_char(b, 'YYYY-MM'), CAST(:band_a AS date))
+  -- Ages count in months (stat_age_months): within one month no band changes, and the
+  -- ~1,000 birth months are not looked at.
+  WHERE date_trunc('month', CAST(:band_a AS date)) <> date_trunc('month', CAST(:day AS date))
+    AND stat_age_band(to_char(b, 'YYYY-MM'), CAST(:band_a AS date))
      <> stat_age_band(to_char(b, 'YYYY-MM'), CAST(:day AS date))),
 redrawn AS MATERIALIZED (
   SELECT house_id FROM house_grids WHERE valid_from > :lo AND valid_from <= :hi
