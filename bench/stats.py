@@ -129,14 +129,15 @@ def raw_read(
     app, prefix: str, level: str, day: str | None = None, anchor: str | None = None, shapes=False
 ):
     """The floor of the fast path: the statement(s) the endpoint runs for the counts, straight
-    through the session, no HTTP, no Python after the rows (today: one row an area and the
-    pending deltas, in one statement; a past day: `anchor`'s kept counts and the changes
-    between)."""
+    through the session, no HTTP, no Python after the rows (today, by children: one statement,
+    one row an area, the pending deltas, the children's names and whether a fold is due; a
+    past day: `anchor`'s kept counts and the changes between)."""
     today = date.today()
     month = today.replace(day=1)
     if day is None:
         params = {"prefix": prefix, "level": level, "month": month, "day": today}
-        statements = [queries.today(level, names=False, due=False)] + [SHAPES] * shapes
+        params["n"] = app.config["GRIDGOV_STATS_FOLD_ROWS"]
+        statements = [queries.today(level, True, True)] + [SHAPES] * shapes
     else:
         params = {"prefix": prefix, "level": level, "month": month, "day": day}
         params.update(queries.span(date.fromisoformat(anchor), date.fromisoformat(day)))

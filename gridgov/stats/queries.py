@@ -1,7 +1,8 @@
-"""The SQL of the statistics. Each query yields rows of (child area code, measure, key, n) for the
-areas of one level below a code prefix, so the fast path and the recount can be compared row by
-row. Measures and keys are those of stat_person_keys() and stat_house_keys() (migration 0003),
-with birth months already folded into age bands for the day asked."""
+"""The SQL of the statistics. Each counting query yields rows of (child area code, measure, key,
+n) for the areas of one level below a code prefix, so the fast path and the recount can be
+compared row by row (today's one-statement read, `today`, tags its rows apart). Measures and
+keys are those of stat_person_keys() and stat_house_keys() (migration 0003), with birth months
+already folded into age bands for the day asked."""
 
 from functools import cache
 

@@ -82,11 +82,11 @@ def raw_counts(
     """{measure: {key: n}} of each area of a level below a prefix, on a day: today's from the
     live counts, a past day's from its anchor (store.anchor_for) and the changes between, or
     with `recount` from the records themselves (the truth both are checked by)."""
+    if day == today and not recount:
+        return today_counts(prefix, level, today)[0]
     params = _params(prefix, level, day)
     if recount:
         stmt = queries.recount(level)
-    elif day == today:
-        return today_counts(prefix, level, today)[0]
     else:
         anchor = store.anchor_for(day, today, cap)
         params.update(queries.span(anchor, day))
@@ -110,8 +110,8 @@ def today_counts(
 ) -> tuple[dict[str, dict], dict[str, str]]:
     """Today's counts of each area of a level below a prefix and, with `names`, the names of
     those in force, in one statement (queries.today): the rows as folded, one an area, with
-    the pending deltas added in (what queries.live counts in SQL). With `fold_rows`, a fold
-    that is due (store.DUE) runs first and they are read again."""
+    the pending deltas added in (what queries.live counts in SQL). With `fold_rows`, the same
+    statement asks whether a fold is due (queries.DUE); if so it runs and they are read again."""
     params = {**_params(prefix, level, today), "n": fold_rows}
     rows = db.session.execute(queries.today(level, names, fold_rows is not None), params).all()
     if any(what == "due" and value == "true" for what, _, _, value in rows):
