@@ -1,9 +1,15 @@
-"""App-wide behaviour: health, docs, the error shape, and a database that is down."""
+"""App-wide behaviour: health, docs, the error shape, a database that is down, and the workers."""
+
+import os
+import subprocess
+import time
+import urllib.request
 
 import pytest
 
 from gridgov import create_app
 from tests import factories as f
+from tests import live
 
 
 def test_healthz_reports_postgis(client):
@@ -129,3 +135,36 @@ def test_answers_are_written_as_flasks_own_json_provider_writes_them(app):
     assert '"day":"Tue, 01 Dec 2026 00:00:00 GMT"' in expected  # Flask's rule for dates
     # Keys that are not text are written as text, as the standard library does (sorted as text)
     assert app.json.body({9: "b", 10: "a"}) == b'{"10":"a","9":"b"}\n'
+
+
+WHAT_GC_HOLDS = """
+import gc
+
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(gc.get_freeze_count()).encode()]
+"""
+
+
+def test_a_gunicorn_worker_freezes_what_it_loaded_before_serving(tmp_path):
+    # gunicorn.conf.py's post_worker_init: the collector's full passes skip the loaded app.
+    (tmp_path / "what_gc_holds.py").write_text(WHAT_GC_HOLDS)
+    port = live.free_port()
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    command = [str(live.ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen([*command, "what_gc_holds:app"], cwd=live.ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as answer:
+                    frozen = int(answer.read())
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "not started"
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait()
+    assert frozen > 1000
