@@ -135,8 +135,8 @@ def raw_read(
     today = date.today()
     month = today.replace(day=1)
     if day is None:
-        params = {"prefix": prefix, "level": level, "month": month, "day": today}
-        params["n"] = app.config["GRIDGOV_STATS_FOLD_ROWS"]
+        n = app.config["GRIDGOV_STATS_FOLD_ROWS"]
+        params = {"prefix": prefix, "level": level, "month": month, "day": today, "n": n}
         statements = [queries.today(level, True, True)] + [SHAPES] * shapes
     else:
         params = {"prefix": prefix, "level": level, "month": month, "day": day}

@@ -68,15 +68,24 @@ DUE = """
 """
 
 
+# (code, name) of the areas of a level below a prefix in force on :day (valid_on()'s test,
+# hierarchy.service, written out so today's read can take it into its one statement).
+CHILDREN = text(
+    """
+    SELECT code, name FROM areas WHERE level = :level AND code LIKE :prefix || '%'
+      AND valid_from <= :day AND (valid_to IS NULL OR valid_to > :day)
+    """
+)
+
+
 @cache
 def today(level: str, names: bool, due: bool):
     """Today's counts of each area of a level below a prefix, read in one statement: one
     snapshot (read apart, a fold committing in between would leave its deltas out of both) and
     one round trip. Rows of (what, area code, month, text): 'counts', each area's row as folded
     ({measure: {key: n}} as JSON, births banded for its month; migration 0017); 'pending', its
-    deltas not folded yet, as JSON alike; with `names`, 'name', each area in force on :day
-    (valid_on()'s test, hierarchy.service, written out); with `due`, one 'due' row, whether a
-    fold is due first (DUE)."""
+    deltas not folded yet, as JSON alike; with `names`, 'name', each area's (CHILDREN); with
+    `due`, one 'due' row, whether a fold is due first (DUE)."""
     pending = (
         f"SELECT {child_code('grid_code', level)}, measure, {BANDED_KEY}, sum(n) FROM stat_pending"
         " WHERE grid_code LIKE :prefix || '%' GROUP BY 1, 2, 3 HAVING sum(n) <> 0"
@@ -87,11 +96,7 @@ def today(level: str, names: bool, due: bool):
         f"SELECT 'pending', child, NULL, keys FROM ({per_child(text(pending))}) p (child, keys)",
     ]
     if names:
-        parts.append(
-            "SELECT 'name', code, NULL, name FROM areas WHERE level = :level"
-            " AND code LIKE :prefix || '%' AND valid_from <= :day"
-            " AND (valid_to IS NULL OR valid_to > :day)"
-        )
+        parts.append(f"SELECT 'name', code, NULL, name FROM ({CHILDREN.text}) c")
     if due:
         parts.append(f"SELECT 'due', NULL, NULL, CAST(({DUE}) AS text)")
     return text(" UNION ALL ".join(parts))

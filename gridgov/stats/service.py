@@ -55,12 +55,7 @@ def _child_level(area_level: str, by: str | None) -> str:
 
 
 def _children(prefix: str, level: str, day: date) -> dict[str, str]:
-    rows = db.session.execute(
-        select(Area.code, Area.name)
-        .where(Area.level == level, Area.code.like(prefix + "%"), valid_on(day))
-        .order_by(Area.code)
-    )
-    return dict(rows.all())
+    return dict(db.session.execute(queries.CHILDREN, _params(prefix, level, day)).all())
 
 
 def _names(codes: set[str], day: date, today: date) -> dict[str, str]:
@@ -130,15 +125,19 @@ def today_counts(
     if not banded:  # the rows are banded for another month: a fold has not reached this one
         return _per_child(queries.live(level), params), named
     for code, deltas in pending:
-        into = counts[code]
-        for measure, keys in orjson.loads(deltas).items():
-            have = into.setdefault(measure, {})
-            for key, n in keys.items():
-                if total := have.get(key, 0) + n:
-                    have[key] = total
-                else:
-                    have.pop(key, None)
+        _add(counts[code], orjson.loads(deltas))
     return counts, named
+
+
+def _add(into: dict, deltas: dict) -> None:
+    """Pending deltas {measure: {key: n}} added to an area's counts; a key they bring to 0 goes."""
+    for measure, keys in deltas.items():
+        have = into.setdefault(measure, {})
+        for key, n in keys.items():
+            if total := have.get(key, 0) + n:
+                have[key] = total
+            else:
+                have.pop(key, None)
 
 
 def _add_flows(out: dict, prefix: str, level: str, start: date, stop: date) -> None:
