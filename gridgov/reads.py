@@ -7,8 +7,11 @@ that was most of the request. The statement is still built with SQLAlchemy from 
 everyone shares (scope, validity) and compiled once per statement object; only its execution
 skips the layers, on one autocommit connection per thread, taken from the engine once.
 
-Not for a request that also writes: the read runs outside the session's transaction and would
-not see what the request wrote before it.
+Not for a request that also writes through the session: the read runs outside the session's
+transaction and would not see what the request wrote before it. A request may write here when
+its write is one statement, all or nothing on its own: the public declaration reads what it
+needs, then inserts in one statement (gridgov.declarations.guard and staging), two round trips
+in all and no transaction to open or close.
 """
 
 import os

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from gridgov.audit.service import record
 from gridgov.declarations import current, states, triage, visiting
+from gridgov.declarations.guard import at_address
 from gridgov.declarations.models import OPEN_STATES, Declaration, DeclarationEvent
-from gridgov.declarations.submit import house_at, public_view
+from gridgov.declarations.submit import public_view
 from gridgov.errors import Conflict, GridgovError, NotFound, ValidationFailed
 from gridgov.extensions import db
 from gridgov.houses.models import House
@@ -159,7 +160,8 @@ def _house(w: Writer, decl: Declaration, body: dict) -> House:
     may have registered it since)."""
     if decl.house_id is not None:
         return db.session.get(House, decl.house_id)
-    house = house_at(body["address"], decl.community_code)
+    at = at_address(decl.community_code, body["address"])
+    house = db.session.scalar(select(House).where(*at))
     if house is None:
         raise Conflict(
             "The declared house is not on record: a grid worker registers it first.",

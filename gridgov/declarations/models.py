@@ -27,6 +27,7 @@ OPEN_STATES = ("submitted", "triaged", "visiting", "reviewed")
 # Terminal states whose personal fields are purged after the keeping period.
 CLOSED_STATES = ("approved", "rejected", "withdrawn")
 ROUTES = ("desk", "visit", "no_change")
+PENDING_INDEX = "ux_declarations_pending"
 
 
 class Declaration(db.Model):
@@ -44,6 +45,13 @@ class Declaration(db.Model):
         ),
         Index("ix_declarations_address", "address_hash", "submitted_at"),
         Index("ix_declarations_id_index", "id_index", "submitted_at"),
+        # One pending declaration per ID number (submit answers a second with its reference).
+        Index(
+            PENDING_INDEX,
+            "id_index",
+            unique=True,
+            postgresql_where=text("state IN ('submitted', 'triaged', 'visiting', 'reviewed')"),
+        ),
         Index(
             "ix_declarations_purge",
             "purge_after",

@@ -18,7 +18,7 @@ from gridgov.houses.models import House
 def _throttle(vault: Vault, address: str | None, s: Settings) -> None:
     """The submission's own per-address throttle (one owner): an address refused for declaring
     too often is refused the address pickers too."""
-    guard.throttle(vault.index(address or "-", "declaration.address"), [], [], s)
+    guard.throttle(vault.index(address or "-", "declaration.address"), s)
 
 
 def district(vault: Vault, address: str | None, s: Settings) -> dict:

@@ -91,13 +91,17 @@ class DeclarationSchema(Schema):
             raise ValidationError("a floating person needs the floating block", "floating")
 
 
-class SubmittedSchema(Schema):
+class MemberSubmittedSchema(Schema):
     reference = fields.String(metadata={"example": "SBK7Q2M4X9T3PA"})
     state = fields.String(metadata={"enum": list(STATES)})
     route = fields.String(allow_none=True, metadata={"enum": list(ROUTES)})
     submitted_at = fields.DateTime()
+
+
+class SubmittedSchema(MemberSubmittedSchema):
     household = fields.List(
-        fields.Dict(), metadata={"description": "{reference, state, route} of each member"}
+        fields.Nested(MemberSubmittedSchema),
+        metadata={"description": "Each household member's own declaration"},
     )
 
 

@@ -6,16 +6,16 @@ import json
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from gridgov import idnumber
 from gridgov.audit.service import record
 from gridgov.clock import district_today
 from gridgov.declarations import Settings, guard, rules, staging, states, triage, visiting
-from gridgov.declarations.models import Declaration
+from gridgov.declarations.models import PENDING_INDEX, Declaration
 from gridgov.errors import ValidationFailed
 from gridgov.extensions import db
-from gridgov.hierarchy.models import Area
 from gridgov.houses.models import House
 from gridgov.people import schemas as person_schemas
 from gridgov.people import service as people
@@ -27,42 +27,19 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def new_reference() -> str:
-    return "SB" + "".join(secrets.choice(ALPHABET) for _ in range(12))
+    n = secrets.randbits(60)  # one draw: 12 of them cost 12 reads of the system's randomness
+    return "SB" + "".join(ALPHABET[(n >> 5 * i) & 31] for i in range(12))
 
 
-def _house(body: dict, by_code: House | None) -> tuple[House | None, str]:
-    """The house declared (None: an address with no house on record yet) and its community
-    (`by_code`: the house read with the locks)."""
+def _house(body: dict, found: guard.Found) -> tuple[House | None, str]:
+    """The house declared (None: an address with no house on record yet) and its community."""
     if "house_code" in body:
-        house = by_code
-        if house is None:
+        if found.house is None:
             raise ValidationFailed.field("house_code", f"{body['house_code']} is not a known house")
-        return house, house.community_code
-    address = body["address"]
-    community = db.session.scalar(
-        select(Area.code).where(
-            Area.code == address["community_code"],
-            Area.level == "community",
-            Area.valid_to.is_(None),
-        )
-    )
-    if community is None:
+        return found.house, found.house.community_code
+    if found.community is None:
         raise ValidationFailed.field("address.community_code", "is not a community of the district")
-    return house_at(address, community), community
-
-
-def house_at(address: dict, community: str) -> House | None:
-    """The house on record at an address of a community (None: not on record)."""
-    return db.session.scalar(
-        select(House).where(
-            House.community_code == community,
-            House.compound == address["compound"],
-            House.building == address["building"],
-            House.unit == address.get("unit", ""),
-            House.room == address["room"],
-            House.deleted_at.is_(None),
-        )
-    )
+    return found.house, found.community
 
 
 def _checked(w: Writer, body: dict) -> list[tuple[str, dict, idnumber.IdNumber]]:
@@ -86,12 +63,12 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     address_hash = w.vault.index(address or "-", "declaration.address")
     declared = _checked(w, body)
     indexes = [w.vault.index(parsed.number, "id_number") for _, _, parsed in declared]
-    by_code, on_record = guard.locked(body.get("house_code"), indexes, address_hash)
-    guard.throttle(address_hash, indexes, [where for where, _, _ in declared], s)
-    house, community = _house(body, by_code)
+    wheres = [where for where, _, _ in declared]
+    found = guard.read(body, indexes, address_hash, wheres, s)
+    house, community = _house(body, found)
     floating = body.get("floating")
     matches = [
-        triage.match(w, person, floating, house, on_record.get(index))
+        triage.match(w, person, floating, house, found.on_record.get(index))
         for (_, person, _), index in zip(declared, indexes, strict=True)
     ]
     newcomers = sum(
@@ -127,7 +104,29 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     ]
     sends = [d.route == "visit" and house is not None for d in decisions]
     if len(rows) == 1 and not sends[0]:
-        return _one({**rows[0], "body_sealed": sealed_body}, decisions[0], s)
+        return _one({**rows[0], "body_sealed": sealed_body}, decisions[0], s, wheres)
+    try:
+        made = _written(w, body, declared, rows, decisions, sends, sealed_body, s)
+    except IntegrityError as err:
+        if not _pending(err):
+            raise
+        db.session.rollback()
+        raise guard.pending(indexes, wheres) from None
+    first, *household = (_answer(d) for d in made)
+    db.session.commit()
+    return {**first, "household": household}
+
+
+def _written(w: Writer, body, declared, rows, decisions, sends, sealed_body, s) -> list:
+    """The declarations of a household, or one sending a door visit, through the ORM: flushed,
+    not committed."""
+    if len(rows) > 1:
+        # Two households naming the same people in another order queue here instead of
+        # deadlocking on the unique index of pending declarations.
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+            {"keys": sorted({int.from_bytes(r["id_index"][:8], "big", signed=True) for r in rows})},
+        )
     made, parent = [], None
     for (_, person, _), row, decision, send in zip(declared, rows, decisions, sends, strict=True):
         decl = Declaration(
@@ -152,9 +151,12 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
         made.append(decl)
         parent = parent or decl
     db.session.flush()  # the INSERTs return submitted_at (eager defaults) for the answer
-    first, *household = (_answer(d) for d in made)
-    db.session.commit()
-    return {**first, "household": household}
+    return made
+
+
+def _pending(err: IntegrityError) -> bool:
+    """Whether the unique index of pending declarations refused the write."""
+    return getattr(getattr(err.orig, "diag", None), "constraint_name", None) == PENDING_INDEX
 
 
 def _row(common: dict, person: dict, parsed, index: bytes, m, decision) -> dict:
@@ -176,14 +178,18 @@ def _row(common: dict, person: dict, parsed, index: bytes, m, decision) -> dict:
     }
 
 
-def _one(row: dict, decision, s: Settings) -> dict:
+def _one(row: dict, decision, s: Settings, wheres: list[str]) -> dict:
     """One declaration with no door visit to send: one INSERT statement (see staging)."""
     # Acknowledged and closed at once (no change), as states.close does.
     closed = decision.route == "no_change"
     purge_after = district_today() + timedelta(days=s.keep_days) if closed else None
     reason = f"{decision.rule} (v{decision.version})"
-    submitted_at = staging.insert_triaged(row, purge_after, reason, view_of(row))
-    db.session.commit()
+    try:
+        submitted_at = staging.insert_triaged(row, purge_after, reason, view_of(row))
+    except IntegrityError as err:
+        if not _pending(err):
+            raise
+        raise guard.pending([row["id_index"]], wheres) from None
     return {
         "reference": row["reference"],
         "state": row["state"],

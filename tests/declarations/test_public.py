@@ -1,9 +1,13 @@
 """The public endpoints: bad input refused naming the field with nothing half-written,
 throttling per address and per ID number, and the status page behind reference + last four."""
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
+from gridgov.audit.models import AuditEvent
 from gridgov.declarations import configure, current
 from gridgov.declarations.models import Declaration
 from gridgov.extensions import db
@@ -74,6 +78,62 @@ def test_a_second_declaration_while_one_is_pending_answers_with_the_pending_refe
     assert again["code"] == "pending" and first["reference"] in again["detail"]
     assert again["errors"][0]["field"] == "person.id_number"
     assert stored() == 1
+
+
+@pytest.mark.parametrize("household", [False, True], ids=["alone", "household"])
+def test_a_declaration_racing_another_for_its_id_number_answers_with_the_one_that_won(
+    app, client, house, household
+):
+    """Read before the other committed, written after: the unique index of pending
+    declarations refuses it, and nothing of it is written (the household's either)."""
+    data = d.body(55, house, household=[d.person(56)] if household else [])
+    index = app.extensions["vault"].index(data["person"]["id_number"], "id_number")
+    other = db.engine.raw_connection()
+    other.cursor().execute(
+        "INSERT INTO declarations (reference, state, street_code, community_code, area_code,"
+        " id_index) VALUES ('SBRACEWINNER22', 'triaged', %s, %s, %s, %s)",
+        (d.STREET, house[:12], house[:15], index),
+    )
+    answer = {}
+
+    def declare():
+        with app.app_context():
+            answer["response"] = d.declare(client, data, status=409)
+
+    racing = threading.Thread(target=declare)
+    racing.start()
+    try:
+        assert waiting_on_a_lock(), "the declaration never waited for the other one"
+    finally:
+        other.commit()
+        other.close()
+        racing.join(timeout=30)
+    problem = answer["response"]
+    assert problem["code"] == "pending"
+    assert problem["errors"] == [
+        {"field": "person.id_number", "in": "body", "message": "SBRACEWINNER22"}
+    ]
+    assert stored() == 1
+    declared = select(func.count()).where(AuditEvent.action == "declare")
+    assert db.session.scalar(declared) == 0
+
+
+def waiting_on_a_lock() -> bool:
+    """Whether some session of this database waits for a lock, within ten seconds."""
+    watch = db.engine.raw_connection()
+    try:
+        for _ in range(200):
+            row = watch.cursor().execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if row.fetchone()[0]:
+                return True
+            watch.rollback()  # a fresh snapshot of the activity
+            time.sleep(0.05)
+        return False
+    finally:
+        watch.close()
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client, house):

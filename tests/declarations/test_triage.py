@@ -66,6 +66,10 @@ def test_a_house_with_more_than_six_occupants_after_the_change_is_sent_to_the_do
     assert answer["route"] == "visit" and len(answer["household"]) == 6
     assert fired(client, desk, answer["reference"])[1] == "房屋居住人数超过6人"
     assert {h["route"] for h in answer["household"]} == {"visit"}
+    # Each member's answer in the shape of the declarer's: an ISO time in the district's zone.
+    for member in answer["household"]:
+        assert set(member) == {"reference", "state", "route", "submitted_at"}
+        assert member["submitted_at"][:2] == "20" and member["submitted_at"].endswith("+08:00")
     # Declared, not yet approved: the house still has none on record.
     small = d.declare(client, d.body(60, house), address="10.1.0.2")
     assert fired(client, desk, small["reference"])[1] == "default"
