@@ -6,7 +6,9 @@ The public endpoint throttles per client address and per ID number; gunicorn run
 trusted proxy hop (GRIDGOV_PROXIES=1), so each request's X-Forwarded-For is another address
 and every declaration names another person: throttling is on and checked on every request, but
 no request is stopped by it. Houses: the upload benchmark's 'seed' houses (DECL_HOUSES of them
-are seeded here if fewer exist). No assertions: the figures go to the README.
+are seeded here if fewer exist). The API, the floor and a plain Flask view writing the floor's
+rows take turns, DECL_ALTERNATE rounds of an equal share each, and each round has its ratio:
+this VM's speed drifts within a minute. No assertions: the figures go to the README.
 """
 
 import http.client
@@ -36,6 +38,7 @@ HOUSES = int(os.environ.get("DECL_HOUSES", 2000))
 PENDING = int(os.environ.get("DECL_PENDING", 10_000))
 ROUNDS = int(os.environ.get("DECL_ROUNDS", 60))
 CLIENTS = int(os.environ.get("DECL_CLIENTS", 2))
+ROUNDS_ALTERNATE = int(os.environ.get("DECL_ALTERNATE", 4))
 # ID numbers of a run: a day of birth per thousand, 1960 on (run < 1000: born before 1990).
 STRIDE = max(5000, DECLARATIONS)
 STREET = "440303001000"
@@ -152,8 +155,8 @@ class Floor:
     """The same staging rows (sealed beforehand) with plain psycopg, one transaction each: the
     declaration, its two events and its audit row in one statement."""
 
-    def __init__(self, url: str, rows: list[dict]):
-        self.url, self.rows = url, rows
+    def __init__(self, url: str):
+        self.url = url
 
     def connect(self):
         return psycopg.connect(self.url)
@@ -285,6 +288,31 @@ def queue_times(token: str, deep: int) -> list[tuple[str, float, float]]:
     return out
 
 
+def rounds(app, codes: list[str], run: int, declare: Declare) -> dict:
+    """The API, the floor and the plain Flask view in turn, ROUNDS_ALTERNATE times, each on its
+    share of the declarations: {name: ([rate per round], [latencies], {process: CPU ms})}. A
+    slow moment of the VM then falls on all three alike, and each round has its own ratio."""
+    work = {
+        "api": (bodies(codes, run), declare),
+        # Other numbers: the floor's rows must not clash with the API's.
+        "floor": (floor_rows(app, bodies(codes, run + 1)), Floor(os.environ["DATABASE_URL"])),
+        "plain": (floor_rows(app, bodies(codes, run + 2)), PlainFlask()),
+    }
+    out = {name: ([], [], {}) for name in work}
+    size = DECLARATIONS // ROUNDS_ALTERNATE
+    for r in range(ROUNDS_ALTERNATE):
+        for name, (items, one) in work.items():
+            share = items[r * size : (r + 1) * size]
+            with CpuSplit() as cpu:
+                seconds, latencies = timed(share, one)
+            rates, all_latencies, spent = out[name]
+            rates.append(len(share) / seconds)
+            all_latencies += latencies
+            for process, ms in cpu.ms.items():
+                spent[process] = spent.get(process, 0) + ms
+    return out
+
+
 def main() -> int:
     os.environ["GRIDGOV_PROXIES"] = "1"  # X-Forwarded-For names the client (one trusted hop)
     app = create_app()
@@ -294,32 +322,30 @@ def main() -> int:
     servers = [serve("wsgi:app", PORT)]
     try:
         servers.append(serve("bench.declarations:flask_floor", FLASK_PORT))
-        items = bodies(codes, run)
         declare = Declare()
-        with CpuSplit() as api_cpu:
-            api_s, api_lat = timed(items, declare)
-        floor_items = bodies(codes, run + 1)  # other numbers: the floor's rows must not clash
-        floor = Floor(os.environ["DATABASE_URL"], floor_rows(app, floor_items))
-        with CpuSplit() as floor_cpu:
-            floor_s, floor_lat = timed(floor.rows, floor)
-        plain_s, _ = timed(floor_rows(app, bodies(codes, run + 2)), PlainFlask())
-        api_rate, floor_rate = DECLARATIONS / api_s, DECLARATIONS / floor_s
-        p50, p95 = percentiles(api_lat)
-        print(
-            f"declarations: {DECLARATIONS} through POST /api/v1/declarations, {CLIENTS} clients: "
-            f"{api_rate:.0f}/s (p50 {p50:.1f} ms, p95 {p95:.1f} ms; routes {declare.routes})"
-        )
-        f50, f95 = percentiles(floor_lat)
-        print(
-            f"floor: the same staging rows by raw INSERT: {floor_rate:.0f}/s "
-            f"(p50 {f50:.1f} ms, p95 {f95:.1f} ms); ratio {api_rate / floor_rate:.2f}"
-        )
-        print(
-            f"plain Flask view writing the floor's rows: {DECLARATIONS / plain_s:.0f}/s; "
-            f"ratio {DECLARATIONS / plain_s / floor_rate:.2f}"
-        )
-        print(f"CPU ms per declaration: API {api_cpu.per(DECLARATIONS)}")
-        print(f"CPU ms per declaration: floor {floor_cpu.per(DECLARATIONS)}")
+        out = rounds(app, codes, run, declare)
+        n = DECLARATIONS // ROUNDS_ALTERNATE * ROUNDS_ALTERNATE
+        floor_rates = out["floor"][0]
+        for name, label in (
+            ("api", f"POST /api/v1/declarations ({CLIENTS} clients, routes {declare.routes})"),
+            ("floor", "floor: the same staging rows by raw INSERT"),
+            ("plain", "plain Flask view writing the floor's rows"),
+        ):
+            rates, latencies, spent = out[name]
+            ratios = [rate / floor for rate, floor in zip(rates, floor_rates, strict=True)]
+            p50, p95 = percentiles(latencies)
+            print(
+                f"{label}: {statistics.median(rates):.0f}/s (rounds "
+                f"{', '.join(f'{r:.0f}' for r in rates)}; p50 {p50:.1f} ms, p95 {p95:.1f} ms)"
+                + (
+                    f"; ratio to the floor {statistics.median(ratios):.2f} (rounds "
+                    f"{', '.join(f'{r:.2f}' for r in ratios)})"
+                    if name != "floor"
+                    else ""
+                )
+            )
+            cpu = ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(spent.items()))
+            print(f"  CPU ms per declaration: {cpu}")
         count, deep = pending(app)
         print(f"queue: {count} pending declarations in street {STREET}")
         token = login(PORT, "bench_desk", password)

@@ -21,6 +21,7 @@ from gridgov.people import schemas as person_schemas
 from gridgov.people import service as people
 from gridgov.records.checks import check_codes, refuse
 from gridgov.records.writer import Writer
+from gridgov.visits import service as visits
 
 # 32 letters and digits that cannot be misread (no 0/O, 1/I): 12 of them are 60 random bits.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -103,8 +104,8 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
         )
     ]
     sends = [d.route == "visit" and house is not None for d in decisions]
-    if len(rows) == 1 and not sends[0]:
-        return _one({**rows[0], "body_sealed": sealed_body}, decisions[0], s, wheres)
+    if len(rows) == 1:
+        return _one({**rows[0], "body_sealed": sealed_body}, decisions[0], sends[0], s, wheres)
     try:
         made = _written(w, body, declared, rows, decisions, sends, sealed_body, s)
     except IntegrityError as err:
@@ -118,15 +119,13 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
 
 
 def _written(w: Writer, body, declared, rows, decisions, sends, sealed_body, s) -> list:
-    """The declarations of a household, or one sending a door visit, through the ORM: flushed,
-    not committed."""
-    if len(rows) > 1:
-        # Two households naming the same people in another order queue here instead of
-        # deadlocking on the unique index of pending declarations.
-        db.session.execute(
-            text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
-            {"keys": sorted({int.from_bytes(r["id_index"][:8], "big", signed=True) for r in rows})},
-        )
+    """The declarations of a household through the ORM: flushed, not committed."""
+    # Two households naming the same people in another order queue here instead of
+    # deadlocking on the unique index of pending declarations.
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+        {"keys": sorted({int.from_bytes(r["id_index"][:8], "big", signed=True) for r in rows})},
+    )
     made, parent = [], None
     for (_, person, _), row, decision, send in zip(declared, rows, decisions, sends, strict=True):
         decl = Declaration(
@@ -178,14 +177,19 @@ def _row(common: dict, person: dict, parsed, index: bytes, m, decision) -> dict:
     }
 
 
-def _one(row: dict, decision, s: Settings, wheres: list[str]) -> dict:
-    """One declaration with no door visit to send: one INSERT statement (see staging)."""
+def _one(row: dict, decision, send: bool, s: Settings, wheres: list[str]) -> dict:
+    """One person's declaration: one INSERT statement (see staging), with its door visit if
+    triage sends one."""
     # Acknowledged and closed at once (no change), as states.close does.
     closed = decision.route == "no_change"
     purge_after = district_today() + timedelta(days=s.keep_days) if closed else None
     reason = f"{decision.rule} (v{decision.version})"
+    # What visiting.send gives a door visit triage sends: the rule's name as its reason.
+    visit = visits.checked_reason(decision.rule) if send else None
+    if send:
+        row = {**row, "state": "visiting"}
     try:
-        submitted_at = staging.insert_triaged(row, purge_after, reason, view_of(row))
+        submitted_at = staging.insert(row, purge_after, reason, view_of(row), visit)
     except IntegrityError as err:
         if not _pending(err):
             raise

@@ -3,7 +3,7 @@ the transaction of the use case that decided it (a desk decision, a triage, POST
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridgov.audit.service import record
 from gridgov.errors import Conflict, NotFound, ValidationFailed
@@ -17,7 +17,7 @@ from gridgov.visits.models import VisitTask
 FEED_TYPE = "visit"
 
 
-def _reason(reason: str, field: str = "reason") -> str:
+def checked_reason(reason: str, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if len(re.findall(r"\w", reason)) < 2:
         raise ValidationFailed.field(field, "says why, in at least 2 letters or characters")
@@ -29,47 +29,66 @@ def unknown_task(task_id: int) -> NotFound:
     return NotFound(f"No visit task {task_id} in your scope.", code="unknown_visit")
 
 
+# What issuing a door visit writes: the task, the change its cell's devices hear of it by, and
+# the audit row. SQL parts of a WITH, reading a relation named `visit` (task_id, house_id,
+# grid_code, house_code, subject_type, subject_id, reason, issued_by): `issue` runs them alone,
+# and a declaration triaged to the door runs them in the statement that writes it
+# (gridgov.declarations.staging), which gives the task's id beforehand (NEXT_TASK).
+ISSUED = """
+task AS (
+  INSERT INTO visit_tasks (id, house_id, grid_code, subject_type, subject_id, reason, issued_by)
+  SELECT task_id, house_id, grid_code, subject_type, subject_id, reason, issued_by FROM visit),
+heard AS (
+  INSERT INTO changes (grid_code, record_type, record_key, op)
+  SELECT grid_code, 'visit', task_id::text, 'upsert' FROM visit),
+issued AS (
+  INSERT INTO audit_events (actor_id, action, entity_type, entity_key, after)
+  SELECT issued_by, 'issue_visit', 'visit', task_id::text, jsonb_build_object(
+    'house', house_code, 'grid', grid_code, 'subject_type', subject_type,
+    'subject_id', subject_id, 'reason', reason)
+  FROM visit)"""
+NEXT_TASK = "nextval(pg_get_serial_sequence('visit_tasks', 'id'))"
+# One visit's values; referenced three times, so evaluated once (nextval included).
+_ISSUE = text(
+    f"""
+WITH visit AS (
+  SELECT {NEXT_TASK} AS task_id, CAST(:house_id AS bigint) AS house_id,
+    CAST(:grid_code AS varchar) AS grid_code, CAST(:house_code AS varchar) AS house_code,
+    CAST(:subject_type AS varchar) AS subject_type, CAST(:subject_id AS bigint) AS subject_id,
+    CAST(:reason AS varchar) AS reason, CAST(:issued_by AS integer) AS issued_by),
+{ISSUED}
+SELECT task_id FROM visit"""
+)
+
+
 def issue(w: Writer, house_id: int, subject_type: str, subject_id: int, reason: str) -> int:
     """Send a door visit to the grid cell the house lies in now; the cell's devices hear of it
     through the change feed. The house must lie in the writer's areas (an admin's or a rule's
     writer covers all)."""
     if not subjects.known(subject_type):
         raise ValueError(f"no subject type {subject_type!r} is registered")
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     house = db.session.get(House, house_id)
     if house is None or house.deleted_at is not None or not w.covers(house.grid_code):
         raise NotFound(f"No house {house_id} in your scope.", code="unknown_house")
-    task = VisitTask(
-        house_id=house.id,
-        grid_code=house.grid_code,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        reason=reason,
-        issued_by=w.principal.user_id,
-    )
-    db.session.add(task)
-    db.session.flush()
-    note(FEED_TYPE, str(task.id), task.grid_code, "upsert")
-    record(
-        "issue_visit",
-        "visit",
-        str(task.id),
-        actor_id=w.principal.user_id,
-        after={
-            "house": house.code,
-            "grid": task.grid_code,
+    return db.session.execute(
+        _ISSUE,
+        {
+            "house_id": house.id,
+            "grid_code": house.grid_code,
+            "house_code": house.code,
             "subject_type": subject_type,
             "subject_id": subject_id,
             "reason": reason,
+            "issued_by": w.principal.user_id,
         },
-    )
-    return task.id
+    ).scalar_one()
 
 
 def withdraw(task_id: int, actor_id: int | None, reason: str) -> None:
     """Withdraw an open task (no scope check: the caller decided it may). Devices of its cell
     drop it (a tombstone in the feed); a result captured afterwards is flagged."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     task = db.session.get(VisitTask, task_id, with_for_update=True)
     if task is None:
         raise unknown_task(task_id)

@@ -3,7 +3,7 @@ back through /sync/upload, and what it found decides the declaration (a confirmi
 valid proof approves it; anything else returns it to the desk, a bad proof flagged)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gridgov.declarations import configure, current
 from gridgov.extensions import db
@@ -129,3 +129,54 @@ def test_a_confirmation_the_record_cannot_take_returns_to_the_desk_and_the_resul
     review = client.get(f"/api/v1/declarations/{item['id']}/review", headers=desk).json
     assert "自动审批未成" in review["events"][-1]["reason"]
     assert db.session.scalar(select(Person.house_id)) is not None
+
+
+def visit_rows(reference: str) -> tuple:
+    """What issuing a declaration's visit wrote: the task, its feed changes, its audit row and
+    the declaration's events, without the keys that differ from one visit to another."""
+    decl_id, task_id = db.session.execute(
+        text("SELECT id, visit_task_id FROM declarations WHERE reference = :r"), {"r": reference}
+    ).one()
+    task = db.session.execute(
+        text(
+            "SELECT house_id, grid_code, subject_type, subject_id = :d, reason, state"
+            " FROM visit_tasks WHERE id = :t"
+        ),
+        {"d": decl_id, "t": task_id},
+    ).one()
+    feed = db.session.execute(
+        text("SELECT grid_code, op FROM changes WHERE record_type = 'visit' AND record_key = :k"),
+        {"k": str(task_id)},
+    ).all()
+    [after] = db.session.scalars(
+        text("SELECT after FROM audit_events WHERE action = 'issue_visit' AND entity_key = :k"),
+        {"k": str(task_id)},
+    ).all()
+    events = db.session.execute(
+        text(
+            "SELECT from_state, to_state FROM declaration_events WHERE declaration_id = :d"
+            " ORDER BY id"
+        ),
+        {"d": decl_id},
+    ).all()
+    assert after.pop("subject_id") == decl_id
+    return tuple(task), feed, after, events
+
+
+def test_a_visit_triage_sends_is_written_as_one_the_desk_sends(client, worker, rented, desk):
+    """Triage writes its visit in the declaration's own statement, the desk through
+    gridgov.visits: the same task, feed change, audit row and events."""
+    by_triage, _, _ = sent_to_the_door(client, worker, rented)
+    by_desk = d.declare(client, d.body(92, rented), address="10.1.0.2")["reference"]
+    [item] = [i for i in d.queue(client, desk) if i["reference"] == by_desk]
+    response = client.post(
+        f"/api/v1/declarations/{item['id']}/decide",
+        json={"decision": "visit", "reason": "出租房新增流动人口"},
+        headers=desk,
+    )
+    assert response.status_code == 200, response.json
+    triage_task, triage_feed, triage_after, triage_events = visit_rows(by_triage)
+    assert triage_task[-3:] == (True, "出租房新增流动人口", "open")
+    assert visit_rows(by_desk) == (triage_task, triage_feed, triage_after, triage_events)
+    assert triage_feed == [(triage_task[1], "upsert")]
+    assert triage_events[-1] == ("triaged", "visiting")
