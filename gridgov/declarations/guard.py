@@ -152,18 +152,13 @@ def read(
             raise _too_many("for this ID number", "id_throttled", first, s)
         if pending is not None:
             raise _pending(where, pending)
-    start = len(counts) + 1
-    house_values = rows[0][start : start + len(HOUSE)]
-    found = Found(
-        House(**dict(zip(HOUSE, house_values, strict=True))) if house_values[0] else None,
-        rows[0][len(counts)],
-        {},
-    )
+    start = len(counts) + 1  # after the counts, the community
+    house = dict(zip(HOUSE, rows[0][start : start + len(HOUSE)], strict=True))
+    found = Found(House(**house) if house["id"] is not None else None, rows[0][start - 1], {})
     for row in rows:
-        person = row[start + len(HOUSE) :]
-        if person[0] is not None:
-            values = dict(zip(PERSON, person, strict=True))
-            found.on_record[values["id_index"]] = Person(**values)
+        person = dict(zip(PERSON, row[start + len(HOUSE) :], strict=True))
+        if person["id"] is not None:
+            found.on_record[person["id_index"]] = Person(**person)
     return found
 
 

@@ -109,7 +109,7 @@ def submit(w: Writer, body: dict, address: str, s: Settings) -> dict:
     try:
         made = _written(w, body, declared, rows, decisions, sends, sealed_body, s)
     except IntegrityError as err:
-        if not _pending(err):
+        if not _lost_to_pending(err):
             raise
         db.session.rollback()
         raise guard.pending(indexes, wheres) from None
@@ -153,7 +153,7 @@ def _written(w: Writer, body, declared, rows, decisions, sends, sealed_body, s) 
     return made
 
 
-def _pending(err: IntegrityError) -> bool:
+def _lost_to_pending(err: IntegrityError) -> bool:
     """Whether the unique index of pending declarations refused the write."""
     return getattr(getattr(err.orig, "diag", None), "constraint_name", None) == PENDING_INDEX
 
@@ -191,7 +191,7 @@ def _one(row: dict, decision, send: bool, s: Settings, wheres: list[str]) -> dic
     try:
         submitted_at = staging.insert(row, purge_after, reason, view_of(row), visit)
     except IntegrityError as err:
-        if not _pending(err):
+        if not _lost_to_pending(err):
             raise
         raise guard.pending([row["id_index"]], wheres) from None
     return {

@@ -1,5 +1,6 @@
 """Issuing and withdrawing door-visit tasks. Neither commits: a task is issued or withdrawn in
-the transaction of the use case that decided it (a desk decision, a triage, POST /visits)."""
+the transaction of the use case that decided it (a desk decision, a household's triage, POST
+/visits), or in the one statement that writes a declaration triage sends to the door (ISSUED)."""
 
 import re
 
@@ -34,13 +35,13 @@ def unknown_task(task_id: int) -> NotFound:
 # grid_code, house_code, subject_type, subject_id, reason, issued_by): `issue` runs them alone,
 # and a declaration triaged to the door runs them in the statement that writes it
 # (gridgov.declarations.staging), which gives the task's id beforehand (NEXT_TASK).
-ISSUED = """
+ISSUED = f"""
 task AS (
   INSERT INTO visit_tasks (id, house_id, grid_code, subject_type, subject_id, reason, issued_by)
   SELECT task_id, house_id, grid_code, subject_type, subject_id, reason, issued_by FROM visit),
 heard AS (
   INSERT INTO changes (grid_code, record_type, record_key, op)
-  SELECT grid_code, 'visit', task_id::text, 'upsert' FROM visit),
+  SELECT grid_code, '{FEED_TYPE}', task_id::text, 'upsert' FROM visit),
 issued AS (
   INSERT INTO audit_events (actor_id, action, entity_type, entity_key, after)
   SELECT issued_by, 'issue_visit', 'visit', task_id::text, jsonb_build_object(
