@@ -48,16 +48,28 @@ def ctx(app):
     with app.app_context():
         yield
         db.session.rollback()
-        db.session.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-        # The triage rules seeded by the migration stay; versions a test stored go.
-        db.session.execute(text("DELETE FROM triage_rules WHERE version > 1"))
-        db.session.execute(text("DELETE FROM triage_rule_sets WHERE version > 1"))
-        db.session.commit()
-        rules.forget()
-        db.session.remove()
+        empty()
     # Whatever a test left unclosed in a reference cycle is collected now, so its
     # ResourceWarning (an error: filterwarnings) names this test, not a random later one.
     gc.collect()
+
+
+def empty() -> None:
+    """Every table as the migrations left it: the data truncated, the triage rules seeded by
+    the migration kept and the versions stored since removed (and forgotten by this process)."""
+    db.session.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    db.session.execute(text("DELETE FROM triage_rules WHERE version > 1"))
+    db.session.execute(text("DELETE FROM triage_rule_sets WHERE version > 1"))
+    db.session.commit()
+    rules.forget()
+    db.session.remove()
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests in one stretch, wherever pytest-randomly put their modules: they share
+    a package's data, gunicorn and Chromium, which are made again each time the run comes back
+    to the package. (A stable sort: the shuffled order stays within and around them.)"""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/console/"))
 
 
 class Client(FlaskClient):

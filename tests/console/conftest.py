@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from gridgov.demo import population
 from gridgov.demo import service as demo
 from gridgov.extensions import db
 from gridgov.houses.models import House
 from tests import factories as f
-from tests.conftest import TABLES, Client
+from tests.conftest import Client, empty
 from tests.live import Server
 
 CHROMIUM = os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium")
@@ -76,9 +76,7 @@ def district(app):
     finally:
         server.close()
         with app.app_context():
-            db.session.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-            db.session.commit()
-            db.session.remove()
+            empty()
 
 
 @pytest.fixture(scope="package")
