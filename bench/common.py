@@ -1,9 +1,11 @@
-"""What the benchmarks share: a gunicorn on loopback for the app or the bare floor."""
+"""What the benchmarks share: gunicorn on loopback for the app or a floor, and wrk to load it."""
 
 import json
 import os
+import re
 import secrets
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -83,6 +85,12 @@ class CpuSplit:
         client = (own.user + own.system - self._own.user - self._own.system) * 1000
         if client >= 1:
             self.ms["client"] = client
+        # A wrk run is over (and gone from /proc) when the block ends: its time is this
+        # process's children's.
+        done = own.children_user + own.children_system
+        children = (done - self._own.children_user - self._own.children_system) * 1000
+        if children >= 1:
+            self.ms["wrk"] = self.ms.get("wrk", 0) + children
 
     @classmethod
     def empty(cls) -> "CpuSplit":
@@ -150,3 +158,30 @@ def login(port: int, username: str, password: str) -> str:
         f"http://127.0.0.1:{port}/api/v1/auth/login", body, {"Content-Type": "application/json"}
     )
     return json.load(urllib.request.urlopen(request, timeout=30))["access_token"]
+
+
+def wrk(lua: str, url: str, clients: int, seconds: float, headers=()) -> dict:
+    """wrk (2 threads, `clients` connections) for `seconds` with a Lua script: its rate, p50 and
+    p99 in ms, requests done and answers not 2xx."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    cmd = ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", script.name]
+    for header in headers:
+        cmd += ["-H", header]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
+    os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    return {
+        "rps": rate,
+        "p50": _ms(lat["50"]),
+        "p99": _ms(lat["99"]),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]

@@ -5,18 +5,23 @@ the review queue's p50/p95 for a street with 10,000 pending declarations.
 The public endpoint throttles per client address and per ID number; gunicorn runs behind one
 trusted proxy hop (GRIDGOV_PROXIES=1), so each request's X-Forwarded-For is another address
 and every declaration names another person: throttling is on and checked on every request, but
-no request is stopped by it. Houses: the upload benchmark's 'seed' houses (DECL_HOUSES of them
-are seeded here if fewer exist). The API, the floor and a plain Flask view writing the floor's
-rows take turns, DECL_ALTERNATE rounds of an equal share each, and each round has its ratio:
-this VM's speed drifts within a minute. No assertions: the figures go to the README.
+no request is stopped by it. wrk (a C client, as a resident's phone is not on the server) sends
+them, DECL_CLIENTS connections, as many connections as the floor's psycopg threads. Houses: the
+upload benchmark's 'seed' houses (DECL_HOUSES of them are seeded here if fewer exist). The API,
+the floor and a plain Flask view writing the floor's rows take turns for DECL_SECONDS each,
+DECL_ALTERNATE rounds after a warm-up, and each round has its ratio: this VM's speed drifts
+within a minute. The declarations of earlier runs are removed first and the street's 10,000
+pending ones written (and ANALYZEd: this machine's server runs no autovacuum), so each run
+starts on the same table, the queue is timed on it, then the submissions. No assertions: the
+figures go to the README.
 """
 
 import http.client
 import json
 import os
-import secrets
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from datetime import date, timedelta
@@ -25,7 +30,7 @@ import psycopg
 from flask import Flask, request
 from sqlalchemy import text
 
-from bench.common import CpuSplit, account, login, serve
+from bench.common import CpuSplit, account, login, serve, wrk
 from bench.upload import SEED_HOUSES
 from gridgov import create_app
 from gridgov.declarations.submit import mask_name, new_reference
@@ -33,14 +38,14 @@ from gridgov.extensions import db
 from gridgov.idnumber import check_character, mask
 
 PORT, FLASK_PORT = 5096, 5099
-DECLARATIONS = int(os.environ.get("DECL_BENCH_N", 2000))
 HOUSES = int(os.environ.get("DECL_HOUSES", 2000))
 PENDING = int(os.environ.get("DECL_PENDING", 10_000))
 ROUNDS = int(os.environ.get("DECL_ROUNDS", 60))
 CLIENTS = int(os.environ.get("DECL_CLIENTS", 2))
 ROUNDS_ALTERNATE = int(os.environ.get("DECL_ALTERNATE", 4))
-# ID numbers of a run: a day of birth per thousand, 1960 on (run < 1000: born before 1990).
-STRIDE = max(5000, DECLARATIONS)
+SECONDS = int(os.environ.get("DECL_SECONDS", 5))
+# Bodies made for each turn: more than any of the three sends in its seconds.
+PER_TURN = int(os.environ.get("DECL_MAX_RATE", 2000)) * SECONDS
 STREET = "440303001000"
 
 
@@ -65,10 +70,18 @@ def houses(app) -> list[str]:
         )
 
 
-def bodies(codes: list[str], run: int) -> list[dict]:
+def removed_earlier_runs(app) -> None:
+    """The declarations of earlier runs go (their ID numbers are this run's again), with the
+    visits they sent."""
+    with app.app_context():
+        db.session.execute(text("DELETE FROM visit_tasks WHERE subject_type = 'declaration'"))
+        db.session.execute(text("TRUNCATE declarations, declaration_events"))
+        db.session.commit()
+
+
+def bodies(codes: list[str], start: int, count: int) -> list[dict]:
     out = []
-    for k in range(DECLARATIONS):
-        n = run * STRIDE + k
+    for n in range(start, start + count):
         out.append(
             {
                 "person": {
@@ -80,57 +93,54 @@ def bodies(codes: list[str], run: int) -> list[dict]:
                     "kind": "resident",
                     "capture_method": "card_reader",
                 },
-                "house_code": codes[k % len(codes)],
+                "house_code": codes[n % len(codes)],
             }
         )
     return out
 
 
-def timed(work: list, one) -> tuple[float, list[float]]:
-    """one(connection, item) over work from CLIENTS threads: (seconds, latencies in ms)."""
-    latencies, queue, lock = [], list(work), threading.Lock()
-
-    def client():
-        conn = one.connect()
-        while True:
-            with lock:
-                if not queue:
-                    break
-                item = queue.pop()
-            started = time.perf_counter()
-            one(conn, item)
-            with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
-        conn.close()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies
+# Each wrk thread sends every second body of the turn's file from its own start, and each
+# request comes from another address. A turn that ran out would send a body again: a 409.
+LUA = """
+local bodies = {}
+for line in io.lines("%s") do bodies[#bodies + 1] = line end
+local started = 0
+function setup(thread)
+  thread:set("first", started)
+  started = started + 1
+end
+function init(args)
+  math.randomseed(os.time() * 2 + first)
+end
+local sent = 0
+request = function()
+  local k = (first + sent * 2) %% #bodies + 1
+  sent = sent + 1
+  local address = "10." .. math.random(250) .. "." .. math.random(250) .. "." .. math.random(250)
+  return wrk.format("POST", "%s",
+    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address}, bodies[k])
+end
+"""
 
 
-class Declare:
-    """POST /api/v1/declarations over a kept-alive connection, from another address each."""
+def lines(items: list[dict]) -> tuple[str, int]:
+    """The items as a file of JSON lines for wrk: (its path, how many)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
+        for item in items:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return out.name, len(items)
 
-    def __init__(self):
-        self.routes, self.lock = {}, threading.Lock()
 
-    def connect(self):
-        return http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-
-    def __call__(self, conn, body):
-        address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250)}"
-        headers = {"Content-Type": "application/json", "X-Forwarded-For": address}
-        conn.request("POST", "/api/v1/declarations", json.dumps(body), headers)
-        response = conn.getresponse()
-        answer = json.loads(response.read())
-        if response.status != 201:
-            raise RuntimeError(answer)
-        with self.lock:
-            self.routes[answer["route"]] = self.routes.get(answer["route"], 0) + 1
+def sent(port: int, path: str, made: tuple[str, int]) -> dict:
+    """wrk POSTing the file's bodies for SECONDS: its figures (see bench.common.wrk)."""
+    name, count = made
+    try:
+        got = wrk(LUA % (name, path), f"http://127.0.0.1:{port}", CLIENTS, SECONDS)
+    finally:
+        os.unlink(name)
+    if got["errors"] or got["requests"] >= count:
+        raise RuntimeError(f"{path}: {got} (of {count} bodies): raise DECL_MAX_RATE?")
+    return got
 
 
 FLOOR = """
@@ -151,24 +161,38 @@ SELECT id, NULL, 'submitted' FROM d UNION ALL SELECT id, 'submitted', 'triaged' 
 """
 
 
-class Floor:
-    """The same staging rows (sealed beforehand) with plain psycopg, one transaction each: the
-    declaration, its two events and its audit row in one statement."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def connect(self):
-        return psycopg.connect(self.url)
-
-    def __call__(self, conn, row):
-        insert_floor(conn, row)
-
-
 def insert_floor(conn, row: dict) -> None:
     """A floor row: the declaration, its two events and its audit row in one transaction."""
     with conn.transaction():
         conn.execute(FLOOR, row)
+
+
+def floor(rows: list[dict]) -> dict:
+    """The floor rows by plain psycopg from CLIENTS threads for SECONDS: rate, p50, p99."""
+    latencies, queue, lock = [], list(reversed(rows)), threading.Lock()
+    stop = time.perf_counter() + SECONDS
+
+    def client():
+        with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
+            while time.perf_counter() < stop:
+                with lock:
+                    if not queue:
+                        raise SystemExit("the floor ran out of rows: raise DECL_MAX_RATE")
+                    row = queue.pop()
+                started = time.perf_counter()
+                insert_floor(conn, row)
+                with lock:
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    q = statistics.quantiles(latencies, n=100)
+    rate = len(latencies) / (time.perf_counter() - started)
+    return {"rps": rate, "p50": q[49], "p99": q[98], "requests": len(latencies)}
 
 
 flask_floor = Flask(__name__)
@@ -188,23 +212,13 @@ def _flask_declare():
     return {"reference": row["reference"]}, 201
 
 
-class PlainFlask:
-    """POST a floor row to the plain Flask view over a kept-alive connection."""
-
-    def connect(self):
-        return http.client.HTTPConnection("127.0.0.1", FLASK_PORT, timeout=60)
-
-    def __call__(self, conn, row):
-        body = {k: v.hex() if isinstance(v, bytes) else v for k, v in row.items()}
-        conn.request("POST", "/", json.dumps(body), {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        response.read()
-        if response.status != 201:
-            raise RuntimeError(response.status)
+# The floor's and the plain view's rows name this address, the API's never.
+FLOOR_ADDRESS = "10.255.255.255"
 
 
 def floor_rows(app, items: list[dict]) -> list[dict]:
     vault = app.extensions["vault"]
+    address = vault.index(FLOOR_ADDRESS, "declaration.address")
     rows = []
     for body in items:
         number = body["person"]["id_number"]
@@ -216,12 +230,31 @@ def floor_rows(app, items: list[dict]) -> list[dict]:
                 "name": mask_name(body["person"]["name"]),
                 "body": vault.seal(json.dumps(body, ensure_ascii=False), "declaration.body"),
                 "diff": json.dumps([{"field": "name", "ours": None, "theirs": "x"}]),
-                "address": vault.index(f"10.9.{len(rows)}", "declaration.address"),
+                "address": address,
                 "house": body["house_code"],
                 "audit": json.dumps({"id_number": mask(number), "route": "desk"}),
             }
         )
     return rows
+
+
+def hexed(row: dict) -> dict:
+    return {k: v.hex() if isinstance(v, bytes) else v for k, v in row.items()}
+
+
+def routes(app) -> dict[str, int]:
+    """The routes triage gave the API's declarations."""
+    with app.app_context():
+        address = app.extensions["vault"].index(FLOOR_ADDRESS, "declaration.address")
+        return dict(
+            db.session.execute(
+                text(
+                    "SELECT route, count(*) FROM declarations WHERE address_hash <> :a"
+                    " GROUP BY route ORDER BY route"
+                ),
+                {"a": address},
+            ).all()
+        )
 
 
 PENDING_SQL = """
@@ -288,28 +321,29 @@ def queue_times(token: str, deep: int) -> list[tuple[str, float, float]]:
     return out
 
 
-def rounds(app, codes: list[str], run: int, declare: Declare) -> dict:
-    """The API, the floor and the plain Flask view in turn, ROUNDS_ALTERNATE times, each on its
-    share of the declarations: {name: ([rate per round], [latencies], {process: CPU ms})}. A
-    slow moment of the VM then falls on all three alike, and each round has its own ratio."""
-    work = {
-        "api": (bodies(codes, run), declare),
-        # Other numbers: the floor's rows must not clash with the API's.
-        "floor": (floor_rows(app, bodies(codes, run + 1)), Floor(os.environ["DATABASE_URL"])),
-        "plain": (floor_rows(app, bodies(codes, run + 2)), PlainFlask()),
+def rounds(app, codes: list[str]) -> dict[str, list[tuple[dict, CpuSplit]]]:
+    """A warm-up, then the API, the floor and the plain Flask view in turn, ROUNDS_ALTERNATE
+    times, each with bodies of its own (other ID numbers: none clashes with another's): {name:
+    [(figures, CPU split)] a round}. A slow moment of the VM then falls on all three alike, and
+    each round has its own ratio."""
+    turns = {  # name: (what it sends, made from bodies beforehand; how it sends them)
+        "api": (lines, lambda made: sent(PORT, "/api/v1/declarations", made)),
+        "floor": (lambda items: floor_rows(app, items), floor),
+        "plain": (
+            lambda items: lines([hexed(r) for r in floor_rows(app, items)]),
+            lambda made: sent(FLASK_PORT, "/", made),
+        ),
     }
-    out = {name: ([], [], {}) for name in work}
-    size = DECLARATIONS // ROUNDS_ALTERNATE
-    for r in range(ROUNDS_ALTERNATE):
-        for name, (items, one) in work.items():
-            share = items[r * size : (r + 1) * size]
+    out = {name: [] for name in turns}
+    start = 0
+    for r in range(ROUNDS_ALTERNATE + 1):
+        for name, (made, send) in turns.items():
+            items = made(bodies(codes, start, PER_TURN))
+            start += PER_TURN
             with CpuSplit() as cpu:
-                seconds, latencies = timed(share, one)
-            rates, all_latencies, spent = out[name]
-            rates.append(len(share) / seconds)
-            all_latencies += latencies
-            for process, ms in cpu.ms.items():
-                spent[process] = spent.get(process, 0) + ms
+                got = send(items)
+            if r:  # the first round warms both servers up
+                out[name].append((got, cpu))
     return out
 
 
@@ -317,26 +351,34 @@ def main() -> int:
     os.environ["GRIDGOV_PROXIES"] = "1"  # X-Forwarded-For names the client (one trusted hop)
     app = create_app()
     codes = houses(app)
-    run = int(time.time()) % 999 // 3 * 3  # fresh ID numbers for each run (three ranges)
+    removed_earlier_runs(app)
     password = account(app, "bench_desk", "street_staff", [STREET])
+    count, deep = pending(app)
     servers = [serve("wsgi:app", PORT)]
     try:
+        print(f"queue: {count} pending declarations in street {STREET}")
+        token = login(PORT, "bench_desk", password)
+        for label, q50, q95 in queue_times(token, deep):
+            print(f"  GET /api/v1/declarations {label}: p50 {q50:.1f} ms, p95 {q95:.1f} ms")
         servers.append(serve("bench.declarations:flask_floor", FLASK_PORT))
-        declare = Declare()
-        out = rounds(app, codes, run, declare)
-        n = DECLARATIONS // ROUNDS_ALTERNATE * ROUNDS_ALTERNATE
-        floor_rates = out["floor"][0]
+        out = rounds(app, codes)
+        floor_rates = [got["rps"] for got, _ in out["floor"]]
+        print(
+            f"declarations: {ROUNDS_ALTERNATE} rounds of {SECONDS} s each, {CLIENTS} connections "
+            f"(wrk -t2; the floor {CLIENTS} psycopg threads), gunicorn sync workers"
+        )
         for name, label in (
-            ("api", f"POST /api/v1/declarations ({CLIENTS} clients, routes {declare.routes})"),
+            ("api", f"POST /api/v1/declarations (routes {routes(app)})"),
             ("floor", "floor: the same staging rows by raw INSERT"),
             ("plain", "plain Flask view writing the floor's rows"),
         ):
-            rates, latencies, spent = out[name]
-            ratios = [rate / floor for rate, floor in zip(rates, floor_rates, strict=True)]
-            p50, p95 = percentiles(latencies)
+            rates = [got["rps"] for got, _ in out[name]]
+            ratios = [rate / f for rate, f in zip(rates, floor_rates, strict=True)]
+            p50 = statistics.median(got["p50"] for got, _ in out[name])
+            p99 = statistics.median(got["p99"] for got, _ in out[name])
             print(
                 f"{label}: {statistics.median(rates):.0f}/s (rounds "
-                f"{', '.join(f'{r:.0f}' for r in rates)}; p50 {p50:.1f} ms, p95 {p95:.1f} ms)"
+                f"{', '.join(f'{r:.0f}' for r in rates)}; p50 {p50:.1f} ms, p99 {p99:.1f} ms)"
                 + (
                     f"; ratio to the floor {statistics.median(ratios):.2f} (rounds "
                     f"{', '.join(f'{r:.2f}' for r in ratios)})"
@@ -344,13 +386,10 @@ def main() -> int:
                     else ""
                 )
             )
-            cpu = ", ".join(f"{k} {v / n:.2f}" for k, v in sorted(spent.items()))
-            print(f"  CPU ms per declaration: {cpu}")
-        count, deep = pending(app)
-        print(f"queue: {count} pending declarations in street {STREET}")
-        token = login(PORT, "bench_desk", password)
-        for label, q50, q95 in queue_times(token, deep):
-            print(f"  GET /api/v1/declarations {label}: p50 {q50:.1f} ms, p95 {q95:.1f} ms")
+            spent = CpuSplit.empty()
+            for _, cpu in out[name]:
+                spent.add(cpu)
+            print(f"  CPU ms a request: {spent.per(sum(got['requests'] for got, _ in out[name]))}")
     finally:
         for proc in servers:
             proc.terminate()

@@ -9,17 +9,15 @@ assertions: the figures go to the README.
 
 import os
 import random
-import re
 import secrets
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
 from sqlalchemy import func, select, text
 
+from bench import common
 from bench.common import WORKERS, CpuSplit, login, record, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
@@ -66,27 +64,7 @@ end
 
 def wrk(url_path: str, port: int, clients: int, points, headers=()) -> dict:
     lua = LUA % (",".join(f"{{{x:.7f},{y:.7f}}}" for x, y in points), url_path)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua)
-    cmd = ["wrk", "-t2", f"-c{clients}", f"-d{SECONDS}s", "--latency", "-s", script.name]
-    for header in headers:
-        cmd += ["-H", header]
-    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}"], capture_output=True, text=True).stdout
-    os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
-    return {
-        "rps": rate,
-        "p50": ms(lat["50"]),
-        "p99": ms(lat["99"]),
-        "errors": int(errors.group(1)) if errors else 0,
-    }
-
-
-def ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+    return common.wrk(lua, f"http://127.0.0.1:{port}", clients, SECONDS, headers)
 
 
 def rounds(clients: int, points, runs: dict[str, tuple]) -> tuple[dict, dict]:
