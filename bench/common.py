@@ -65,6 +65,11 @@ class CpuSplit:
     process as 'client'), in ms: where a request's time goes, beside its wall-clock rate."""
 
     COMMANDS = ("gunicorn", "postgres", "wrk")
+    children = "wrk"  # what this process ran and waited for in the block
+
+    def __init__(self, children: str | None = None):
+        if children:
+            self.children = children
 
     def __enter__(self):
         self._before, self._own = _ticks(), os.times()
@@ -85,12 +90,12 @@ class CpuSplit:
         client = (own.user + own.system - self._own.user - self._own.system) * 1000
         if client >= 1:
             self.ms["client"] = client
-        # A wrk run is over (and gone from /proc) when the block ends: its time is this
-        # process's children's.
+        # A wrk (or pgbench) run is over, and gone from /proc, when the block ends: its time
+        # is this process's children's.
         done = own.children_user + own.children_system
         children = (done - self._own.children_user - self._own.children_system) * 1000
         if children >= 1:
-            self.ms["wrk"] = self.ms.get("wrk", 0) + children
+            self.ms[self.children] = self.ms.get(self.children, 0) + children
 
     @classmethod
     def empty(cls) -> "CpuSplit":

@@ -8,7 +8,8 @@ and every declaration names another person: throttling is on and checked on ever
 no request is stopped by it. wrk (a C client, as a resident's phone is not on the server) sends
 them, DECL_CLIENTS connections, as many connections as the floor's psycopg threads. Houses: the
 upload benchmark's 'seed' houses (DECL_HOUSES of them are seeded here if fewer exist). The API,
-the floor and a plain Flask view writing the floor's rows take turns for DECL_SECONDS each,
+the floor, the floor's INSERT from pgbench (a C client too, on rows of the same shape) and a
+plain Flask view writing the floor's rows take turns for DECL_SECONDS each,
 DECL_ALTERNATE rounds after a warm-up, and each round has its ratio: this VM's speed drifts
 within a minute. The declarations of earlier runs are removed first and the street's 10,000
 pending ones written (and ANALYZEd: this machine's server runs no autovacuum), so each run
@@ -20,11 +21,13 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg
 from flask import Flask, request
@@ -195,6 +198,46 @@ def floor(rows: list[dict]) -> dict:
     return {"rps": rate, "p50": q[49], "p99": q[98], "requests": len(latencies)}
 
 
+# The floor's statement from pgbench (a C client, as wrk is for the API), on rows of the same
+# shape: a sealed body of the floor's, its address, one of its houses; reference and index
+# drawn at random (a clash would be a failed transaction, and stop the run).
+PGBENCH = """\\set n random(1, 999999999999)
+""" + (
+    FLOOR.replace("%(reference)s", "'PG' || lpad(:n::text, 12, '0')")
+    .replace("%(id_index)s", "sha256(('pgbench' || :n)::bytea)")
+    .replace("%(id_masked)s", "'440303********0000'")
+    .replace("%(name)s", "'申**'")
+    .replace("%(body)s", "'\\x%(body)s'::bytea")
+    .replace("%(diff)s", "'[]'")
+    .replace("%(address)s", "'\\x%(address)s'::bytea")
+    .replace("%(house)s", "'%(house)s'")
+    .replace("%(audit)s", "'{}'")
+    .replace("\n", " ")
+)
+
+
+def pgbench(row: dict) -> dict:
+    """pgbench running the floor's statement on CLIENTS connections for SECONDS."""
+    script = PGBENCH % {**row, "body": row["body"].hex(), "address": row["address"].hex()}
+    with tempfile.TemporaryDirectory() as where:
+        Path(where, "floor.sql").write_text(script)
+        subprocess.run(
+            ["pgbench", "-n", "-M", "prepared", f"-c{CLIENTS}", f"-j{CLIENTS}", f"-T{SECONDS}"]
+            + ["-f", "floor.sql", "-l", "--log-prefix=t", os.environ["DATABASE_URL"]],
+            cwd=where,
+            check=True,
+            capture_output=True,
+        )
+        # Each log line: client, transaction, latency in us, script, epoch s, us.
+        lines = [line.split() for f in Path(where).glob("t.*") for line in f.open()]
+    latencies = [int(line[2]) / 1000 for line in lines]
+    span = max(int(x[4]) + int(x[5]) / 1e6 for x in lines) - min(
+        int(x[4]) + int(x[5]) / 1e6 - int(x[2]) / 1e6 for x in lines
+    )
+    q = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / span, "p50": q[49], "p99": q[98], "requests": len(latencies)}
+
+
 flask_floor = Flask(__name__)
 _flask_conn = None
 
@@ -329,6 +372,7 @@ def rounds(app, codes: list[str]) -> dict[str, list[tuple[dict, CpuSplit]]]:
     turns = {  # name: (what it sends, made from bodies beforehand; how it sends them)
         "api": (lines, lambda made: sent(PORT, "/api/v1/declarations", made)),
         "floor": (lambda items: floor_rows(app, items), floor),
+        "pgbench": (lambda items: floor_rows(app, items[:1])[0], pgbench),
         "plain": (
             lambda items: lines([hexed(r) for r in floor_rows(app, items)]),
             lambda made: sent(FLASK_PORT, "/", made),
@@ -340,7 +384,7 @@ def rounds(app, codes: list[str]) -> dict[str, list[tuple[dict, CpuSplit]]]:
         for name, (made, send) in turns.items():
             items = made(bodies(codes, start, PER_TURN))
             start += PER_TURN
-            with CpuSplit() as cpu:
+            with CpuSplit("pgbench" if name == "pgbench" else "wrk") as cpu:
                 got = send(items)
             if r:  # the first round warms both servers up
                 out[name].append((got, cpu))
@@ -362,30 +406,34 @@ def main() -> int:
             print(f"  GET /api/v1/declarations {label}: p50 {q50:.1f} ms, p95 {q95:.1f} ms")
         servers.append(serve("bench.declarations:flask_floor", FLASK_PORT))
         out = rounds(app, codes)
-        floor_rates = [got["rps"] for got, _ in out["floor"]]
+        floors = {name: [got["rps"] for got, _ in out[name]] for name in ("floor", "pgbench")}
         print(
             f"declarations: {ROUNDS_ALTERNATE} rounds of {SECONDS} s each, {CLIENTS} connections "
-            f"(wrk -t2; the floor {CLIENTS} psycopg threads), gunicorn sync workers"
+            f"(wrk -t2; the floor {CLIENTS} psycopg threads, pgbench -c{CLIENTS}), gunicorn sync "
+            "workers"
         )
         for name, label in (
             ("api", f"POST /api/v1/declarations (routes {routes(app)})"),
-            ("floor", "floor: the same staging rows by raw INSERT"),
+            ("floor", "floor: the same staging rows by raw INSERT (psycopg)"),
+            ("pgbench", "floor's INSERT from pgbench (rows of the same shape)"),
             ("plain", "plain Flask view writing the floor's rows"),
         ):
             rates = [got["rps"] for got, _ in out[name]]
-            ratios = [rate / f for rate, f in zip(rates, floor_rates, strict=True)]
             p50 = statistics.median(got["p50"] for got, _ in out[name])
             p99 = statistics.median(got["p99"] for got, _ in out[name])
-            print(
+            line = (
                 f"{label}: {statistics.median(rates):.0f}/s (rounds "
                 f"{', '.join(f'{r:.0f}' for r in rates)}; p50 {p50:.1f} ms, p99 {p99:.1f} ms)"
-                + (
-                    f"; ratio to the floor {statistics.median(ratios):.2f} (rounds "
-                    f"{', '.join(f'{r:.2f}' for r in ratios)})"
-                    if name != "floor"
-                    else ""
-                )
             )
+            if name in ("api", "plain"):
+                for floor_name, floor_rates in floors.items():
+                    ratios = [rate / f for rate, f in zip(rates, floor_rates, strict=True)]
+                    line += (
+                        f"; ratio to {'the floor' if floor_name == 'floor' else 'pgbench'} "
+                        f"{statistics.median(ratios):.2f} (rounds "
+                        f"{', '.join(f'{r:.2f}' for r in ratios)})"
+                    )
+            print(line)
             spent = CpuSplit.empty()
             for _, cpu in out[name]:
                 spent.add(cpu)
