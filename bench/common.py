@@ -6,6 +6,7 @@ import re
 import secrets
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -190,3 +191,14 @@ def wrk(lua: str, url: str, clients: int, seconds: float, headers=()) -> dict:
 def _ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def in_threads(count: int, target) -> float:
+    """target() in `count` threads at once: the seconds until the last one ended."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started

@@ -33,7 +33,7 @@ import psycopg
 from flask import Flask, request
 from sqlalchemy import text
 
-from bench.common import CpuSplit, account, login, serve, wrk
+from bench.common import CpuSplit, account, in_threads, login, serve, wrk
 from bench.upload import SEED_HOUSES
 from gridgov import create_app
 from gridgov.declarations.submit import mask_name, new_reference
@@ -187,14 +187,9 @@ def floor(rows: list[dict]) -> dict:
                 with lock:
                     latencies.append((time.perf_counter() - started) * 1000)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    seconds = in_threads(CLIENTS, client)
     q = statistics.quantiles(latencies, n=100)
-    rate = len(latencies) / (time.perf_counter() - started)
+    rate = len(latencies) / seconds
     return {"rps": rate, "p50": q[49], "p99": q[98], "requests": len(latencies)}
 
 

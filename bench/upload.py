@@ -24,7 +24,7 @@ import psycopg
 from sqlalchemy import text
 
 from bench import common
-from bench.common import CAPTURED_AT, login, serve
+from bench.common import CAPTURED_AT, in_threads, login, serve
 from gridgov import create_app
 from gridgov.accounts import service as accounts
 from gridgov.extensions import db
@@ -157,13 +157,7 @@ def timed(work: list, one) -> tuple[float, list[float]]:
             with lock:
                 latencies.append((time.perf_counter() - started) * 1000)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.perf_counter() - started, latencies
+    return in_threads(CLIENTS, client), latencies
 
 
 def post(token: str, records: list[dict], port: int = PORT) -> None:
