@@ -41,14 +41,15 @@ from gridgov.extensions import db
 from gridgov.idnumber import check_character, mask
 
 PORT, FLASK_PORT = 5096, 5099
+PATH = "/api/v1/declarations"
 HOUSES = int(os.environ.get("DECL_HOUSES", 2000))
 PENDING = int(os.environ.get("DECL_PENDING", 10_000))
 ROUNDS = int(os.environ.get("DECL_ROUNDS", 60))
 CLIENTS = int(os.environ.get("DECL_CLIENTS", 2))
 ROUNDS_ALTERNATE = int(os.environ.get("DECL_ALTERNATE", 4))
 SECONDS = int(os.environ.get("DECL_SECONDS", 5))
-# Bodies made for each turn: more than any of the three sends in its seconds.
-PER_TURN = int(os.environ.get("DECL_MAX_RATE", 2000)) * SECONDS
+# Bodies made for each turn: more than any of the four sends in its seconds (the floor ~3,000/s).
+PER_TURN = int(os.environ.get("DECL_MAX_RATE", 5000)) * SECONDS
 STREET = "440303001000"
 
 
@@ -180,7 +181,7 @@ def floor(rows: list[dict]) -> dict:
             while time.perf_counter() < stop:
                 with lock:
                     if not queue:
-                        raise SystemExit("the floor ran out of rows: raise DECL_MAX_RATE")
+                        return
                     row = queue.pop()
                 started = time.perf_counter()
                 insert_floor(conn, row)
@@ -188,9 +189,15 @@ def floor(rows: list[dict]) -> dict:
                     latencies.append((time.perf_counter() - started) * 1000)
 
     seconds = in_threads(CLIENTS, client)
+    if not queue:
+        raise SystemExit("the floor ran out of rows: raise DECL_MAX_RATE")
+    return figures(latencies, seconds)
+
+
+def figures(latencies: list[float], seconds: float) -> dict:
+    """A turn's rate, p50 and p99 (ms) and requests, as bench.common.wrk gives them."""
     q = statistics.quantiles(latencies, n=100)
-    rate = len(latencies) / seconds
-    return {"rps": rate, "p50": q[49], "p99": q[98], "requests": len(latencies)}
+    return {"rps": len(latencies) / seconds, "p50": q[49], "p99": q[98], "requests": len(latencies)}
 
 
 # The floor's statement from pgbench (a C client, as wrk is for the API), on rows of the same
@@ -211,9 +218,12 @@ PGBENCH = """\\set n random(1, 999999999999)
 )
 
 
-def pgbench(row: dict) -> dict:
-    """pgbench running the floor's statement on CLIENTS connections for SECONDS."""
-    script = PGBENCH % {**row, "body": row["body"].hex(), "address": row["address"].hex()}
+def pgbench_script(row: dict) -> str:
+    return PGBENCH % {**row, "body": row["body"].hex(), "address": row["address"].hex()}
+
+
+def pgbench(script: str) -> dict:
+    """pgbench running the script on CLIENTS connections for SECONDS."""
     with tempfile.TemporaryDirectory() as where:
         Path(where, "floor.sql").write_text(script)
         subprocess.run(
@@ -229,8 +239,7 @@ def pgbench(row: dict) -> dict:
     span = max(int(x[4]) + int(x[5]) / 1e6 for x in lines) - min(
         int(x[4]) + int(x[5]) / 1e6 - int(x[2]) / 1e6 for x in lines
     )
-    q = statistics.quantiles(latencies, n=100)
-    return {"rps": len(latencies) / span, "p50": q[49], "p99": q[98], "requests": len(latencies)}
+    return figures(latencies, span)
 
 
 flask_floor = Flask(__name__)
@@ -254,9 +263,13 @@ def _flask_declare():
 FLOOR_ADDRESS = "10.255.255.255"
 
 
+def floor_address(app) -> bytes:
+    return app.extensions["vault"].index(FLOOR_ADDRESS, "declaration.address")
+
+
 def floor_rows(app, items: list[dict]) -> list[dict]:
     vault = app.extensions["vault"]
-    address = vault.index(FLOOR_ADDRESS, "declaration.address")
+    address = floor_address(app)
     rows = []
     for body in items:
         number = body["person"]["id_number"]
@@ -283,14 +296,13 @@ def hexed(row: dict) -> dict:
 def routes(app) -> dict[str, int]:
     """The routes triage gave the API's declarations."""
     with app.app_context():
-        address = app.extensions["vault"].index(FLOOR_ADDRESS, "declaration.address")
         return dict(
             db.session.execute(
                 text(
                     "SELECT route, count(*) FROM declarations WHERE address_hash <> :a"
                     " GROUP BY route ORDER BY route"
                 ),
-                {"a": address},
+                {"a": floor_address(app)},
             ).all()
         )
 
@@ -360,26 +372,33 @@ def queue_times(token: str, deep: int) -> list[tuple[str, float, float]]:
 
 
 def rounds(app, codes: list[str]) -> dict[str, list[tuple[dict, CpuSplit]]]:
-    """A warm-up, then the API, the floor and the plain Flask view in turn, ROUNDS_ALTERNATE
-    times, each with bodies of its own (other ID numbers: none clashes with another's): {name:
-    [(figures, CPU split)] a round}. A slow moment of the VM then falls on all three alike, and
-    each round has its own ratio."""
-    turns = {  # name: (what it sends, made from bodies beforehand; how it sends them)
-        "api": (lines, lambda made: sent(PORT, "/api/v1/declarations", made)),
-        "floor": (lambda items: floor_rows(app, items), floor),
-        "pgbench": (lambda items: floor_rows(app, items[:1])[0], pgbench),
+    """A warm-up, then the API, the floor, pgbench and the plain Flask view in turn,
+    ROUNDS_ALTERNATE times, each with bodies of its own (other ID numbers: none clashes with
+    another's): {name: [(figures, CPU split)] a round}. A slow moment of the VM then falls on
+    all four alike, and each round has its own ratios."""
+    # pgbench draws its references and indexes: one row gives its body, address and house.
+    script = pgbench_script(floor_rows(app, bodies(codes, 0, 1))[0])
+    turns = {  # name: (the child it runs, what it sends made from a start, how it sends it)
+        "api": (
+            "wrk",
+            lambda n: lines(bodies(codes, n, PER_TURN)),
+            lambda made: sent(PORT, PATH, made),
+        ),
+        "floor": (None, lambda n: floor_rows(app, bodies(codes, n, PER_TURN)), floor),
+        "pgbench": ("pgbench", lambda n: script, pgbench),
         "plain": (
-            lambda items: lines([hexed(r) for r in floor_rows(app, items)]),
+            "wrk",
+            lambda n: lines([hexed(r) for r in floor_rows(app, bodies(codes, n, PER_TURN))]),
             lambda made: sent(FLASK_PORT, "/", made),
         ),
     }
     out = {name: [] for name in turns}
     start = 0
     for r in range(ROUNDS_ALTERNATE + 1):
-        for name, (made, send) in turns.items():
-            items = made(bodies(codes, start, PER_TURN))
+        for name, (child, made, send) in turns.items():
+            items = made(start)
             start += PER_TURN
-            with CpuSplit("pgbench" if name == "pgbench" else "wrk") as cpu:
+            with CpuSplit(child) as cpu:
                 got = send(items)
             if r:  # the first round warms both servers up
                 out[name].append((got, cpu))
