@@ -19,7 +19,7 @@ from gridgov.schema import BIGINT_MAX
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: config -> extensions -> error handlers -> blueprints -> CLI."""
+    """Build the app: config -> extensions -> error handlers -> blueprints -> CLI -> WSGI layers."""
     app = App(__name__)
     app.json = Json(app)
     app.config.update(settings.from_env())
@@ -28,9 +28,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_converters(app)
     clock.configure(app.config["GRIDGOV_TIMEZONE"])
     declarations.configure(declarations.settings_of(app.config))
-    if app.config["GRIDGOV_PROXIES"]:
-        # Trust X-Forwarded-For from exactly that many proxies (never from the client itself).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GRIDGOV_PROXIES"])
 
     from gridgov import models  # noqa: F401  (register every table with the metadata)
 
@@ -60,10 +57,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     app.after_request(_not_cached)
+    _wrap(app)
+    return app
+
+
+def _wrap(app: Flask) -> None:
+    """The WSGI layers around Flask's own: the shortcuts (gridgov.shortcut) and ProxyFix."""
+    from gridgov.declarations.shortcut import DeclareShortcut
     from gridgov.hierarchy.shortcut import LocateShortcut
 
-    app.wsgi_app = LocateShortcut(app)  # outermost: in front of ProxyFix too
-    return app
+    app.wsgi_app = DeclareShortcut(app, app.wsgi_app)  # behind ProxyFix: it counts the client
+    if app.config["GRIDGOV_PROXIES"]:
+        # Trust X-Forwarded-For from exactly that many proxies (never from the client itself).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GRIDGOV_PROXIES"])
+    app.wsgi_app = LocateShortcut(app, app.wsgi_app)  # outermost: in front of ProxyFix too
 
 
 class App(Flask):
