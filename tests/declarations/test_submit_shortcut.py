@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.test import Client
 
 from gridgov.audit.models import AuditEvent
-from gridgov.declarations import configure, current
+from gridgov.declarations import configure, current, submit
 from gridgov.declarations.models import Declaration, DeclarationEvent
 from gridgov.declarations.shortcut import DeclareShortcut
 from gridgov.extensions import db
@@ -165,3 +165,20 @@ def test_a_refusal_after_the_body_is_answered_by_the_apps_own_handlers(client, h
     finally:
         configure(saved)
     assert handed == [], "the shortcut took every one: none was tried twice"
+
+
+def test_a_failure_without_a_handler_is_answered_500_as_the_full_stack_answers_it(
+    app, client, house, full_stack, monkeypatch
+):
+    full, handed = full_stack
+
+    def broken(*args):
+        raise RuntimeError("a fault in the submission")
+
+    monkeypatch.setattr(submit, "submit", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as served, not as tested
+    ours = post(client, d.body(111, house))
+    assert ours.status_code == 500 and ours.content_type == "application/problem+json"
+    assert "a fault" not in ours.get_data(as_text=True)
+    assert answer(ours) == answer(post(full, d.body(111, house)))
+    assert handed == []  # answered where it failed, not tried again by the full stack
