@@ -4,6 +4,7 @@ decisions, and the admin's triage rules."""
 import time
 
 from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from gridgov.codes.service import current_codes
 from gridgov.declarations import current, desk, places, rules, schemas, status, submit
@@ -47,7 +48,15 @@ def _writer(principal: Principal, cached_codes: bool = False) -> Writer:
 def _limit_body():
     # Only the public submission is small by nature; the rest keep the app's limit.
     if request.method == "POST" and request.path.rstrip("/") == blp.url_prefix:
-        request.max_content_length = current_app.config["GRIDGOV_DECLARATION_MAX_BYTES"]
+        limit = current_app.config["GRIDGOV_DECLARATION_MAX_BYTES"]
+        if request.content_length is not None:
+            request.max_content_length = limit
+            return
+        # A body of unknown length (chunked): werkzeug stops reading it at the limit without a
+        # word, so it is read with one byte more to tell a larger one.
+        request.max_content_length = limit + 1
+        if len(request.get_data(cache=True)) > limit:
+            raise RequestEntityTooLarge()
 
 
 @blp.post("")

@@ -16,6 +16,7 @@ import io
 
 from flask import Flask, Response
 from webargs.core import parse_json
+from werkzeug.http import parse_options_header
 
 from gridgov.declarations import routes, schemas
 from gridgov.shortcut import Shortcut
@@ -30,16 +31,17 @@ class DeclareShortcut(Shortcut):
         super().__init__(app, inner)
         self.schema = schemas.DeclarationSchema()
         self.answer_schema = schemas.SubmittedSchema()
-        self.max_bytes = app.config["GRIDGOV_DECLARATION_MAX_BYTES"]
 
     def answer(self, environ) -> bytes | Response | None:
-        mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+        # The media type as Flask's request.mimetype reads it.
+        mimetype = parse_options_header(environ.get("CONTENT_TYPE", ""))[0].lower()
         length = environ.get("CONTENT_LENGTH", "")
         if (
             environ.get("QUERY_STRING")
             or mimetype != "application/json"
-            or not length.isdigit()
-            or int(length) > self.max_bytes
+            or "HTTP_TRANSFER_ENCODING" in environ
+            or not (length.isascii() and length.isdigit() and len(length) < 10)
+            or int(length) > self.app.config["GRIDGOV_DECLARATION_MAX_BYTES"]
         ):
             return None
         raw = environ["wsgi.input"].read(int(length))
@@ -49,7 +51,8 @@ class DeclareShortcut(Shortcut):
         except Exception:  # refused before any work: the full stack says why
             return None
         try:
-            answer = routes.submitted(body, environ.get("REMOTE_ADDR"))
+            return self.app.json.body(
+                self.answer_schema.dump(routes.submitted(body, environ.get("REMOTE_ADDR")))
+            )
         except Exception as err:
             return self.refused(environ, err)
-        return self.app.json.body(self.answer_schema.dump(answer))
