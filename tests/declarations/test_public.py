@@ -1,6 +1,8 @@
 """The public endpoints: bad input refused naming the field with nothing half-written,
 throttling per address and per ID number, and the status page behind reference + last four."""
 
+import io
+import json
 import threading
 import time
 
@@ -141,6 +143,23 @@ def test_an_oversized_body_is_refused_before_it_is_read(client, house):
     data["person"]["occupation"] = "很" * 20_000
     answer = refused(client, data, status=413)
     assert answer["code"] == "request_entity_too_large"
+    assert stored() == 0
+
+
+def test_a_chunked_body_over_the_limit_is_refused_having_read_little_more_than_the_limit(
+    app, client, house
+):
+    body = json.dumps({**d.body(57, house), "pad": "x" * 4_000_000}).encode()
+    stream = io.BytesIO(body)
+    response = client.post(
+        "/api/v1/declarations",
+        input_stream=stream,
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # as gunicorn sets it
+    )
+    assert response.status_code == 413, response.json
+    assert stream.tell() <= 2 * app.config["GRIDGOV_DECLARATION_MAX_BYTES"]
     assert stored() == 0
 
 
