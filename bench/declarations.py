@@ -431,7 +431,10 @@ def main() -> int:
             print(f"  GET /api/v1/declarations {label}: p50 {q50:.1f} ms, p95 {q95:.1f} ms")
         servers.append(serve("bench.declarations:flask_floor", FLASK_PORT))
         out = rounds(app, codes)
-        floors = {name: [got["rps"] for got, _ in out[name]] for name in ("floor", "pgbench")}
+        floors = {
+            label: [got["rps"] for got, _ in out[name]]
+            for name, label in (("floor", "the floor"), ("pgbench", "pgbench"))
+        }
         print(
             f"declarations: {ROUNDS_ALTERNATE} rounds of {SECONDS} s each, {CLIENTS} connections "
             f"(wrk -t2; the floor {CLIENTS} psycopg threads, pgbench -c{CLIENTS}), gunicorn sync "
@@ -451,11 +454,10 @@ def main() -> int:
                 f"{', '.join(f'{r:.0f}' for r in rates)}; p50 {p50:.1f} ms, p99 {p99:.1f} ms)"
             )
             if name in ("api", "plain"):
-                for floor_name, floor_rates in floors.items():
+                for floor_label, floor_rates in floors.items():
                     ratios = [rate / f for rate, f in zip(rates, floor_rates, strict=True)]
                     line += (
-                        f"; ratio to {'the floor' if floor_name == 'floor' else 'pgbench'} "
-                        f"{statistics.median(ratios):.2f} (rounds "
+                        f"; ratio to {floor_label} {statistics.median(ratios):.2f} (rounds "
                         f"{', '.join(f'{r:.2f}' for r in ratios)})"
                     )
             print(line)

@@ -10,10 +10,12 @@ app's own error handlers, so no work is ever done twice. The route stays: it is 
 contract, and the answer whenever the shortcut steps aside. Each shortcut's tests hold the two
 equal."""
 
+from abc import ABC, abstractmethod
+
 from flask import Flask, Response
 
 
-class Shortcut:
+class Shortcut(ABC):
     """Answers `method` `path` with `answer`; a subclass says how."""
 
     method = "GET"
@@ -38,9 +40,9 @@ class Shortcut:
                 return answer(environ, start_response)
         return self.inner(environ, start_response)
 
+    @abstractmethod
     def answer(self, environ) -> bytes | Response | None:
         """The body of the answer, the app's answer to a failure, or None to step aside."""
-        raise NotImplementedError
 
     def refused(self, environ, err: Exception) -> Response:
         # As Flask answers an exception raised in a view: the handler registered for it, then

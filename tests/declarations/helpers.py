@@ -1,6 +1,10 @@
 """Builders for declarations: bodies as a resident's phone sends them, the desk's accounts, and
 rules without the random sample (so a route is certain)."""
 
+from sqlalchemy import func, select
+
+from gridgov.declarations.models import Declaration
+from gridgov.extensions import db
 from tests import factories as f
 
 STREET = "440303001000"
@@ -58,6 +62,11 @@ def body(seq: int, house_code: str, kind: str = "resident", **overrides) -> dict
     if kind == "floating":
         out["floating"] = dict(FLOATING)
     return {**out, **overrides}
+
+
+def stored() -> int:
+    """How many declarations are in staging."""
+    return db.session.scalar(select(func.count()).select_from(Declaration))
 
 
 _admins = 0

@@ -22,10 +22,6 @@ def no_sample(client, worker):
     d.rules(client, 0.0)
 
 
-def stored() -> int:
-    return db.session.scalar(select(func.count()).select_from(Declaration))
-
-
 def refused(client, data, status=422, address="10.2.0.1") -> dict:
     answer = d.declare(client, data, address=address, status=status)
     assert answer["status"] == status
@@ -60,7 +56,7 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(client, ho
     change(data)
     answer = refused(client, data)
     assert field in [e["field"] for e in answer["errors"]], answer
-    assert stored() == 0
+    assert d.stored() == 0
 
 
 def test_an_address_outside_the_district_is_refused(client, house):
@@ -69,7 +65,7 @@ def test_an_address_outside_the_district_is_refused(client, house):
     assert answer["errors"][0]["field"] == "address.community_code"
     both = refused(client, {**d.body(51, house), "address": address})
     assert both["code"] == "validation_failed"
-    assert stored() == 0
+    assert d.stored() == 0
 
 
 def test_a_second_declaration_while_one_is_pending_answers_with_the_pending_reference(
@@ -79,7 +75,7 @@ def test_a_second_declaration_while_one_is_pending_answers_with_the_pending_refe
     again = refused(client, d.body(53, house), status=409, address="10.2.0.9")
     assert again["code"] == "pending" and first["reference"] in again["detail"]
     assert again["errors"][0]["field"] == "person.id_number"
-    assert stored() == 1
+    assert d.stored() == 1
 
 
 @pytest.mark.parametrize("household", [False, True], ids=["alone", "household"])
@@ -115,7 +111,7 @@ def test_a_declaration_racing_another_for_its_id_number_answers_with_the_one_tha
     assert problem["errors"] == [
         {"field": "person.id_number", "in": "body", "message": "SBRACEWINNER22"}
     ]
-    assert stored() == 1
+    assert d.stored() == 1
     declared = select(func.count()).where(AuditEvent.action == "declare")
     assert db.session.scalar(declared) == 0
 
@@ -143,7 +139,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(client, house):
     data["person"]["occupation"] = "很" * 20_000
     answer = refused(client, data, status=413)
     assert answer["code"] == "request_entity_too_large"
-    assert stored() == 0
+    assert d.stored() == 0
 
 
 def test_a_chunked_body_over_the_limit_is_refused_having_read_little_more_than_the_limit(
@@ -160,7 +156,7 @@ def test_a_chunked_body_over_the_limit_is_refused_having_read_little_more_than_t
     )
     assert response.status_code == 413, response.json
     assert stream.tell() <= 2 * app.config["GRIDGOV_DECLARATION_MAX_BYTES"]
-    assert stored() == 0
+    assert d.stored() == 0
 
 
 def test_too_many_declarations_from_one_address_are_throttled_with_retry_after(app, client, house):
@@ -179,7 +175,7 @@ def test_too_many_declarations_from_one_address_are_throttled_with_retry_after(a
         d.declare(client, d.body(65, house), address="10.3.0.2")
     finally:
         configure(saved)
-    assert stored() == 3
+    assert d.stored() == 3
 
 
 def test_too_many_declarations_for_one_id_number_are_throttled(client, house):
